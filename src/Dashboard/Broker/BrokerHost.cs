@@ -1,0 +1,182 @@
+using Dashboard.Broker.Retained;
+using Dashboard.Broker.Sessions;
+using Dashboard.Broker.Shared;
+using Dashboard.Broker.Transport;
+using Dashboard.Broker.Wills;
+using Dashboard.Ingestion;
+using Dashboard.Storage;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace Dashboard.Broker;
+
+/// <summary>
+/// Starts MQTTnet before Kestrel accepts connections: loads retained messages and persistent sessions from
+/// the database, wires the broker's hooks into MQTTnet's events, and stops it gracefully (MQTT 5 clients get
+/// DISCONNECT "server shutting down").
+/// </summary>
+internal sealed class BrokerHost(
+    BrokerServer broker,
+    MqttTransportHandler transport,
+    PersistentSessions sessions,
+    SharedSubscriptions shared,
+    WillService wills,
+    RetainedStore retained,
+    BrokerEventChannel events,
+    IServiceScopeFactory scopes,
+    IOptions<BrokerOptions> options,
+    ILoggerFactory loggerFactory,
+    ILogger<BrokerHost> logger) : IHostedService
+{
+    private MqttServer? _server;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        List<MqttApplicationMessage> retainedMessages;
+        List<SessionRecord> storedSessions;
+        using (var scope = scopes.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
+            retainedMessages = await RetainedStore.LoadAsync(db, cancellationToken);
+            storedSessions = await SessionStore.LoadAsync(db, cancellationToken);
+        }
+
+        var server = new MqttServer(BuildServerOptions(), [transport], new MqttNetLogger(loggerFactory));
+        server.LoadingRetainedMessageAsync += e =>
+        {
+            e.LoadedRetainedMessages = retainedMessages;
+            return Task.CompletedTask;
+        };
+        server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
+        server.InterceptingPublishAsync += OnInterceptingPublish;
+        server.InterceptingClientEnqueueAsync += OnInterceptingEnqueue;
+        server.InterceptingSubscriptionAsync += OnInterceptingSubscription;
+        sessions.SessionEnded += shared.RemoveClient;
+
+        await server.StartAsync();
+        broker.Attach(server);
+        _server = server;
+
+        await RestoreSessionsAsync(storedSessions);
+        logger.LogInformation("Broker started: {Retained} retained messages and {Sessions} persistent sessions restored",
+            retainedMessages.Count, storedSessions.Count);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is not null)
+        {
+            await _server.StopAsync(new MqttServerStopOptions());
+            _server.Dispose();
+        }
+    }
+
+    private MqttServerOptions BuildServerOptions()
+    {
+        var settings = options.Value;
+        return new MqttServerOptionsBuilder()
+            .WithoutDefaultEndpoint()
+            .WithPersistentSessions()
+            .WithMaxPendingMessagesPerClient(settings.MaxQueuedMessages)
+            .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropNewMessage)
+            .WithDefaultCommunicationTimeout(settings.ConnectTimeout)
+            .Build();
+    }
+
+    private async Task RestoreSessionsAsync(List<SessionRecord> records)
+    {
+        sessions.Restore(records);
+        foreach (var record in records)
+        {
+            await transport.ReplayAsync(new SessionReplayChannel(record));
+            foreach (var (filter, subscription) in record.Subscriptions)
+            {
+                shared.Restore(record.ClientId, filter, subscription.Qos);
+            }
+        }
+    }
+
+    private async Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs e)
+    {
+        if (e.ChannelAdapter is not MqttChannel channel)
+        {
+            return; // a session being restored
+        }
+
+        var connection = channel.Client;
+        if (string.IsNullOrEmpty(e.ClientId) && e.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            e.AssignedClientIdentifier = ConnectHook.NewClientId();
+            connection.ClientId = e.AssignedClientIdentifier;
+        }
+
+        if (string.IsNullOrEmpty(connection.ClientId))
+        {
+            return; // MQTTnet refuses it: "identifier rejected" (MQTT 3.1, or 3.1.1 without clean session)
+        }
+
+        await wills.OnConnectingAsync(connection);
+    }
+
+    private Task OnInterceptingPublish(InterceptingPublishEventArgs e)
+    {
+        if (!e.ProcessPublish)
+        {
+            return Task.CompletedTask;
+        }
+
+        var message = e.ApplicationMessage;
+        var fromClient = !ReferenceEquals(e.SessionItems, _server?.ServerSessionItems);
+        if (fromClient && !MqttTopic.IsValidTopicName(message.Topic))
+        {
+            // A wildcard in a PUBLISH topic is a protocol error: the client is disconnected, as Mosquitto does.
+            e.ProcessPublish = false;
+            e.CloseConnection = true;
+            return Task.CompletedTask;
+        }
+
+        var isSys = message.Topic.StartsWith("$SYS/", StringComparison.Ordinal);
+        if (fromClient && (isSys || message.Topic.StartsWith(SharedSubscriptions.Prefix, StringComparison.Ordinal)))
+        {
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            return Task.CompletedTask;
+        }
+
+        if (message.Retain)
+        {
+            retained.Track(message);
+        }
+
+        shared.Deliver(message);
+        if (!isSys)
+        {
+            events.Publish(BrokerEvent.Published(message, e.ClientId));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnInterceptingEnqueue(InterceptingClientApplicationMessageEnqueueEventArgs e)
+    {
+        if (sessions.TryTakeForOffline(e.ReceiverClientId, e.ApplicationMessage))
+        {
+            e.AcceptEnqueue = false;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static Task OnInterceptingSubscription(InterceptingSubscriptionEventArgs e)
+    {
+        if (!MqttTopic.IsValidFilter(e.TopicFilter.Topic))
+        {
+            e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
+        }
+
+        return Task.CompletedTask;
+    }
+}

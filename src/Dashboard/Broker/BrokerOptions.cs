@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Dashboard.Broker;
+
+/// <summary>Broker settings, bound from the <c>Broker</c> section of appsettings.json.</summary>
+public sealed class BrokerOptions
+{
+    public const string Section = "Broker";
+
+    /// <summary>Largest MQTT packet accepted, header included; larger ones close the connection before they are buffered.</summary>
+    [Range(1024, 268_435_455)]
+    public int MaxPacketSize { get; set; } = 1_048_576;
+
+    /// <summary>How long a new connection may take to send CONNECT.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Messages queued per client session (in flight, waiting, or offline); beyond it new messages are dropped and counted, like Mosquitto's max_queued_messages.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxQueuedMessages { get; set; } = 1000;
+
+    /// <summary>Queue QoS 0 messages for offline persistent sessions (Mosquitto's queue_qos0_messages).</summary>
+    public bool QueueQos0Messages { get; set; }
+
+    /// <summary>
+    /// Longest time a disconnected persistent session is kept. MQTT 3.1.1 sessions have no expiry of their own
+    /// and get this one; MQTT 5 clients asking for longer get this one in CONNACK.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
+    public TimeSpan MaxSessionExpiry { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often $SYS/broker/... topics are refreshed (Mosquitto's sys_interval); zero turns them off.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan SysInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often retained messages and sessions changed in memory are written to the database.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan PersistInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+}

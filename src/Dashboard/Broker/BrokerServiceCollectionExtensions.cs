@@ -1,0 +1,97 @@
+using Dashboard.Broker.Metrics;
+using Dashboard.Broker.Retained;
+using Dashboard.Broker.Sessions;
+using Dashboard.Broker.Shared;
+using Dashboard.Broker.Status;
+using Dashboard.Broker.Transport;
+using Dashboard.Broker.Wills;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using MQTTnet.AspNetCore;
+
+namespace Dashboard.Broker;
+
+public static class BrokerServiceCollectionExtensions
+{
+    private const string WebSocketPath = "/mqtt";
+
+    /// <summary>
+    /// The MQTT broker on Kestrel's named endpoints: <c>Mqtt</c> (TCP) and <c>MqttWebSockets</c> (path /mqtt),
+    /// both taken from <c>Kestrel:Endpoints</c> so every port moves with configuration.
+    /// </summary>
+    public static WebApplicationBuilder AddBroker(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddMetrics();
+        services.AddSingleton<BrokerMetrics>();
+        services.AddSingleton<BrokerServer>();
+        services.AddSingleton<RetainedStore>();
+        services.AddSingleton<ConnectHook>();
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<PersistentSessions>();
+        services.AddSingleton<SharedSubscriptions>();
+        services.AddSingleton<WillService>();
+
+        // Packet hooks, in the order they see received packets (sent packets go the other way round).
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ConnectHook>());
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ConnectionRegistry>());
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<PersistentSessions>());
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<SharedSubscriptions>());
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<WillService>());
+        services.AddSingleton<MqttTransportHandler>();
+
+        // Hosted services start in this order and stop in reverse: the writer's last flush comes after the broker stops.
+        services.AddHostedService<BrokerStatePersister>();
+        services.AddHostedService<BrokerHost>();
+        services.AddSingleton<BrokerStatusFeed>();
+        services.AddHostedService<BrokerStatusSampler>();
+
+        var maxPacketSize = builder.Configuration.GetValue($"{BrokerOptions.Section}:{nameof(BrokerOptions.MaxPacketSize)}", new BrokerOptions().MaxPacketSize);
+        services.Configure<SocketTransportOptions>(o => o.MaxReadBufferSize = Math.Max(o.MaxReadBufferSize ?? 0, maxPacketSize + 65536L));
+        builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel
+            .Configure(context.Configuration.GetSection("Kestrel"))
+            .Endpoint("Mqtt", endpoint => endpoint.ListenOptions.UseConnectionHandler<MqttTransportHandler>())
+            .Endpoint("MqttWebSockets", endpoint => kestrel.ApplicationServices.GetRequiredService<MqttWebSocketEndpoint>().Listen = endpoint.ListenOptions));
+        services.AddSingleton<MqttWebSocketEndpoint>();
+        services.AddConnections();
+        return builder;
+    }
+
+    /// <summary>MQTT over WebSockets at /mqtt, answered on the MqttWebSockets endpoint only; that endpoint serves nothing else.</summary>
+    public static WebApplication MapBroker(this WebApplication app)
+    {
+        var endpoint = app.Services.GetRequiredService<MqttWebSocketEndpoint>();
+        app.Use((context, next) =>
+        {
+            var onWebSocketPort = endpoint.Port is { } port && context.Connection.LocalPort == port;
+            if (onWebSocketPort != context.Request.Path.StartsWithSegments(WebSocketPath))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            return next(context);
+        });
+
+        var maxPacketSize = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerOptions>>().Value.MaxPacketSize;
+        app.MapConnectionHandler<MqttTransportHandler>(WebSocketPath, options =>
+        {
+            options.Transports = HttpTransportType.WebSockets;
+            options.WebSockets.SubProtocolSelector = MqttSubProtocolSelector.SelectSubProtocol;
+            // A whole packet must fit in the pipes, or a large one would stall the connection.
+            options.TransportMaxBufferSize = options.ApplicationMaxBufferSize = maxPacketSize + 65536L;
+        });
+        return app;
+    }
+
+    /// <summary>The MqttWebSockets endpoint as Kestrel bound it (its port may have been 0 in configuration).</summary>
+    internal sealed class MqttWebSocketEndpoint
+    {
+        public ListenOptions? Listen { get; set; }
+
+        public int? Port => Listen?.IPEndPoint?.Port;
+    }
+}

@@ -1,0 +1,62 @@
+using System.Diagnostics.Metrics;
+
+namespace Dashboard.Broker.Metrics;
+
+/// <summary>
+/// The broker's counters: plain interlocked longs on the hot path, published as a <see cref="Meter"/> named
+/// "Dashboard.Broker" for OpenTelemetry or dotnet-counters, and read by the Overview and $SYS topics.
+/// </summary>
+public sealed class BrokerMetrics : IDisposable
+{
+    public const string MeterName = "Dashboard.Broker";
+
+    private readonly Meter _meter;
+    private long _messagesReceived;
+    private long _messagesSent;
+    private long _bytesReceived;
+    private long _bytesSent;
+    private long _openConnections;
+    private long _connectedClients;
+    private long _packetsTooLarge;
+    private long _messagesDropped;
+    private long _ingestionDropped;
+
+    public BrokerMetrics(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(MeterName);
+        _meter.CreateObservableCounter("mqtt.messages.received", () => MessagesReceived, description: "PUBLISH packets received from clients");
+        _meter.CreateObservableCounter("mqtt.messages.sent", () => MessagesSent, description: "PUBLISH packets sent to clients");
+        _meter.CreateObservableCounter("mqtt.bytes.received", () => Interlocked.Read(ref _bytesReceived), "By");
+        _meter.CreateObservableCounter("mqtt.bytes.sent", () => Interlocked.Read(ref _bytesSent), "By");
+        _meter.CreateObservableUpDownCounter("mqtt.clients.connected", () => ConnectedClients);
+        _meter.CreateObservableCounter("mqtt.packets.too_large", () => PacketsTooLarge, description: "Connections closed for an oversized packet");
+        _meter.CreateObservableCounter("mqtt.messages.dropped", () => MessagesDropped, description: "Messages dropped because a client's queue was full");
+        _meter.CreateObservableCounter("dashboard.ingestion.dropped", () => IngestionDropped, description: "Broker events not ingested because the ingestion channel was full");
+    }
+
+    public long MessagesReceived => Interlocked.Read(ref _messagesReceived);
+    public long MessagesSent => Interlocked.Read(ref _messagesSent);
+    public long TotalBytesReceived => Interlocked.Read(ref _bytesReceived);
+    public long TotalBytesSent => Interlocked.Read(ref _bytesSent);
+    public long OpenConnections => Interlocked.Read(ref _openConnections);
+    public long ConnectedClients => Interlocked.Read(ref _connectedClients);
+    public long PacketsTooLarge => Interlocked.Read(ref _packetsTooLarge);
+    public long MessagesDropped => Interlocked.Read(ref _messagesDropped);
+    public long IngestionDropped => Interlocked.Read(ref _ingestionDropped);
+
+    public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
+    public void MessageSent() => Interlocked.Increment(ref _messagesSent);
+    public void BytesReceived(long count) => Interlocked.Add(ref _bytesReceived, count);
+    public void BytesSent(long count) => Interlocked.Add(ref _bytesSent, count);
+    public void ConnectionOpened() => Interlocked.Increment(ref _openConnections);
+    public void ConnectionClosed() => Interlocked.Decrement(ref _openConnections);
+    public void ClientConnected() => Interlocked.Increment(ref _connectedClients);
+    public void ClientDisconnected() => Interlocked.Decrement(ref _connectedClients);
+    public void PacketTooLarge() => Interlocked.Increment(ref _packetsTooLarge);
+    public void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
+
+    /// <summary>Counts one event the ingestion channel had no room for; returns the new total.</summary>
+    public long IngestionDrop() => Interlocked.Increment(ref _ingestionDropped);
+
+    public void Dispose() => _meter.Dispose();
+}

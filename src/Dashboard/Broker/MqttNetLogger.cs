@@ -1,0 +1,36 @@
+using System.Globalization;
+using MQTTnet.Diagnostics.Logger;
+
+namespace Dashboard.Broker;
+
+/// <summary>
+/// Routes MQTTnet's log into ASP.NET Core logging under "MQTTnet.{source}". MQTTnet's warnings are
+/// and communication errors are one client's trouble (a dropped connection, a bad packet), so they come
+/// out as Information: a misbehaving device must not fill the log with errors.
+/// </summary>
+internal sealed class MqttNetLogger(ILoggerFactory loggerFactory) : IMqttNetLogger
+{
+    public bool IsEnabled => true;
+
+    public void Publish(MqttNetLogLevel level, string source, string message, object[] parameters, Exception exception)
+    {
+        var logLevel = level switch
+        {
+            MqttNetLogLevel.Verbose => LogLevel.Trace,
+            MqttNetLogLevel.Info => LogLevel.Debug,
+            MqttNetLogLevel.Warning => LogLevel.Information,
+            _ when exception is MQTTnet.Exceptions.MqttCommunicationException => LogLevel.Information, // one client's broken connection or bad packet
+            _ => LogLevel.Error,
+        };
+        var logger = loggerFactory.CreateLogger("MQTTnet." + source);
+        if (!logger.IsEnabled(logLevel))
+        {
+            return;
+        }
+
+        var text = parameters is { Length: > 0 } ? string.Format(CultureInfo.InvariantCulture, message, parameters) : message;
+#pragma warning disable CA2254 // MQTTnet hands over finished messages, not templates
+        logger.Log(logLevel, exception, text);
+#pragma warning restore CA2254
+    }
+}

@@ -1,0 +1,350 @@
+using System.Collections.Concurrent;
+using Dashboard.Broker.Metrics;
+using Dashboard.Broker.Shared;
+using Dashboard.Broker.Transport;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace Dashboard.Broker.Sessions;
+
+/// <summary>
+/// Persistent sessions that survive a restart. MQTTnet keeps sessions in memory only and would queue
+/// messages for an offline client without bound; here the broker records each persistent session's
+/// subscriptions (from SUBSCRIBE and its SUBACK), keeps the queue of an offline session itself (bounded,
+/// QoS 0 skipped unless configured), hands the queue back to MQTTnet when the client returns, and notes
+/// every change for <see cref="SessionStore"/> to write in batches.
+/// </summary>
+internal sealed class PersistentSessions(
+    BrokerServer broker,
+    BrokerMetrics metrics,
+    IOptions<BrokerOptions> options,
+    ILogger<PersistentSessions> logger) : IMqttPacketHook
+{
+    private static readonly object PendingSubscribesKey = new();
+
+    private readonly ConcurrentDictionary<string, SessionRecord> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SessionRecord> _offline = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SessionRecord> _changed = new(StringComparer.Ordinal);
+    private readonly LogLimiter _dropLog = new(TimeSpan.FromSeconds(10));
+    private long _sequence;
+
+    /// <summary>Raised with the client id when a persistent session ends (clean start, expiry, or a non-persistent reconnect).</summary>
+    public event Action<string>? SessionEnded;
+
+    public int Count => _sessions.Count;
+
+    public int OfflineCount => _offline.Count;
+
+    public bool TryGet(string clientId, out SessionRecord record) => _sessions.TryGetValue(clientId, out record!);
+
+    public MqttPacket? Received(ClientConnection connection, MqttPacket packet)
+    {
+        if (!connection.IsPersistentSession)
+        {
+            return packet;
+        }
+
+        switch (packet)
+        {
+            case MqttSubscribePacket subscribe:
+                var pending = (Dictionary<ushort, MqttSubscribePacket>)connection.HookState.GetValueOrDefault(PendingSubscribesKey, new Dictionary<ushort, MqttSubscribePacket>());
+                connection.HookState[PendingSubscribesKey] = pending;
+                pending[subscribe.PacketIdentifier] = new MqttSubscribePacket
+                {
+                    PacketIdentifier = subscribe.PacketIdentifier,
+                    SubscriptionIdentifier = subscribe.SubscriptionIdentifier,
+                    TopicFilters = [.. subscribe.TopicFilters],
+                };
+                break;
+            case MqttUnsubscribePacket unsubscribe when _sessions.TryGetValue(connection.ClientId, out var record):
+                lock (record)
+                {
+                    foreach (var filter in unsubscribe.TopicFilters)
+                    {
+                        record.Subscriptions.Remove(filter);
+                    }
+
+                    record.SubscriptionsChanged = true;
+                }
+
+                MarkChanged(record);
+                break;
+        }
+
+        return packet;
+    }
+
+    public MqttPacket Sending(ClientConnection connection, MqttPacket packet)
+    {
+        if (packet is MqttSubAckPacket subAck
+            && connection.HookState.GetValueOrDefault(PendingSubscribesKey) is Dictionary<ushort, MqttSubscribePacket> pending
+            && pending.Remove(subAck.PacketIdentifier, out var subscribe)
+            && _sessions.TryGetValue(connection.ClientId, out var record))
+        {
+            lock (record)
+            {
+                for (var i = 0; i < subscribe.TopicFilters.Count && i < subAck.ReasonCodes.Count; i++)
+                {
+                    var code = subAck.ReasonCodes[i];
+                    if ((int)code <= 2)
+                    {
+                        var filter = subscribe.TopicFilters[i];
+                        record.Subscriptions[filter.Topic] = new StoredSubscription(
+                            (MqttQualityOfServiceLevel)code, filter.NoLocal, filter.RetainAsPublished, filter.RetainHandling, subscribe.SubscriptionIdentifier);
+                    }
+                }
+
+                record.SubscriptionsChanged = true;
+            }
+
+            MarkChanged(record);
+        }
+
+        return packet;
+    }
+
+    public void Established(ClientConnection connection)
+    {
+        var clientId = connection.ClientId;
+        SessionRecord? record;
+        if (connection.CleanStart && _sessions.TryRemove(clientId, out var previous))
+        {
+            End(previous);
+        }
+
+        if (connection.IsPersistentSession)
+        {
+            record = _sessions.GetOrAdd(clientId, NewRecord);
+        }
+        else if (!_sessions.TryGetValue(clientId, out record))
+        {
+            return; // a clean, non-persistent session: MQTTnet alone looks after it
+        }
+
+        lock (record)
+        {
+            record.ExpirySeconds = connection.SessionExpirySeconds;
+            record.DisconnectedAt = null;
+            record.Deleted = false;
+            DrainInto(record);
+            record.Connection = connection;
+            _offline.TryRemove(clientId, out _);
+        }
+
+        MarkChanged(record);
+    }
+
+    public void Closed(ClientConnection connection)
+    {
+        if (!connection.IsEstablished || !_sessions.TryGetValue(connection.ClientId, out var record))
+        {
+            return;
+        }
+
+        lock (record)
+        {
+            if (record.Connection != connection)
+            {
+                return; // taken over by a newer connection
+            }
+
+            record.Connection = null;
+            if (connection.IsPersistentSession)
+            {
+                record.ExpirySeconds = connection.SessionExpirySeconds;
+                record.DisconnectedAt = DateTime.UtcNow;
+                _offline[record.ClientId] = record;
+            }
+        }
+
+        if (!connection.IsPersistentSession && _sessions.TryRemove(new KeyValuePair<string, SessionRecord>(connection.ClientId, record)))
+        {
+            End(record);
+        }
+
+        MarkChanged(record);
+    }
+
+    /// <summary>
+    /// Called by MQTTnet before it queues a message for a subscribed session. A message for an offline
+    /// persistent session goes into the broker's own bounded queue instead; returns false when MQTTnet should queue it.
+    /// </summary>
+    public bool TryTakeForOffline(string receiverClientId, MqttApplicationMessage message)
+    {
+        if (!_offline.TryGetValue(receiverClientId, out var record))
+        {
+            return false;
+        }
+
+        lock (record)
+        {
+            if (record.Connection is not null)
+            {
+                return false;
+            }
+
+            if (record.Match(message.Topic, message.QualityOfServiceLevel) is { } delivery)
+            {
+                Enqueue(record, message, delivery.Qos, delivery.RetainAsPublished && message.Retain);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Queues a message for an offline session chosen by a shared subscription.</summary>
+    public void EnqueueOffline(SessionRecord record, MqttApplicationMessage message, MqttQualityOfServiceLevel qos)
+    {
+        lock (record)
+        {
+            Enqueue(record, message, qos, retain: false);
+        }
+    }
+
+    /// <summary>Adds sessions loaded from the database, all offline.</summary>
+    public void Restore(IEnumerable<SessionRecord> records)
+    {
+        foreach (var record in records)
+        {
+            _sessions[record.ClientId] = record;
+            _offline[record.ClientId] = record;
+            if (record.Queue.Count > 0)
+            {
+                _sequence = Math.Max(_sequence, record.Queue.Max(q => q.Sequence));
+            }
+        }
+    }
+
+    /// <summary>Ends offline sessions whose expiry interval has passed, in MQTTnet too.</summary>
+    public async Task<int> RemoveExpiredAsync(DateTime now)
+    {
+        var removed = 0;
+        foreach (var record in _offline.Values)
+        {
+            bool expired;
+            lock (record)
+            {
+                expired = record.IsExpired(now);
+            }
+
+            if (expired && _sessions.TryRemove(new KeyValuePair<string, SessionRecord>(record.ClientId, record)))
+            {
+                End(record);
+                MarkChanged(record);
+                await broker.DeleteSessionAsync(record.ClientId);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Takes the sessions changed since the last call, for <see cref="SessionStore"/>.</summary>
+    public List<SessionRecord> TakeChanged()
+    {
+        var changed = new List<SessionRecord>(_changed.Count);
+        foreach (var key in _changed.Keys)
+        {
+            if (_changed.TryRemove(key, out var record))
+            {
+                changed.Add(record);
+            }
+        }
+
+        return changed;
+    }
+
+    public void MarkChanged(SessionRecord record) => _changed[record.ClientId] = record;
+
+    /// <summary>A new session; any rows an earlier session of the same client left behind are older than its sequences.</summary>
+    private SessionRecord NewRecord(string clientId)
+    {
+        var sequence = Interlocked.Read(ref _sequence);
+        return new SessionRecord(clientId) { RemovedUpTo = sequence, PersistedUpTo = sequence, SubscriptionsChanged = true };
+    }
+
+    private void End(SessionRecord record)
+    {
+        lock (record)
+        {
+            record.Deleted = true;
+            record.Connection = null;
+            record.ClearQueue();
+        }
+
+        _offline.TryRemove(new KeyValuePair<string, SessionRecord>(record.ClientId, record));
+        MarkChanged(record);
+        SessionEnded?.Invoke(record.ClientId);
+    }
+
+    private void Enqueue(SessionRecord record, MqttApplicationMessage message, MqttQualityOfServiceLevel qos, bool retain)
+    {
+        if (qos == MqttQualityOfServiceLevel.AtMostOnce && !options.Value.QueueQos0Messages)
+        {
+            return;
+        }
+
+        if (record.Queue.Count >= options.Value.MaxQueuedMessages)
+        {
+            metrics.MessageDropped();
+            if (_dropLog.ShouldLog())
+            {
+                logger.LogWarning("Queue of offline client {ClientId} is full ({Max} messages): dropping new messages (Broker:MaxQueuedMessages)",
+                    record.ClientId, options.Value.MaxQueuedMessages);
+            }
+
+            return;
+        }
+
+        var copy = new MqttApplicationMessage
+        {
+            Topic = message.Topic,
+            Payload = message.Payload,
+            QualityOfServiceLevel = qos,
+            Retain = retain,
+            ContentType = message.ContentType,
+            ResponseTopic = message.ResponseTopic,
+            CorrelationData = message.CorrelationData,
+            PayloadFormatIndicator = message.PayloadFormatIndicator,
+            MessageExpiryInterval = message.MessageExpiryInterval,
+            UserProperties = message.UserProperties,
+        };
+        record.Queue.Enqueue(new QueuedMessage(Interlocked.Increment(ref _sequence), copy, DateTime.UtcNow));
+        MarkChanged(record);
+    }
+
+    /// <summary>Moves an offline queue into the client's MQTTnet session, in order; expired messages are discarded.</summary>
+    private void DrainInto(SessionRecord record)
+    {
+        if (record.Queue.Count == 0)
+        {
+            return;
+        }
+
+        var session = broker.FindSession(record.ClientId);
+        var now = DateTime.UtcNow;
+        while (record.Queue.TryDequeue(out var queued))
+        {
+            record.RemovedUpTo = Math.Max(record.RemovedUpTo, queued.Sequence);
+            var message = queued.Message;
+            if (message.MessageExpiryInterval > 0)
+            {
+                var left = message.MessageExpiryInterval - (now - queued.QueuedAt).TotalSeconds;
+                if (left <= 0)
+                {
+                    continue;
+                }
+
+                message.MessageExpiryInterval = (uint)Math.Ceiling(left);
+            }
+
+            if (session is null || !session.TryEnqueueApplicationMessage(message, out _))
+            {
+                metrics.MessageDropped();
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Reflection;
+using System.Text;
+using Dashboard.Broker.Metrics;
+using Dashboard.Broker.Sessions;
+using Dashboard.Ingestion;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+
+namespace Dashboard.Broker.Status;
+
+/// <summary>Samples the broker once a second for the Overview, and refreshes the $SYS/broker topics every <see cref="BrokerOptions.SysInterval"/>.</summary>
+internal sealed class BrokerStatusSampler(
+    BrokerServer broker,
+    BrokerMetrics metrics,
+    PersistentSessions sessions,
+    BrokerEventChannel events,
+    IngestionService ingestion,
+    BrokerStatusFeed feed,
+    IConfiguration configuration,
+    IOptions<BrokerOptions> options,
+    ILogger<BrokerStatusSampler> logger) : BackgroundService
+{
+    private static readonly string Version =
+        typeof(BrokerStatusSampler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "dev";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var listeners = Listeners(configuration);
+        var previous = (Time: DateTime.UtcNow, In: metrics.MessagesReceived, Out: metrics.MessagesSent);
+        var nextSys = DateTime.UtcNow;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                if (!broker.IsStarted)
+                {
+                    continue;
+                }
+
+                var now = DateTime.UtcNow;
+                var (received, sent) = (metrics.MessagesReceived, metrics.MessagesSent);
+                var seconds = Math.Max(0.001, (now - previous.Time).TotalSeconds);
+                var status = new BrokerStatus(
+                    DateTimeOffset.UtcNow,
+                    DateTimeOffset.UtcNow - broker.StartedAt,
+                    listeners,
+                    (int)metrics.ConnectedClients,
+                    (received - previous.In) / seconds,
+                    (sent - previous.Out) / seconds,
+                    received,
+                    sent,
+                    (await broker.Server.GetRetainedMessagesAsync()).Count,
+                    sessions.Count,
+                    sessions.OfflineCount,
+                    ingestion.Processed,
+                    events.Count,
+                    metrics.IngestionDropped,
+                    metrics.MessagesDropped,
+                    metrics.PacketsTooLarge);
+                previous = (now, received, sent);
+                feed.Publish(status);
+
+                if (options.Value.SysInterval > TimeSpan.Zero && now >= nextSys)
+                {
+                    nextSys = now + options.Value.SysInterval;
+                    await PublishSysTopicsAsync(status);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>The $SYS/broker topics Mosquitto users look for, as retained messages.</summary>
+    private async Task PublishSysTopicsAsync(BrokerStatus status)
+    {
+        (string Topic, string Value)[] values =
+        [
+            ("version", $"Dashboard {Version} (MQTTnet)"),
+            ("uptime", $"{(long)status.Uptime.TotalSeconds} seconds"),
+            ("clients/connected", status.ConnectedClients.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("messages/received", status.MessagesReceived.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("messages/sent", status.MessagesSent.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("bytes/received", metrics.TotalBytesReceived.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("bytes/sent", metrics.TotalBytesSent.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("retained messages/count", status.RetainedMessages.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("publish/messages/dropped", status.MessagesDropped.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ];
+        try
+        {
+            foreach (var (topic, value) in values)
+            {
+                await broker.PublishAsync(new MqttApplicationMessage
+                {
+                    Topic = "$SYS/broker/" + topic,
+                    PayloadSegment = Encoding.UTF8.GetBytes(value),
+                    Retain = true,
+                });
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogDebug(ex, "Could not publish $SYS topics");
+        }
+    }
+
+    private static List<ListenerInfo> Listeners(IConfiguration configuration) =>
+        [.. configuration.GetSection("Kestrel:Endpoints").GetChildren()
+            .Select(endpoint => new ListenerInfo(endpoint.Key, Describe(endpoint.Key), endpoint["Url"] ?? ""))];
+
+    private static string Describe(string name) => name switch
+    {
+        "Http" => "Dashboard, HTTP API, SignalR",
+        "Https" => "Dashboard over HTTPS",
+        "Mqtt" => "MQTT over TCP (3.1, 3.1.1, 5.0)",
+        "MqttWebSockets" => "MQTT over WebSockets, path /mqtt",
+        "MqttTls" => "MQTT over TLS",
+        _ => name,
+    };
+}

@@ -1,0 +1,43 @@
+using System.Net;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+
+namespace Dashboard.Broker.Transport;
+
+/// <summary>What the broker knows about one network connection, from its CONNECT to its end.</summary>
+internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoint)
+{
+    public string Transport { get; } = transport;
+    public EndPoint? RemoteEndPoint { get; } = remoteEndPoint;
+    public DateTimeOffset OpenedAt { get; } = DateTimeOffset.UtcNow;
+
+    public string ClientId { get; set; } = "";
+    public string? UserName { get; set; }
+    public MqttProtocolVersion ProtocolVersion { get; set; }
+    public bool CleanStart { get; set; }
+    public ushort KeepAliveSeconds { get; set; }
+
+    /// <summary>Seconds the session outlives this connection: MQTT 5's own value, or for 3.1/3.1.1 the configured maximum when clean session is off.</summary>
+    public uint SessionExpirySeconds { get; set; }
+
+    public bool IsPersistentSession => SessionExpirySeconds > 0;
+
+    /// <summary>The session expiry an MQTT 5 client asked for, before the configured cap.</summary>
+    public uint RequestedSessionExpiry { get; set; }
+
+    /// <summary>The Last Will, taken off the CONNECT so that the broker, not MQTTnet, decides when it is sent.</summary>
+    public MqttApplicationMessage? Will { get; set; }
+    public uint WillDelaySeconds { get; set; }
+
+    /// <summary>Set once CONNACK (success) has gone out.</summary>
+    public bool IsEstablished { get; set; }
+
+    /// <summary>The client's DISCONNECT, when it sent one.</summary>
+    public MqttDisconnectPacket? ClientDisconnect { get; set; }
+
+    /// <summary>Per-connection scratch space for packet hooks, keyed by the hook.</summary>
+    public Dictionary<object, object> HookState { get; } = [];
+
+    public override string ToString() => $"{ClientId} ({Transport} {RemoteEndPoint})";
+}

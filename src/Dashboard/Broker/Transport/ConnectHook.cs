@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+
+namespace Dashboard.Broker.Transport;
+
+/// <summary>
+/// Reads CONNECT into the <see cref="ClientConnection"/> and fills gaps MQTTnet leaves:
+/// a zero-length client id from an MQTT 3.1.1 clean session gets an assigned id (as MQTT 5's does in
+/// <see cref="BrokerHost"/>); the Last Will is taken off the packet so the broker sends it itself (MQTT 5 will
+/// delay, DISCONNECT 0x04, takeover); CONNACK tells MQTT 5 clients about shared subscriptions, the maximum
+/// packet size and a capped session expiry.
+/// </summary>
+internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacketHook
+{
+    public static string NewClientId() => "auto-" + Guid.NewGuid().ToString("N");
+
+    public MqttPacket? Received(ClientConnection connection, MqttPacket packet)
+    {
+        switch (packet)
+        {
+            case MqttConnectPacket connect:
+                OnConnect(connection, connect);
+                break;
+            case MqttDisconnectPacket disconnect:
+                connection.ClientDisconnect = disconnect;
+                if (connection.ProtocolVersion == MqttProtocolVersion.V500 && disconnect.SessionExpiryInterval > 0 && connection.IsPersistentSession)
+                {
+                    connection.SessionExpirySeconds = Cap(disconnect.SessionExpiryInterval);
+                }
+
+                break;
+        }
+
+        return packet;
+    }
+
+    public MqttPacket Sending(ClientConnection connection, MqttPacket packet)
+    {
+        if (packet is MqttConnAckPacket connAck && connection.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            connAck.SharedSubscriptionAvailable = true;
+            connAck.MaximumPacketSize = (uint)options.Value.MaxPacketSize;
+            if (connection.RequestedSessionExpiry != connection.SessionExpirySeconds)
+            {
+                connAck.SessionExpiryInterval = connection.SessionExpirySeconds;
+            }
+        }
+
+        return packet;
+    }
+
+    private void OnConnect(ClientConnection connection, MqttConnectPacket connect)
+    {
+        var version = connection.ProtocolVersion;
+        if (string.IsNullOrEmpty(connect.ClientId) && version == MqttProtocolVersion.V311 && connect.CleanSession)
+        {
+            connect.ClientId = NewClientId();
+        }
+
+        connection.ClientId = connect.ClientId ?? "";
+        connection.UserName = connect.Username;
+        connection.CleanStart = connect.CleanSession;
+        connection.KeepAliveSeconds = connect.KeepAlivePeriod;
+        connection.RequestedSessionExpiry = version == MqttProtocolVersion.V500 ? connect.SessionExpiryInterval : 0;
+        connection.SessionExpirySeconds = version == MqttProtocolVersion.V500
+            ? Cap(connect.SessionExpiryInterval)
+            : connect.CleanSession ? 0 : Cap(uint.MaxValue);
+
+        if (connect.WillFlag)
+        {
+            if (!MqttTopic.IsValidTopicName(connect.WillTopic))
+            {
+                throw new MQTTnet.Exceptions.MqttProtocolViolationException($"Will topic '{connect.WillTopic}' is not a valid topic name.");
+            }
+
+            connection.Will = new MqttApplicationMessage
+            {
+                Topic = connect.WillTopic,
+                PayloadSegment = connect.WillMessage ?? [],
+                QualityOfServiceLevel = connect.WillQoS,
+                Retain = connect.WillRetain,
+                ContentType = connect.WillContentType,
+                ResponseTopic = connect.WillResponseTopic,
+                CorrelationData = connect.WillCorrelationData,
+                PayloadFormatIndicator = connect.WillPayloadFormatIndicator,
+                MessageExpiryInterval = connect.WillMessageExpiryInterval,
+                UserProperties = connect.WillUserProperties,
+            };
+            connection.WillDelaySeconds = connect.WillDelayInterval;
+            connect.WillFlag = false;
+        }
+    }
+
+    private uint Cap(uint seconds) => (uint)Math.Min(seconds, options.Value.MaxSessionExpiry.TotalSeconds);
+}

@@ -1,0 +1,223 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
+using Dashboard.Broker.Metrics;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+using MQTTnet.Adapter;
+using MQTTnet.Exceptions;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+
+namespace Dashboard.Broker.Transport;
+
+/// <summary>
+/// MQTTnet's view of one Kestrel connection (TCP or WebSocket). It stands in for MQTTnet.AspNetCore's
+/// MqttConnectionContext so that an oversized packet is refused from its header, before it is buffered,
+/// and so that the broker's packet hooks see each packet on its way.
+/// </summary>
+internal sealed class MqttChannel : IMqttChannelAdapter
+{
+    private readonly ConnectionContext _connection;
+    private readonly IReadOnlyList<IMqttPacketHook> _hooks;
+    private readonly BrokerMetrics _metrics;
+    private readonly int _maxPacketSize;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+
+    public MqttChannel(ConnectionContext connection, ClientConnection client, MqttPacketFormatterAdapter formatter,
+        IReadOnlyList<IMqttPacketHook> hooks, BrokerMetrics metrics, int maxPacketSize)
+    {
+        _connection = connection;
+        _hooks = hooks;
+        _metrics = metrics;
+        _maxPacketSize = maxPacketSize;
+        _input = connection.Transport.Input;
+        _output = connection.Transport.Output;
+        Client = client;
+        PacketFormatterAdapter = formatter;
+    }
+
+    public ClientConnection Client { get; }
+
+    public MqttPacketFormatterAdapter PacketFormatterAdapter { get; }
+
+    public long BytesReceived { get; private set; }
+
+    public long BytesSent { get; private set; }
+
+    public X509Certificate2? ClientCertificate =>
+        _connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate
+        ?? _connection.Features.Get<IHttpContextFeature>()?.HttpContext?.Connection.ClientCertificate;
+
+    public bool IsSecureConnection =>
+        _connection.Features.Get<ITlsConnectionFeature>() is not null
+        || _connection.Features.Get<IHttpContextFeature>()?.HttpContext?.Request.IsHttps == true;
+
+    public EndPoint? LocalEndPoint => _connection.LocalEndPoint;
+
+    public EndPoint? RemoteEndPoint => Client.RemoteEndPoint;
+
+    public Task ConnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task DisconnectAsync(CancellationToken cancellationToken)
+    {
+        _input.Complete();
+        _output.Complete();
+        return Task.CompletedTask;
+    }
+
+    public async Task<MqttPacket?> ReceivePacketAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var result = await _input.ReadAsync(cancellationToken);
+                var buffer = result.Buffer;
+                var consumed = buffer.Start;
+                var examined = buffer.End;
+                try
+                {
+                    if (buffer.Length >= 2 && MqttFrame.TryReadHeader(buffer, _maxPacketSize, out var headerLength, out var bodyLength)
+                        && buffer.Length >= headerLength + bodyLength)
+                    {
+                        var frame = buffer.Slice(0, headerLength + bodyLength);
+                        consumed = examined = frame.End;
+                        var packet = Decode(frame, headerLength);
+                        BytesReceived += frame.Length;
+                        _metrics.BytesReceived(frame.Length);
+                        if (packet is MqttPublishPacket)
+                        {
+                            _metrics.MessageReceived();
+                        }
+
+                        packet = RunReceivedHooks(packet);
+                        if (packet is not null)
+                        {
+                            return packet;
+                        }
+
+                        continue;
+                    }
+
+                    if (result.IsCompleted)
+                    {
+                        throw new MqttCommunicationException(buffer.IsEmpty ? "Connection closed by the client." : "Connection closed in the middle of a packet.");
+                    }
+                }
+                finally
+                {
+                    _input.AdvanceTo(consumed, examined);
+                }
+            }
+        }
+        catch (MqttPacketTooLargeException)
+        {
+            _metrics.PacketTooLarge();
+            throw; // MQTTnet ends the connection and calls DisconnectAsync
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return null;
+    }
+
+    public async Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
+    {
+        for (var i = _hooks.Count - 1; i >= 0; i--)
+        {
+            packet = _hooks[i].Sending(Client, packet);
+        }
+
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            var buffer = PacketFormatterAdapter.Encode(packet);
+            try
+            {
+                var span = _output.GetSpan(buffer.Length);
+                buffer.Packet.AsSpan().CopyTo(span);
+                buffer.Payload.CopyTo(span[buffer.Packet.Count..]);
+                _output.Advance(buffer.Length);
+            }
+            finally
+            {
+                PacketFormatterAdapter.Cleanup();
+            }
+
+            BytesSent += buffer.Length;
+            _metrics.BytesSent(buffer.Length);
+            await _output.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        if (packet is MqttPublishPacket)
+        {
+            _metrics.MessageSent();
+        }
+        else if (packet is MqttConnAckPacket connAck && IsSuccess(connAck))
+        {
+            Client.IsEstablished = true;
+            foreach (var hook in _hooks)
+            {
+                hook.Established(Client);
+            }
+        }
+    }
+
+    public void ResetStatistics()
+    {
+        BytesReceived = 0;
+        BytesSent = 0;
+    }
+
+    public void Dispose() => _writeLock.Dispose();
+
+    private MqttPacket Decode(ReadOnlySequence<byte> frame, int headerLength)
+    {
+        var fixedHeader = frame.FirstSpan[0];
+        var body = frame.Slice(headerLength);
+        var segment = body.IsSingleSegment && MemoryMarshal.TryGetArray(body.First, out var array)
+            ? array
+            : new ArraySegment<byte>(body.ToArray());
+        var received = new ReceivedMqttPacket(fixedHeader, segment, (int)frame.Length);
+        if (PacketFormatterAdapter.ProtocolVersion == MqttProtocolVersion.Unknown)
+        {
+            if (fixedHeader >> 4 != (int)MqttControlPacketType.Connect)
+            {
+                throw new MqttProtocolViolationException("The first packet must be CONNECT [MQTT-3.1.0-1].");
+            }
+
+            PacketFormatterAdapter.DetectProtocolVersion(received);
+            Client.ProtocolVersion = PacketFormatterAdapter.ProtocolVersion;
+        }
+
+        return PacketFormatterAdapter.Decode(received);
+    }
+
+    private MqttPacket? RunReceivedHooks(MqttPacket packet)
+    {
+        MqttPacket? current = packet;
+        for (var i = 0; i < _hooks.Count && current is not null; i++)
+        {
+            current = _hooks[i].Received(Client, current);
+        }
+
+        return current;
+    }
+
+    private static bool IsSuccess(MqttConnAckPacket connAck) =>
+        connAck.ReasonCode == MqttConnectReasonCode.Success && connAck.ReturnCode == MqttConnectReturnCode.ConnectionAccepted;
+
+    /// <summary>Ends the connection without a word: MQTTnet sees the stream end.</summary>
+    public void Abort() => _connection.Abort();
+}

@@ -1,0 +1,115 @@
+using Dashboard.Broker.Metrics;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Connections.Features;
+using Microsoft.Extensions.Options;
+using MQTTnet.Adapter;
+using MQTTnet.Diagnostics.Logger;
+using MQTTnet.Formatter;
+using MQTTnet.Server;
+
+namespace Dashboard.Broker.Transport;
+
+/// <summary>
+/// Hands each Kestrel connection (the raw TCP endpoint and the WebSocket path alike) to MQTTnet as an
+/// <see cref="MqttChannel"/>. It is MQTTnet's only server adapter: MQTTnet's own listeners stay off.
+/// </summary>
+internal sealed class MqttTransportHandler(
+    IEnumerable<IMqttPacketHook> hooks,
+    BrokerServer broker,
+    BrokerMetrics metrics,
+    IOptions<BrokerOptions> options,
+    ILogger<MqttTransportHandler> logger) : ConnectionHandler, IMqttServerAdapter
+{
+    private readonly IReadOnlyList<IMqttPacketHook> _hooks = [.. hooks];
+    private MqttServerOptions? _serverOptions;
+
+    public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var handler = ClientHandler;
+        if (handler is null || _serverOptions is null)
+        {
+            return; // not started yet, or stopping: the connection simply closes
+        }
+
+        if (connection.Features.Get<ITransferFormatFeature>() is { } format)
+        {
+            format.ActiveFormat = TransferFormat.Binary;
+        }
+
+        var httpContext = connection.Features.Get<IHttpContextFeature>()?.HttpContext;
+        var client = new ClientConnection(
+            httpContext is null ? "tcp" : "websocket",
+            connection.RemoteEndPoint ?? RemoteEndPointOf(httpContext));
+        var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(_serverOptions.WriterBufferSize, _serverOptions.WriterBufferSizeMax));
+        using var channel = new MqttChannel(connection, client, formatter, _hooks, metrics, options.Value.MaxPacketSize);
+        using var closing = (connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None).Register(() => _ = CloseAsync(channel));
+        metrics.ConnectionOpened();
+        try
+        {
+            await handler(channel);
+        }
+        catch (Exception ex)
+        {
+            logger.LogDebug(ex, "Connection {Connection} ended with an error", client);
+        }
+        finally
+        {
+            metrics.ConnectionClosed();
+            foreach (var hook in _hooks)
+            {
+                try
+                {
+                    hook.Closed(client);
+                }
+                catch (Exception ex)
+                {
+                    logger.LogError(ex, "Packet hook {Hook} failed on close of {Connection}", hook.GetType().Name, client);
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs an in-process connection (a stored session being restored) through MQTTnet.</summary>
+    public Task ReplayAsync(IMqttChannelAdapter channel) =>
+        (ClientHandler ?? throw new InvalidOperationException("The broker has not started."))(channel);
+
+    public Task StartAsync(MqttServerOptions options, IMqttNetLogger logger)
+    {
+        _serverOptions = options;
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync() => Task.CompletedTask;
+
+    public void Dispose()
+    {
+    }
+
+    /// <summary>Kestrel is shutting down: MQTT 5 clients are told so with DISCONNECT 0x8B before the socket closes.</summary>
+    private async Task CloseAsync(MqttChannel channel)
+    {
+        try
+        {
+            if (channel.Client.IsEstablished)
+            {
+                await broker.Server.DisconnectClientAsync(channel.Client.ClientId, new MqttServerClientDisconnectOptions
+                {
+                    ReasonCode = MQTTnet.Protocol.MqttDisconnectReasonCode.ServerShuttingDown,
+                });
+                return;
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogDebug(ex, "Could not disconnect {Connection} gracefully", channel.Client);
+        }
+
+        channel.Abort();
+    }
+
+    private static System.Net.IPEndPoint? RemoteEndPointOf(Microsoft.AspNetCore.Http.HttpContext? context) =>
+        context?.Connection.RemoteIpAddress is { } ip ? new System.Net.IPEndPoint(ip, context.Connection.RemotePort) : null;
+}

@@ -1,0 +1,30 @@
+using MudBlazor.Services;
+
+namespace Dashboard.Components;
+
+public static class DashboardUiExtensions
+{
+    /// <summary>The Blazor Server dashboard (interactive server rendering, MudBlazor components).</summary>
+    public static WebApplicationBuilder AddDashboardUi(this WebApplicationBuilder builder)
+    {
+        // Serve package assets (MudBlazor, blazor.web.js) from a plain build in any environment, not only
+        // Development; a published app has them in wwwroot and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        return builder;
+    }
+
+    public static WebApplication MapDashboardUi(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

@@ -1,0 +1,53 @@
+using Dashboard.Broker;
+
+namespace Dashboard.Ingestion;
+
+/// <summary>Drains the broker's event channel and hands each event to every <see cref="IBrokerEventSink"/>.</summary>
+public sealed class IngestionService(
+    BrokerEventChannel channel,
+    IEnumerable<IBrokerEventSink> sinks,
+    ILogger<IngestionService> logger) : BackgroundService
+{
+    private readonly IBrokerEventSink[] _sinks = [.. sinks];
+    private readonly LogLimiter _errorLog = new(TimeSpan.FromSeconds(10));
+    private long _processed;
+
+    public long Processed => Interlocked.Read(ref _processed);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var reader = channel.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken))
+            {
+                while (reader.TryRead(out var brokerEvent))
+                {
+                    Dispatch(brokerEvent);
+                    Interlocked.Increment(ref _processed);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Dispatch(in BrokerEvent brokerEvent)
+    {
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                sink.Handle(brokerEvent);
+            }
+            catch (Exception ex)
+            {
+                if (_errorLog.ShouldLog())
+                {
+                    logger.LogError(ex, "{Sink} failed on a {Kind} event for {Topic}", sink.GetType().Name, brokerEvent.Kind, brokerEvent.Topic);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using Dashboard.Broker;
+using Dashboard.Components;
+using Dashboard.Health;
+using Dashboard.Ingestion;
+using Dashboard.Storage;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddStorage();
+builder.AddBroker();
+builder.AddIngestion();
+builder.AddHealth();
+builder.AddDashboardUi();
+
+var app = builder.Build();
+
+app.MapBroker();
+app.MapHealth();
+app.MapDashboardUi();
+
+app.Run();
+
+/// <summary>The entry point, visible to WebApplicationFactory in the integration tests.</summary>
+public partial class Program;

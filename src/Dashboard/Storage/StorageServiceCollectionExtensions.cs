@@ -1,0 +1,49 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Dashboard.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>The SQLite database of <c>ConnectionStrings:Dashboard</c> (default <c>data/dashboard.db</c>), migrated at start-up.</summary>
+    public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Dashboard") ?? "Data Source=data/dashboard.db";
+        EnsureDirectoryFor(connectionString);
+        builder.Services.AddDbContext<DashboardDbContext>(options => options
+            .UseSqlite(connectionString)
+            .AddInterceptors(new SqlitePragmas()));
+        builder.Services.AddHostedService<DatabaseMigrator>();
+        return builder;
+    }
+
+    private static void EnsureDirectoryFor(string connectionString)
+    {
+        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        if (!string.IsNullOrEmpty(dataSource) && dataSource != ":memory:" && Path.GetDirectoryName(Path.GetFullPath(dataSource)) is { } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+    }
+
+    /// <summary>WAL (set once in <see cref="DatabaseMigrator"/>) makes synchronous=NORMAL safe: a crash can lose the last commit, never the file.</summary>
+    private sealed class SqlitePragmas : DbConnectionInterceptor
+    {
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            Apply(connection);
+            return Task.CompletedTask;
+        }
+
+        private static void Apply(DbConnection connection)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;";
+            command.ExecuteNonQuery();
+        }
+    }
+}
