@@ -1,1 +1,121 @@
-Console.WriteLine("bench");
+using Dashboard.Bench;
+
+// Broker throughput: the Dashboard app and mosquitto, each started here as its own process, measured in the
+// same run with the same MQTTnet load. See bench/README.md.
+var options = BenchOptions.Parse(args, out var error);
+if (options is null)
+{
+    Console.Error.WriteLine(error is { Length: > 0 } ? $"{error}\n\n{BenchOptions.Usage}" : BenchOptions.Usage);
+    return error is { Length: > 0 } ? 2 : 0;
+}
+
+var dashboardDll = options.DashboardDll ?? FindDashboardDll();
+if (options.Brokers.Contains(BrokerProcess.DashboardName) && !File.Exists(dashboardDll))
+{
+    Console.Error.WriteLine($"{dashboardDll} not found: build it with `dotnet build src/Dashboard -c Release`.");
+    return 2;
+}
+
+if (options.Brokers.Contains(BrokerProcess.MosquittoName) && !File.Exists(options.Mosquitto))
+{
+    Console.Error.WriteLine($"{options.Mosquitto} not found: install it with `apt-get install mosquitto`.");
+    return 2;
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true; // unwind, so the brokers are stopped and the temp folder removed
+    stop.Cancel();
+};
+
+var temp = Directory.CreateTempSubdirectory("dashboard-bench-");
+var brokers = new List<BrokerProcess>();
+try
+{
+    PrintSetup(options);
+    foreach (var name in options.Brokers)
+    {
+        var broker = name == BrokerProcess.DashboardName
+            ? await BrokerProcess.StartDashboardAsync(dashboardDll, temp.FullName, stop.Token)
+            : await BrokerProcess.StartMosquittoAsync(options.Mosquitto, temp.FullName, stop.Token);
+        brokers.Add(broker);
+        Console.WriteLine($"Started {broker.Name}: pid {broker.Pid}, MQTT on 127.0.0.1:{broker.MqttPort}, RSS {broker.RssMiB():F0} MiB; {broker.Settings}");
+    }
+
+    Console.WriteLine();
+    var measurements = new List<Measurement>();
+    foreach (var qos in options.QosLevels)
+    {
+        foreach (var broker in brokers)
+        {
+            for (var w = 1; w <= options.WarmupRuns; w++)
+            {
+                var warmup = await LoadRun.RunAsync(broker, qos, options, $"{broker.Name}-q{(int)qos}-w{w}", stop.Token);
+                Console.WriteLine(Report.RunLine(broker.Name, qos, "warm-up", warmup));
+            }
+        }
+
+        for (var run = 1; run <= options.Runs; run++)
+        {
+            // The brokers take turns, in alternating order, so a slow spell of the shared machine hits both alike.
+            var order = run % 2 == 1 ? brokers : Enumerable.Reverse(brokers);
+            foreach (var broker in order)
+            {
+                var result = await LoadRun.RunAsync(broker, qos, options, $"{broker.Name}-q{(int)qos}-r{run}", stop.Token);
+                measurements.Add(new Measurement(broker.Name, qos, run, result));
+                Console.WriteLine(Report.RunLine(broker.Name, qos, $"run {run}/{options.Runs}", result));
+            }
+        }
+    }
+
+    Report.PrintSummary(measurements, brokers, options);
+    return 0;
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Interrupted.");
+    return 130;
+}
+finally
+{
+    foreach (var broker in brokers)
+    {
+        var problems = broker.LoggedProblems();
+        Console.WriteLine($"- {broker.Name} log: {problems.Count} warning/error entries{(problems.Count > 0 ? ", first: " : "")}{string.Join(" | ", problems.Take(3))}");
+        await broker.DisposeAsync();
+    }
+
+    if (options.KeepTemp)
+    {
+        Console.WriteLine($"- Logs, config and database kept in {temp.FullName}");
+    }
+    else
+    {
+        temp.Delete(recursive: true);
+    }
+}
+
+static void PrintSetup(BenchOptions options)
+{
+    var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+    Console.WriteLine($"# Broker benchmark, {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}");
+    Console.WriteLine($"Machine: {Environment.ProcessorCount} cores ({cpu}), load average {File.ReadAllText("/proc/loadavg").Trim()}; .NET {Environment.Version}");
+    Console.WriteLine($"Load: {options.Publishers} publishers × {options.MessagesPerPublisher:N0} messages → 1 subscriber on bench/#, {options.PayloadBytes}-byte payloads, " +
+        $"QoS 1 window {options.Window} per publisher, {options.WarmupRuns} warm-up + {options.Runs} runs per broker and QoS, run timeout {options.RunTimeout.TotalSeconds:F0} s.");
+    Console.WriteLine($"Note: the load generator runs in this process and shares the {Environment.ProcessorCount} cores with the broker under test; its CPU per message is printed as \"bench\".");
+}
+
+static string FindDashboardDll()
+{
+    // The repo root is the folder with Dashboard.sln above this program's bin folder.
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln")))
+        {
+            return Path.Combine(dir.FullName, "src", "Dashboard", "bin", "Release", "net10.0", "Dashboard.dll");
+        }
+    }
+
+    return "src/Dashboard/bin/Release/net10.0/Dashboard.dll";
+}

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MQTTnet.Diagnostics.Logger;
+using MQTTnet.Exceptions;
 
 namespace Dashboard.Broker;
 
@@ -19,7 +20,7 @@ internal sealed class MqttNetLogger(ILoggerFactory loggerFactory) : IMqttNetLogg
             MqttNetLogLevel.Verbose => LogLevel.Trace,
             MqttNetLogLevel.Info => LogLevel.Debug,
             MqttNetLogLevel.Warning => LogLevel.Information,
-            _ when exception is MQTTnet.Exceptions.MqttCommunicationException => LogLevel.Information, // one client's broken connection or bad packet
+            _ when exception is MqttCommunicationException or MqttProtocolViolationException => LogLevel.Information, // one client's broken connection or bad packet
             _ => LogLevel.Error,
         };
         var logger = loggerFactory.CreateLogger("MQTTnet." + source);

@@ -118,6 +118,11 @@ internal sealed class MqttChannel : IMqttChannelAdapter
                 }
             }
         }
+        catch (ConnectRefusedException refused)
+        {
+            await _output.WriteAsync(new byte[] { 0x20, 0x02, 0x00, refused.ReturnCode }, cancellationToken); // CONNACK
+            throw; // and MQTTnet closes the connection
+        }
         catch (MqttPacketTooLargeException)
         {
             _metrics.PacketTooLarge();
@@ -190,18 +195,26 @@ internal sealed class MqttChannel : IMqttChannelAdapter
             ? array
             : new ArraySegment<byte>(body.ToArray());
         var received = new ReceivedMqttPacket(fixedHeader, segment, (int)frame.Length);
-        if (PacketFormatterAdapter.ProtocolVersion == MqttProtocolVersion.Unknown)
+        if (PacketFormatterAdapter.ProtocolVersion != MqttProtocolVersion.Unknown)
         {
-            if (fixedHeader >> 4 != (int)MqttControlPacketType.Connect)
-            {
-                throw new MqttProtocolViolationException("The first packet must be CONNECT [MQTT-3.1.0-1].");
-            }
-
-            PacketFormatterAdapter.DetectProtocolVersion(received);
-            Client.ProtocolVersion = PacketFormatterAdapter.ProtocolVersion;
+            return PacketFormatterAdapter.Decode(received);
         }
 
-        return PacketFormatterAdapter.Decode(received);
+        if (fixedHeader >> 4 != (int)MqttControlPacketType.Connect)
+        {
+            throw new MqttProtocolViolationException("The first packet must be CONNECT [MQTT-3.1.0-1].");
+        }
+
+        try
+        {
+            PacketFormatterAdapter.DetectProtocolVersion(received);
+            Client.ProtocolVersion = PacketFormatterAdapter.ProtocolVersion;
+            return PacketFormatterAdapter.Decode(received);
+        }
+        catch (MqttProtocolViolationException ex) when (ConnectRefusal.ReturnCodeFor(segment) is { } returnCode)
+        {
+            throw new ConnectRefusedException(returnCode, ex);
+        }
     }
 
     private MqttPacket? RunReceivedHooks(MqttPacket packet)
@@ -220,4 +233,10 @@ internal sealed class MqttChannel : IMqttChannelAdapter
 
     /// <summary>Ends the connection without a word: MQTTnet sees the stream end.</summary>
     public void Abort() => _connection.Abort();
+}
+
+internal sealed class ConnectRefusedException(byte returnCode, MqttProtocolViolationException inner)
+    : MqttProtocolViolationException(inner.Message)
+{
+    public byte ReturnCode { get; } = returnCode;
 }

@@ -1,0 +1,108 @@
+using System.Globalization;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Dashboard.Bench;
+
+/// <summary>What to measure, from the command line. Every loop of the bench is bounded by these counts and times.</summary>
+internal sealed record BenchOptions
+{
+    public int Runs { get; init; } = 5;
+    public int WarmupRuns { get; init; } = 1;
+    public int Publishers { get; init; } = 8;
+    public int MessagesPerPublisher { get; init; } = 25_000;
+    public int PayloadBytes { get; init; } = 64;
+
+    /// <summary>QoS 1 publishes a publisher keeps in flight, so the run measures the broker, not one round trip per message.</summary>
+    public int Window { get; init; } = 100;
+
+    /// <summary>A run gives up after this long and reports what it got.</summary>
+    public TimeSpan RunTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Once the publishers are done, this long without a new message means the rest is lost (QoS 0 under overload).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    public IReadOnlyList<MqttQualityOfServiceLevel> QosLevels { get; init; } = [MqttQualityOfServiceLevel.AtMostOnce, MqttQualityOfServiceLevel.AtLeastOnce];
+    public IReadOnlyList<string> Brokers { get; init; } = [BrokerProcess.DashboardName, BrokerProcess.MosquittoName];
+    public MqttProtocolVersion ProtocolVersion { get; init; } = MqttProtocolVersion.V311;
+    public string? DashboardDll { get; init; }
+    public string Mosquitto { get; init; } = "/usr/sbin/mosquitto";
+    public bool KeepTemp { get; init; }
+
+    public int TotalMessages => Publishers * MessagesPerPublisher;
+
+    public const string Usage = """
+        Usage: bench/run.sh [options]
+          --runs N            measured runs per broker and QoS (default 5)
+          --warmup N          warm-up runs per broker and QoS, not counted (default 1)
+          --publishers N      publishing clients (default 8); one subscriber on bench/#
+          --messages N        messages per publisher (default 25000)
+          --payload N         payload bytes (default 64, at least 8)
+          --window N          QoS 1 publishes in flight per publisher (default 100)
+          --timeout S         seconds before a run gives up (default 60)
+          --idle S            seconds without a message after publishing ends before the rest counts as lost (default 2)
+          --qos 0,1           QoS levels to measure (default 0,1)
+          --brokers a,b       dashboard, mosquitto or both (default dashboard,mosquitto)
+          --mqtt5             connect with MQTT 5 instead of 3.1.1
+          --dashboard-dll P   the built app (default src/Dashboard/bin/Release/net10.0/Dashboard.dll in the repo)
+          --mosquitto P       mosquitto binary (default /usr/sbin/mosquitto)
+          --keep-temp         keep the temp folder (broker logs, config, SQLite file)
+        """;
+
+    /// <summary>Parses the arguments; null with a message when they are wrong or help was asked for.</summary>
+    public static BenchOptions? Parse(string[] args, out string? error)
+    {
+        error = null;
+        var options = new BenchOptions();
+        try
+        {
+            for (var i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value");
+                int Int(int min) => int.Parse(Next(), CultureInfo.InvariantCulture) is var n && n >= min ? n : throw new FormatException($"{args[i]} must be at least {min}");
+                TimeSpan Seconds() => TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture) is var s && s > 0 ? s : throw new FormatException($"{args[i]} must be positive"));
+
+                options = args[i] switch
+                {
+                    "--runs" => options with { Runs = Int(1) },
+                    "--warmup" => options with { WarmupRuns = Int(0) },
+                    "--publishers" => options with { Publishers = Int(1) },
+                    "--messages" => options with { MessagesPerPublisher = Int(1) },
+                    "--payload" => options with { PayloadBytes = Int(8) },
+                    "--window" => options with { Window = Int(1) },
+                    "--timeout" => options with { RunTimeout = Seconds() },
+                    "--idle" => options with { IdleTimeout = Seconds() },
+                    "--qos" => options with { QosLevels = [.. Next().Split(',').Select(ParseQos)] },
+                    "--brokers" => options with { Brokers = [.. Next().Split(',').Select(ParseBroker)] },
+                    "--mqtt5" => options with { ProtocolVersion = MqttProtocolVersion.V500 },
+                    "--dashboard-dll" => options with { DashboardDll = Next() },
+                    "--mosquitto" => options with { Mosquitto = Next() },
+                    "--keep-temp" => options with { KeepTemp = true },
+                    "-h" or "--help" => throw new FormatException(""),
+                    _ => throw new FormatException($"unknown option {args[i]}"),
+                };
+            }
+        }
+        catch (FormatException ex)
+        {
+            error = ex.Message;
+            return null;
+        }
+
+        return options;
+    }
+
+    private static MqttQualityOfServiceLevel ParseQos(string value) => value.Trim() switch
+    {
+        "0" => MqttQualityOfServiceLevel.AtMostOnce,
+        "1" => MqttQualityOfServiceLevel.AtLeastOnce,
+        _ => throw new FormatException($"QoS must be 0 or 1, not '{value}'"),
+    };
+
+    private static string ParseBroker(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        BrokerProcess.DashboardName => BrokerProcess.DashboardName,
+        BrokerProcess.MosquittoName => BrokerProcess.MosquittoName,
+        _ => throw new FormatException($"broker must be {BrokerProcess.DashboardName} or {BrokerProcess.MosquittoName}, not '{value}'"),
+    };
+}

@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Dashboard.Bench;
+
+/// <summary>
+/// A broker the bench started as its own process on 127.0.0.1 free ports, with its output in a log file, and
+/// what /proc says about it. Disposing kills it; so does the bench's exit, and bench/run.sh's trap kills the
+/// PIDs listed in $BENCH_PID_FILE should the bench itself be killed.
+/// </summary>
+internal sealed class BrokerProcess : IAsyncDisposable
+{
+    public const string DashboardName = "dashboard";
+    public const string MosquittoName = "mosquitto";
+
+    /// <summary>
+    /// Per-client queue limit given to both brokers: far above one run's 200k messages, so neither drops for lack of
+    /// room and a loss can only come from the broker itself (mosquitto's default is 1000, the Dashboard's too).
+    /// </summary>
+    public const int MaxQueuedMessages = 1_000_000;
+
+    // /proc/<pid>/stat counts CPU time in USER_HZ ticks, which Linux fixes at 100 on every mainstream architecture.
+    private const double ClockTicksPerSecond = 100;
+
+    private static readonly List<Process> Started = [];
+
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private bool _logClosed;
+
+    static BrokerProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+
+    private BrokerProcess(string name, Process process, int mqttPort, string logPath, string settings)
+    {
+        Name = name;
+        _process = process;
+        MqttPort = mqttPort;
+        LogPath = logPath;
+        Settings = settings;
+        _log = new StreamWriter(logPath) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => WriteLog(e.Data);
+        process.ErrorDataReceived += (_, e) => WriteLog(e.Data);
+    }
+
+    public string Name { get; }
+    public int Pid => _process.Id;
+    public int MqttPort { get; }
+    public string LogPath { get; }
+
+    /// <summary>How the broker was configured, for the report.</summary>
+    public string Settings { get; }
+
+    /// <summary>The Kestrel-hosted Dashboard app, with the product's own configuration but for the queue limit; ready when /healthz answers 200.</summary>
+    public static async Task<BrokerProcess> StartDashboardAsync(string dll, string tempDir, CancellationToken cancellationToken)
+    {
+        int[] ports = [FreePort(), FreePort(), FreePort()];
+        var (http, mqtt, webSockets) = (ports[0], ports[1], ports[2]);
+        // The app's folder is the working directory, so its appsettings.json (copied there by the build) is the content root's.
+        var start = new ProcessStartInfo("dotnet", [dll]) { WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(dll)) };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{http}";
+        start.Environment["Kestrel__Endpoints__Mqtt__Url"] = $"http://127.0.0.1:{mqtt}";
+        start.Environment["Kestrel__Endpoints__MqttWebSockets__Url"] = $"http://127.0.0.1:{webSockets}";
+        start.Environment["ConnectionStrings__Dashboard"] = $"Data Source={Path.Combine(tempDir, "dashboard.db")}";
+        start.Environment["Broker__MaxQueuedMessages"] = MaxQueuedMessages.ToString(CultureInfo.InvariantCulture);
+        var settings = $"Production, appsettings.json as built, Broker:MaxQueuedMessages={MaxQueuedMessages}, Server GC (the web SDK's default)";
+
+        var broker = Start(DashboardName, start, mqtt, Path.Combine(tempDir, "dashboard.log"), settings);
+        using var http200 = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await broker.WaitUntilReadyAsync(async () =>
+        {
+            using var response = await http200.GetAsync($"http://127.0.0.1:{http}/healthz", cancellationToken);
+            return response.StatusCode == HttpStatusCode.OK;
+        }, cancellationToken);
+        return broker;
+    }
+
+    /// <summary>Mosquitto with a config written for the bench (see the comments in it); ready when its port accepts connections.</summary>
+    public static async Task<BrokerProcess> StartMosquittoAsync(string executable, string tempDir, CancellationToken cancellationToken)
+    {
+        var port = FreePort();
+        var conf = Path.Combine(tempDir, "mosquitto.conf");
+        await File.WriteAllTextAsync(conf, $"""
+            # Written by Dashboard.Bench: mosquitto configured like the Dashboard is, so the two do the same work.
+            listener {port} 127.0.0.1
+            allow_anonymous true
+            # In memory only: the bench's clean sessions give the Dashboard nothing to write to SQLite either.
+            persistence false
+            # Same per-client queue limit as the Dashboard's Broker:MaxQueuedMessages; 0 bytes = no byte limit.
+            max_queued_messages {MaxQueuedMessages}
+            max_queued_bytes 0
+            # No limit on QoS 1 messages in flight to a client: MQTTnet has none (it sends without waiting for PUBACKs).
+            # With 0, mosquitto also hands QoS 0 messages straight to the socket queue instead of dropping them.
+            max_inflight_messages 0
+            max_inflight_bytes 0
+            # Kestrel sets TCP_NODELAY on every socket; mosquitto does not by default.
+            set_tcp_nodelay true
+            # $SYS every 10 s, like the Dashboard's Broker:SysInterval.
+            sys_interval 10
+            log_dest stdout
+            log_type error
+            log_type warning
+            """, cancellationToken);
+        var settings = "persistence false, max_queued_messages 1000000, max_inflight_messages 0, set_tcp_nodelay true, sys_interval 10";
+
+        var broker = Start(MosquittoName, new ProcessStartInfo(executable, ["-c", conf]), port, Path.Combine(tempDir, "mosquitto.log"), settings);
+        await broker.WaitUntilReadyAsync(async () =>
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+            return true;
+        }, cancellationToken);
+        return broker;
+    }
+
+    /// <summary>User plus system CPU time the process has used so far, all threads.</summary>
+    public TimeSpan CpuTime()
+    {
+        var stat = File.ReadAllText($"/proc/{Pid}/stat");
+        // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime, stime
+        return TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
+    }
+
+    /// <summary>Peak resident set size so far (VmHWM), in MiB.</summary>
+    public double PeakRssMiB() => StatusKiB("VmHWM:") / 1024.0;
+
+    /// <summary>Current resident set size (VmRSS), in MiB.</summary>
+    public double RssMiB() => StatusKiB("VmRSS:") / 1024.0;
+
+    /// <summary>Warnings and errors the broker logged (console logger "warn:"/"fail:"/"crit:" lines and mosquitto's), each with the line after it.</summary>
+    public List<string> LoggedProblems()
+    {
+        lock (_log)
+        {
+            _log.Flush();
+        }
+
+        var lines = File.ReadAllLines(LogPath);
+        var problems = new List<string>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            if (line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal))
+            {
+                problems.Add(i + 1 < lines.Length ? $"{line.Trim()} {lines[i + 1].Trim()}" : line.Trim());
+            }
+            else if (Name == MosquittoName && (line.Contains("Error", StringComparison.Ordinal) || line.Contains("Warning", StringComparison.Ordinal)))
+            {
+                problems.Add(line.Trim());
+            }
+        }
+
+        return problems;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill(_process);
+        await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        lock (_log)
+        {
+            _logClosed = true;
+            _log.Dispose();
+        }
+
+        _process.Dispose();
+    }
+
+    private static BrokerProcess Start(string name, ProcessStartInfo start, int mqttPort, string logPath, string settings)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        var process = new Process { StartInfo = start };
+        var broker = new BrokerProcess(name, process, mqttPort, logPath, settings);
+        process.Start();
+        lock (Started)
+        {
+            Started.Add(process);
+        }
+
+        if (Environment.GetEnvironmentVariable("BENCH_PID_FILE") is { Length: > 0 } pidFile)
+        {
+            File.AppendAllText(pidFile, $"{process.Id} {Path.GetFileName(start.FileName)}\n");
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return broker;
+    }
+
+    /// <summary>Polls <paramref name="isReady"/> every 100 ms; fails at once if the process exits, and after 60 s.</summary>
+    private async Task WaitUntilReadyAsync(Func<Task<bool>> isReady, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} before it was ready; see {LogPath}");
+            }
+
+            try
+            {
+                if (await isReady())
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or SocketException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new TimeoutException($"{Name} was not ready after 60 s; see {LogPath}");
+    }
+
+    private long StatusKiB(string field)
+    {
+        var line = File.ReadLines($"/proc/{Pid}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
+        return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+    }
+
+    private void WriteLog(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            if (!_logClosed)
+            {
+                _log.WriteLine(line);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        // The OS picks a free port; it is released again, so another process could take it before the broker binds it (unlikely here).
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void KillAll()
+    {
+        lock (Started)
+        {
+            foreach (var process in Started)
+            {
+                Kill(process);
+            }
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+}

@@ -1,0 +1,216 @@
+using System.Buffers;
+using System.Diagnostics;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace Dashboard.Bench;
+
+/// <summary>One measured run: what was sent, what the subscriber got, how long it took and the CPU it cost.</summary>
+internal sealed record RunResult(
+    int Attempted,
+    int Sent,
+    int Received,
+    int Duplicates,
+    int Foreign,
+    int PublishErrors,
+    string? FirstError,
+    TimeSpan Elapsed,
+    bool TimedOut,
+    TimeSpan BrokerCpu,
+    TimeSpan BenchCpu)
+{
+    /// <summary>Accepted by the broker (QoS 0: written to the socket; QoS 1: PUBACKed) but never delivered.</summary>
+    public int Lost => Math.Max(0, Sent - Received);
+
+    public double MessagesPerSecond => Elapsed > TimeSpan.Zero ? Received / Elapsed.TotalSeconds : 0;
+
+    public double BrokerMicrosPerMessage => Received > 0 ? BrokerCpu.TotalMicroseconds / Received : double.NaN;
+
+    public double BenchMicrosPerMessage => Received > 0 ? BenchCpu.TotalMicroseconds / Received : double.NaN;
+
+    /// <summary>Cores the broker kept busy on average (mosquitto is single-threaded: at most 1).</summary>
+    public double BrokerCores => Elapsed > TimeSpan.Zero ? BrokerCpu / Elapsed : 0;
+}
+
+/// <summary>
+/// N publishers on bench/&lt;i&gt; and one subscriber on bench/#, all MQTTnet clients in this process over
+/// loopback TCP. Throughput is the messages the subscriber received over the time from the first publish to
+/// the last receive.
+/// </summary>
+internal static class LoadRun
+{
+    private const string TopicFilter = "bench/#";
+
+    public static async Task<RunResult> RunAsync(BrokerProcess broker, MqttQualityOfServiceLevel qos, BenchOptions options, string runId, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.RunTimeout);
+        var token = deadline.Token;
+        var factory = new MqttClientFactory();
+        var clients = new List<IMqttClient>();
+        try
+        {
+            var subscriberClient = factory.CreateMqttClient();
+            clients.Add(subscriberClient);
+            var subscriber = new Subscriber(subscriberClient, options.Publishers, options.MessagesPerPublisher);
+            await subscriberClient.ConnectAsync(ClientOptions(broker, $"bench-{runId}-sub", options), token);
+            var subscribed = await subscriberClient.SubscribeAsync(factory.CreateSubscribeOptionsBuilder().WithTopicFilter(TopicFilter, qos).Build(), token);
+            if (subscribed.Items.Single().ResultCode != (MqttClientSubscribeResultCode)(int)qos)
+            {
+                throw new InvalidOperationException($"{broker.Name} granted {subscribed.Items.Single().ResultCode} for {TopicFilter} at QoS {(int)qos}");
+            }
+
+            var publishers = Enumerable.Range(0, options.Publishers).Select(_ => factory.CreateMqttClient()).ToArray();
+            clients.AddRange(publishers);
+            await Task.WhenAll(publishers.Select((client, i) => client.ConnectAsync(ClientOptions(broker, $"bench-{runId}-pub{i}", options), token)));
+
+            var brokerCpu = broker.CpuTime();
+            var benchCpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var start = Stopwatch.GetTimestamp();
+            var published = await Task.WhenAll(publishers.Select((client, i) => Task.Run(() => PublishAllAsync(client, i, qos, options, token), CancellationToken.None)));
+            await WaitForDeliveryAsync(subscriber, options.IdleTimeout, token);
+            brokerCpu = broker.CpuTime() - brokerCpu;
+            benchCpu = Process.GetCurrentProcess().TotalProcessorTime - benchCpu;
+            cancellationToken.ThrowIfCancellationRequested();
+
+            var last = subscriber.LastReceivedTimestamp;
+            return new RunResult(
+                Attempted: options.TotalMessages,
+                Sent: published.Sum(p => p.Sent),
+                Received: subscriber.Unique,
+                Duplicates: subscriber.Duplicates,
+                Foreign: subscriber.Foreign,
+                PublishErrors: published.Sum(p => p.Errors),
+                FirstError: published.Select(p => p.FirstError).FirstOrDefault(e => e is not null),
+                Elapsed: last > start ? Stopwatch.GetElapsedTime(start, last) : TimeSpan.Zero,
+                TimedOut: deadline.IsCancellationRequested,
+                BrokerCpu: brokerCpu,
+                BenchCpu: benchCpu);
+        }
+        finally
+        {
+            await Task.WhenAll(clients.Select(DisconnectAsync));
+        }
+    }
+
+    private sealed record Published(int Sent, int Errors, string? FirstError);
+
+    /// <summary>
+    /// QoS 0: one publish after the other, each awaited only until it is written to the socket, so TCP back-pressure
+    /// sets the pace. QoS 1: up to <see cref="BenchOptions.Window"/> publishes wait for their PUBACK at once; the
+    /// oldest is awaited first, as PUBACKs come back in order.
+    /// </summary>
+    private static async Task<Published> PublishAllAsync(IMqttClient client, int publisher, MqttQualityOfServiceLevel qos, BenchOptions options, CancellationToken token)
+    {
+        var topic = $"bench/{publisher}";
+        var inFlight = new Queue<Task<MqttClientPublishResult>>(options.Window);
+        var (sent, errors) = (0, 0);
+        string? firstError = null;
+
+        void Count(MqttClientPublishResult result)
+        {
+            if (result.IsSuccess)
+            {
+                sent++;
+            }
+            else
+            {
+                errors++;
+                firstError ??= $"PUBACK {result.ReasonCode}";
+            }
+        }
+
+        try
+        {
+            for (var sequence = 0; sequence < options.MessagesPerPublisher && !token.IsCancellationRequested; sequence++)
+            {
+                if (inFlight.Count == options.Window)
+                {
+                    Count(await inFlight.Dequeue());
+                }
+
+                var message = new MqttApplicationMessage
+                {
+                    Topic = topic,
+                    Payload = new ReadOnlySequence<byte>(Subscriber.Payload(publisher, sequence, options.PayloadBytes)),
+                    QualityOfServiceLevel = qos,
+                };
+                var publish = client.PublishAsync(message, token);
+                if (qos == MqttQualityOfServiceLevel.AtMostOnce)
+                {
+                    Count(await publish);
+                }
+                else
+                {
+                    inFlight.Enqueue(publish);
+                }
+            }
+
+            while (inFlight.Count > 0)
+            {
+                Count(await inFlight.Dequeue());
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The run's time is up: report what was sent.
+        }
+        catch (Exception ex)
+        {
+            errors++;
+            firstError ??= $"{ex.GetType().Name}: {ex.Message}";
+        }
+
+        // Publishes still in flight after a failure or the deadline: observe them so their exceptions go nowhere.
+        foreach (var pending in inFlight)
+        {
+            _ = pending.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+        }
+
+        return new Published(sent, errors, firstError);
+    }
+
+    /// <summary>Waits until every message arrived, or nothing new came for an idle period (the rest is lost), or the run's time is up.</summary>
+    private static async Task WaitForDeliveryAsync(Subscriber subscriber, TimeSpan idle, CancellationToken token)
+    {
+        while (!subscriber.AllReceived.IsCompleted && !token.IsCancellationRequested)
+        {
+            var before = subscriber.Unique + subscriber.Duplicates;
+            await Task.WhenAny(subscriber.AllReceived, Task.Delay(idle, token));
+            if (subscriber.Unique + subscriber.Duplicates == before)
+            {
+                return;
+            }
+        }
+    }
+
+    private static MqttClientOptions ClientOptions(BrokerProcess broker, string clientId, BenchOptions options) =>
+        new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", broker.MqttPort)
+            .WithClientId(clientId)
+            .WithCleanSession()
+            .WithProtocolVersion(options.ProtocolVersion)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
+            .WithTimeout(options.RunTimeout)
+            .Build();
+
+    private static async Task DisconnectAsync(IMqttClient client)
+    {
+        try
+        {
+            if (client.IsConnected)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            // The broker is gone or slow to answer: the socket is closed by Dispose anyway.
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+}

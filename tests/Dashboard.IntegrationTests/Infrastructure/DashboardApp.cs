@@ -1,0 +1,80 @@
+using Dashboard.Broker;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real Dashboard (its Program, its appsettings.json) on Kestrel, on free loopback ports, with its own
+/// SQLite file. Start it again on the same database to test a restart.
+/// </summary>
+public sealed class DashboardApp : IAsyncDisposable
+{
+    private readonly Factory _factory;
+
+    private DashboardApp(Factory factory, string databasePath)
+    {
+        _factory = factory;
+        DatabasePath = databasePath;
+    }
+
+    public int HttpPort { get; private init; }
+    public int MqttPort { get; private init; }
+    public int WebSocketPort { get; private init; }
+    public string DatabasePath { get; }
+    public IServiceProvider Services => _factory.Services;
+    public Uri HttpBase => new($"http://127.0.0.1:{HttpPort}/");
+    public Uri WebSocketUri => new($"ws://127.0.0.1:{WebSocketPort}/mqtt");
+
+    public static string NewDatabasePath() =>
+        Path.Combine(Path.GetTempPath(), "dashboard-tests", $"{Guid.NewGuid():N}.db");
+
+    /// <param name="databasePath">Reuse a database to restart "the same" broker; null for a fresh one.</param>
+    /// <param name="settings">Configuration on top of appsettings.json, e.g. <c>["Broker:MaxPacketSize"] = "4096"</c>.</param>
+    public static Task<DashboardApp> StartAsync(string? databasePath = null, IDictionary<string, string?>? settings = null)
+    {
+        databasePath ??= NewDatabasePath();
+        Directory.CreateDirectory(Path.GetDirectoryName(databasePath)!);
+        var (http, mqtt, ws) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
+        var config = new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{http}",
+            ["Kestrel:Endpoints:Mqtt:Url"] = $"http://127.0.0.1:{mqtt}",
+            ["Kestrel:Endpoints:MqttWebSockets:Url"] = $"http://127.0.0.1:{ws}",
+            ["ConnectionStrings:Dashboard"] = $"Data Source={databasePath}",
+            ["Broker:SysInterval"] = "00:00:00",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        var factory = new Factory(config);
+        factory.UseKestrel();
+        factory.StartServer();
+        var app = new DashboardApp(factory, databasePath) { HttpPort = http, MqttPort = mqtt, WebSocketPort = ws };
+        return Task.FromResult(app);
+    }
+
+    public HttpClient CreateHttpClient() => new() { BaseAddress = HttpBase };
+
+    /// <summary>Writes broker state (retained messages, sessions) to the database now instead of at the next interval.</summary>
+    public Task FlushBrokerStateAsync() =>
+        Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<BrokerStatePersister>().Single().FlushAsync(CancellationToken.None);
+
+    public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
+
+    private sealed class Factory(Dictionary<string, string?> config) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseContentRoot(RepoPaths.Root);
+            builder.UseEnvironment("Production");
+            foreach (var (key, value) in config)
+            {
+                builder.UseSetting(key, value);
+            }
+        }
+    }
+}

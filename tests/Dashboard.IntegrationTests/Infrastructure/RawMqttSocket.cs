@@ -1,0 +1,85 @@
+using System.Net.Sockets;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+
+namespace Dashboard.IntegrationTests.Infrastructure;
+
+/// <summary>A bare TCP connection for sending exactly the bytes a test wants, well-formed or not.</summary>
+public sealed class RawMqttSocket : IAsyncDisposable
+{
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+
+    private RawMqttSocket(TcpClient tcp)
+    {
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+    }
+
+    public static async Task<RawMqttSocket> ConnectAsync(int port)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync("127.0.0.1", port);
+        return new RawMqttSocket(tcp);
+    }
+
+    public static byte[] Encode(MqttPacket packet, MqttProtocolVersion version = MqttProtocolVersion.V311) =>
+        new MqttPacketFormatterAdapter(version, new MqttBufferWriter(4096, 65535)).Encode(packet).ToArray();
+
+    public async Task SendAsync(byte[] bytes)
+    {
+        await _stream.WriteAsync(bytes);
+        await _stream.FlushAsync();
+    }
+
+    public Task SendAsync(MqttPacket packet, MqttProtocolVersion version = MqttProtocolVersion.V311) => SendAsync(Encode(packet, version));
+
+    /// <summary>Reads what the broker sends until it closes the connection; true when it closed within <paramref name="timeout"/>.</summary>
+    public async Task<bool> ClosedByBrokerWithinAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var buffer = new byte[4096];
+        try
+        {
+            while (await _stream.ReadAsync(buffer, cts.Token) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true; // reset by the broker
+        }
+    }
+
+    /// <summary>Reads at least <paramref name="count"/> bytes (or fewer if the broker closes), within the test patience.</summary>
+    public async Task<byte[]> ReadAsync(int count)
+    {
+        using var cts = new CancellationTokenSource(TestClient.Patience);
+        var buffer = new byte[count];
+        var read = 0;
+        while (read < count)
+        {
+            var n = await _stream.ReadAsync(buffer.AsMemory(read), cts.Token);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        return buffer[..read];
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _tcp.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,42 @@
+using System.Text;
+
+namespace Dashboard.IntegrationTests.Infrastructure;
+
+/// <summary>MQTT 3.1.1 packets built byte by byte, so tests can send what a well-behaved client library refuses to.</summary>
+public static class RawPackets
+{
+    public static byte[] Connect(string clientId, bool cleanSession = true, ushort keepAlive = 30) =>
+        Packet(0x10, [.. String("MQTT"), 4, (byte)(cleanSession ? 0x02 : 0x00), (byte)(keepAlive >> 8), (byte)keepAlive, .. String(clientId)]);
+
+    public static byte[] Subscribe(ushort packetId, params string[] filters) =>
+        Packet(0x82, [(byte)(packetId >> 8), (byte)packetId, .. filters.SelectMany(f => (byte[])[.. String(f), 0])]);
+
+    public static byte[] Publish(string topic, byte[] payload, bool retain = false) =>
+        Packet((byte)(0x30 | (retain ? 1 : 0)), [.. String(topic), .. payload]);
+
+    public static byte[] Disconnect() => [0xE0, 0x00];
+
+    /// <summary>A fixed header announcing <paramref name="remainingLength"/> bytes, with no body.</summary>
+    public static byte[] Header(byte type, int remainingLength) => [type, .. RemainingLength(remainingLength)];
+
+    public static byte[] Packet(byte type, byte[] body) => [.. Header(type, body.Length), .. body];
+
+    private static byte[] String(string value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(value);
+        return [(byte)(bytes.Length >> 8), (byte)bytes.Length, .. bytes];
+    }
+
+    private static byte[] RemainingLength(int value)
+    {
+        var bytes = new List<byte>();
+        do
+        {
+            var b = (byte)(value % 128);
+            value /= 128;
+            bytes.Add(value > 0 ? (byte)(b | 0x80) : b);
+        }
+        while (value > 0);
+        return [.. bytes];
+    }
+}
