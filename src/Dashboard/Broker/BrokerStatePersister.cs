@@ -18,7 +18,7 @@ internal sealed class BrokerStatePersister(
     ILogger<BrokerStatePersister> logger) : BackgroundService
 {
     private static readonly TimeSpan ExpirySweepInterval = TimeSpan.FromSeconds(30);
-    private readonly SemaphoreSlim _flushing = new(1, 1);
+    private readonly SemaphoreSlim _flushing = new(1, 1); // not disposed: the host may call StopAsync after disposing services
     private readonly LogLimiter _errorLog = new(TimeSpan.FromSeconds(30));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -94,11 +94,5 @@ internal sealed class BrokerStatePersister(
         {
             _flushing.Release();
         }
-    }
-
-    public override void Dispose()
-    {
-        _flushing.Dispose();
-        base.Dispose();
     }
 }

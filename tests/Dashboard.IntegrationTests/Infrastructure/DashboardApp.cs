@@ -57,6 +57,24 @@ public sealed class DashboardApp : IAsyncDisposable
         return Task.FromResult(app);
     }
 
+    /// <summary>Waits until the broker has accepted a connection from <paramref name="clientId"/> (CONNACK sent).</summary>
+    public Task WaitForClientAsync(string clientId) => WaitUntilAsync(() => Services.GetRequiredService<ConnectionRegistry>().IsConnected(clientId), $"client {clientId} to connect");
+
+    /// <summary>Polls broker state until <paramref name="condition"/> holds, within the test patience.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TestClient.Patience;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public HttpClient CreateHttpClient() => new() { BaseAddress = HttpBase };
 
     /// <summary>Writes broker state (retained messages, sessions) to the database now instead of at the next interval.</summary>

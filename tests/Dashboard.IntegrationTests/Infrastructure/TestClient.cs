@@ -1,6 +1,7 @@
 using System.Text;
 using System.Threading.Channels;
 using MQTTnet;
+using MQTTnet.Diagnostics.PacketInspection;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
@@ -44,9 +45,18 @@ public sealed class TestClient : IAsyncDisposable
         MqttProtocolVersion version = MqttProtocolVersion.V311) =>
         await ConnectAsync(Options(app, clientId, webSocket, version).Build());
 
-    public static async Task<TestClient> ConnectAsync(MqttClientOptions options)
+    public static async Task<TestClient> ConnectAsync(MqttClientOptions options, Action<MqttPacketFlowDirection, byte[]>? onPacket = null)
     {
         var client = new TestClient(Factory.CreateMqttClient());
+        if (onPacket is not null)
+        {
+            client.Client.InspectPacketAsync += e =>
+            {
+                onPacket(e.Direction, e.Buffer);
+                return Task.CompletedTask;
+            };
+        }
+
         using var timeout = new CancellationTokenSource(Patience);
         client.ConnectResult = await client.Client.ConnectAsync(options, timeout.Token);
         return client;

@@ -1,0 +1,53 @@
+using Dashboard.IntegrationTests.Infrastructure;
+using MQTTnet.Diagnostics.PacketInspection;
+
+namespace Dashboard.IntegrationTests.Broker;
+
+public sealed class KeepAliveAndSysTests
+{
+    [Fact]
+    public async Task A_silent_client_is_dropped_after_one_and_a_half_keep_alive_periods()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        await using var socket = await RawMqttSocket.ConnectAsync(app.MqttPort);
+        await socket.SendAsync(RawPackets.Connect("sleepy", keepAlive: 1));
+        Assert.Equal(new byte[] { 0x20, 0x02, 0x00, 0x00 }, await socket.ReadAsync(4));
+        var since = DateTime.UtcNow;
+
+        Assert.True(await socket.ClosedByBrokerWithinAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(DateTime.UtcNow - since >= TimeSpan.FromSeconds(1), "not before the keep alive ran out");
+    }
+
+    [Fact]
+    public async Task A_client_that_pings_stays_connected()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        var pingResponses = 0;
+        var threePings = new TaskCompletionSource();
+        var options = TestClient.Options(app).WithKeepAlivePeriod(TimeSpan.FromSeconds(1)).Build();
+        await using var client = await TestClient.ConnectAsync(options, onPacket: (direction, buffer) =>
+        {
+            if (direction == MqttPacketFlowDirection.Inbound && buffer[0] == 0xD0 && Interlocked.Increment(ref pingResponses) == 3)
+            {
+                threePings.TrySetResult(); // PINGRESP: 1.5 keep alive periods have passed at least twice
+            }
+        });
+
+        await threePings.Task.WaitAsync(TestClient.Patience);
+        await client.SubscribeAsync("ping/check");
+        await client.PublishAsync("ping/check", "alive");
+
+        Assert.Equal("alive", (await client.NextAsync()).Text());
+    }
+
+    [Fact]
+    public async Task Broker_statistics_are_published_under_sys()
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:SysInterval"] = "00:00:01" });
+        await using var client = await TestClient.ConnectAsync(app);
+
+        await client.SubscribeAsync("$SYS/broker/clients/connected");
+
+        Assert.Equal("1", (await client.NextAsync()).Text());
+    }
+}
