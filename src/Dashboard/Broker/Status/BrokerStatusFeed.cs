@@ -8,6 +8,17 @@ public sealed class BrokerStatusFeed
 
     public BrokerStatus Current { get; private set; } = BrokerStatus.Starting;
 
+    internal int SubscriberCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _subscribers.Count;
+            }
+        }
+    }
+
     public IDisposable Subscribe(Action<BrokerStatus> onChange)
     {
         lock (_lock)

@@ -50,7 +50,7 @@ internal sealed class BrokerStatusSampler(
                     (sent - previous.Out) / seconds,
                     received,
                     sent,
-                    (await broker.Server.GetRetainedMessagesAsync()).Count,
+                    (await broker.Server.GetRetainedMessagesAsync()).Count(m => !m.Topic.StartsWith("$SYS/", StringComparison.Ordinal)),
                     sessions.Count,
                     sessions.OfflineCount,
                     ingestion.Processed,
@@ -108,7 +108,20 @@ internal sealed class BrokerStatusSampler(
 
     private static List<ListenerInfo> Listeners(IConfiguration configuration) =>
         [.. configuration.GetSection("Kestrel:Endpoints").GetChildren()
-            .Select(endpoint => new ListenerInfo(endpoint.Key, Describe(endpoint.Key), endpoint["Url"] ?? ""))];
+            .Select(endpoint => new ListenerInfo(endpoint.Key, Describe(endpoint.Key), ClientUrl(endpoint.Key, endpoint["Url"] ?? "")))];
+
+    /// <summary>The address as a client would write it: Kestrel needs http:// even for raw MQTT.</summary>
+    private static string ClientUrl(string name, string url)
+    {
+        var authority = url.Contains("://", StringComparison.Ordinal) ? url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..].TrimEnd('/') : url;
+        return name switch
+        {
+            "Mqtt" => "mqtt://" + authority,
+            "MqttTls" => "mqtts://" + authority,
+            "MqttWebSockets" => (url.StartsWith("https", StringComparison.OrdinalIgnoreCase) ? "wss://" : "ws://") + authority + "/mqtt",
+            _ => url,
+        };
+    }
 
     private static string Describe(string name) => name switch
     {

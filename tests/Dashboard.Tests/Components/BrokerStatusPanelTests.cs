@@ -1,0 +1,95 @@
+using Bunit;
+using Dashboard.Broker.Status;
+using Dashboard.Components.Overview;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace Dashboard.Tests.Components;
+
+public sealed class BrokerStatusPanelTests : BunitContext
+{
+    private readonly BrokerStatusFeed _feed = new();
+
+    public BrokerStatusPanelTests()
+    {
+        Services.AddMudServices();
+        Services.AddSingleton(_feed);
+        JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    private static BrokerStatus Status(int clients = 3, double inRate = 1234, long dropped = 0) => new(
+        Time: DateTimeOffset.UtcNow,
+        Uptime: TimeSpan.FromMinutes(90),
+        Listeners: [new ListenerInfo("Mqtt", "MQTT over TCP (3.1, 3.1.1, 5.0)", "mqtt://0.0.0.0:1883")],
+        ConnectedClients: clients,
+        MessagesInPerSecond: inRate,
+        MessagesOutPerSecond: 12.5,
+        MessagesReceived: 1_000_000,
+        MessagesSent: 2_000,
+        RetainedMessages: 7,
+        PersistentSessions: 2,
+        OfflineSessions: 1,
+        IngestionProcessed: 999,
+        IngestionBacklog: 0,
+        IngestionDropped: 0,
+        MessagesDropped: dropped,
+        PacketsTooLarge: 0);
+
+    private static string Metric(IRenderedComponent<BrokerStatusPanel> cut, string title) =>
+        cut.Find($"[data-metric='{title}']").TextContent.Trim();
+
+    [Fact]
+    public void Shows_the_current_status_when_it_opens()
+    {
+        _feed.Publish(Status());
+
+        var cut = Render<BrokerStatusPanel>();
+
+        Assert.Equal("3", Metric(cut, "Connected clients"));
+        Assert.Equal("1234/s", Metric(cut, "Messages in"));
+        Assert.Equal("12.5/s", Metric(cut, "Messages out"));
+        Assert.Equal("7", Metric(cut, "Retained messages"));
+        Assert.Equal("1 h 30 min", Metric(cut, "Uptime"));
+        Assert.Contains("mqtt://0.0.0.0:1883", cut.Markup);
+        Assert.Contains("1,000,000 since start", cut.Markup);
+    }
+
+    [Fact]
+    public void Updates_live_without_a_reload()
+    {
+        _feed.Publish(Status(clients: 1));
+        var cut = Render<BrokerStatusPanel>();
+
+        _feed.Publish(Status(clients: 42, inRate: 74_000));
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal("42", Metric(cut, "Connected clients"));
+            Assert.Equal("74 k/s", Metric(cut, "Messages in"));
+        });
+    }
+
+    [Fact]
+    public void Warns_when_messages_were_dropped()
+    {
+        _feed.Publish(Status());
+        var cut = Render<BrokerStatusPanel>();
+        Assert.DoesNotContain("dropped", cut.Markup);
+
+        _feed.Publish(Status(dropped: 5));
+
+        cut.WaitForAssertion(() => Assert.Contains("5 messages dropped because a client's queue was full", cut.Markup));
+    }
+
+    [Fact]
+    public async Task Stops_listening_when_it_is_removed()
+    {
+        var cut = Render<BrokerStatusPanel>();
+        cut.WaitForAssertion(() => Assert.Equal(1, _feed.SubscriberCount));
+
+        await DisposeComponentsAsync();
+
+        Assert.Equal(0, _feed.SubscriberCount);
+        _feed.Publish(Status(clients: 2)); // reaches nobody, and nothing throws
+    }
+}
