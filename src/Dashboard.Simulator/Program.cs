@@ -13,7 +13,7 @@ if (parseResult.Errors.Count > 0)
 // and every device needs to publish its retained "offline" before the process ends.
 return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
-static async Task<int> RunAsync(SimulatorOptions options, CancellationToken _)
+static async Task<int> RunAsync(SimulatorOptions options)
 {
     using var shutdown = new CancellationTokenSource();
     using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);

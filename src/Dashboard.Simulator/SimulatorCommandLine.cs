@@ -7,6 +7,10 @@ using MQTTnet.Protocol;
 
 namespace Dashboard.Simulator;
 
+/// <summary>
+/// The command line. Values are checked in custom parsers rather than validators: System.CommandLine 2.0
+/// validators throw when they read a value that failed to convert ("--count abc").
+/// </summary>
 internal static partial class SimulatorCommandLine
 {
     private static readonly Option<string> HostOption = new("--host")
@@ -15,27 +19,19 @@ internal static partial class SimulatorCommandLine
         DefaultValueFactory = _ => "localhost",
     };
 
-    private static readonly Option<int?> PortOption = new("--port")
-    {
-        Description = "Broker port. [default: 1883, or 9001 with --websocket]",
-    };
+    private static readonly Option<int?> PortOption = IntOption(
+        "--port", "Broker port. [default: 1883, or 9001 with --websocket]", 1, 65535);
 
     private static readonly Option<bool> WebSocketOption = new("--websocket")
     {
-        Description = "Connect with MQTT over WebSockets to ws://<host>:<port>/mqtt.",
+        Description = "Use MQTT over WebSockets: ws://<host>:<port>/mqtt.",
     };
 
-    private static readonly Option<int> QosOption = new Option<int>("--qos")
-    {
-        Description = "QoS of the readings (status messages always use QoS 1).",
-        DefaultValueFactory = _ => 0,
-    }.AcceptOnlyFromAmong("0", "1", "2");
+    private static readonly Option<string> QosOption = ChoiceOption(
+        "--qos", "QoS of the readings; status messages always use QoS 1.", "0", "1", "2");
 
-    private static readonly Option<string> ProtocolOption = new Option<string>("--protocol")
-    {
-        Description = "MQTT protocol version.",
-        DefaultValueFactory = _ => "3.1.1",
-    }.AcceptOnlyFromAmong("3.1.1", "5");
+    private static readonly Option<string> ProtocolOption = ChoiceOption(
+        "--protocol", "MQTT protocol version.", "3.1.1", "5");
 
     private static readonly Option<string?> UsernameOption = new("--username")
     {
@@ -47,61 +43,44 @@ internal static partial class SimulatorCommandLine
         Description = "Password to connect with (needs --username).",
     };
 
-    private static readonly Option<int> CountOption = new("--count")
-    {
-        Description = "Number of simulated sensors, each with its own connection.",
-        DefaultValueFactory = _ => 5,
-    };
+    private static readonly Option<int?> CountOption = IntOption(
+        "--count", "Number of sensors, each with its own connection. [default: 5]", 1, 100_000);
 
     private static readonly Option<TimeSpan?> IntervalOption = DurationOption(
-        "--interval", "Time between readings of each sensor (±10% jitter). [default: 2s]");
+        "--interval", "Time between readings of each sensor, ±10% jitter. [default: 2s]");
 
     private static readonly Option<TimeSpan?> DurationOpt = DurationOption(
-        "--duration", "Stop after this long. [default: run until Ctrl+C]");
+        "--duration", "Stop after this long. [default: until Ctrl+C]");
 
-    private static readonly Option<string> FormatOption = new Option<string>("--format")
-    {
-        Description = "Payload format; mixed gives sensor i format i % 3 (number, json, text).",
-        DefaultValueFactory = _ => "mixed",
-    }.AcceptOnlyFromAmong("mixed", "number", "json", "text");
+    private static readonly Option<string> FormatOption = ChoiceOption(
+        "--format", "Payload format; mixed cycles sensor-01 number, sensor-02 json, sensor-03 text, ...",
+        "mixed", "number", "json", "text");
 
     private static readonly Option<string> PrefixOption = new("--prefix")
     {
-        Description = "Device name prefix: devices are <prefix>-01, <prefix>-02, ...",
+        Description = "Device name prefix: <prefix>-01, <prefix>-02, ...",
         DefaultValueFactory = _ => "sensor",
+        CustomParser = result =>
+        {
+            var prefix = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (prefix.Length == 0 || prefix.IndexOfAny(['/', '+', '#']) >= 0)
+            {
+                result.AddError($"--prefix: '{prefix}' must be non-empty and contain no '/', '+' or '#'.");
+            }
+
+            return prefix;
+        },
     };
 
     private static readonly Option<TimeSpan?> ChaosOption = DurationOption(
-        "--chaos", "Every so often (this is the mean gap) drop a random sensor's connection without DISCONNECT, so the broker publishes its will; it reconnects a few seconds later.");
+        "--chaos", "Mean time between chaos kills: a random sensor's connection is dropped without DISCONNECT, "
+        + "so the broker publishes its will; it reconnects a few seconds later. [default: off]");
 
-    public static RootCommand Create(Func<SimulatorOptions, CancellationToken, Task<int>> run)
+    public static RootCommand Create(Func<SimulatorOptions, Task<int>> run)
     {
-        CountOption.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError("--count must be at least 1.");
-            }
-        });
-        PortOption.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1 or > 65535)
-            {
-                result.AddError("--port must be between 1 and 65535.");
-            }
-        });
-        PrefixOption.Validators.Add(result =>
-        {
-            var prefix = result.GetValueOrDefault<string>();
-            if (string.IsNullOrEmpty(prefix) || prefix.IndexOfAny(['/', '+', '#']) >= 0)
-            {
-                result.AddError("--prefix must be non-empty and contain no '/', '+' or '#'.");
-            }
-        });
-
         var command = new RootCommand(
             "Simulates the seeds' temperature/humidity sensors against the Dashboard broker, for demos and load tests. "
-            + "Each sensor has its own MQTT connection, a retained online/offline status on home/<device>/status and a Last Will.")
+            + "Each sensor has its own MQTT connection, a Last Will and a retained online/offline on home/<device>/status.")
         {
             HostOption, PortOption, WebSocketOption, QosOption, ProtocolOption, UsernameOption, PasswordOption,
             CountOption, IntervalOption, DurationOpt, FormatOption, PrefixOption, ChaosOption,
@@ -113,7 +92,7 @@ internal static partial class SimulatorCommandLine
                 result.AddError("--password needs --username.");
             }
         });
-        command.SetAction((parseResult, cancellationToken) => run(Bind(parseResult), cancellationToken));
+        command.SetAction(parseResult => run(Bind(parseResult)));
         return command;
     }
 
@@ -124,12 +103,12 @@ internal static partial class SimulatorCommandLine
             Host: result.GetRequiredValue(HostOption),
             Port: result.GetValue(PortOption) ?? (webSocket ? 9001 : 1883),
             WebSocket: webSocket,
-            Qos: (MqttQualityOfServiceLevel)result.GetValue(QosOption),
+            Qos: (MqttQualityOfServiceLevel)int.Parse(result.GetRequiredValue(QosOption), CultureInfo.InvariantCulture),
             Protocol: result.GetValue(ProtocolOption) == "5" ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311,
             Username: result.GetValue(UsernameOption),
             Password: result.GetValue(PasswordOption),
             Duration: result.GetValue(DurationOpt),
-            Count: result.GetValue(CountOption),
+            Count: result.GetValue(CountOption) ?? 5,
             Interval: result.GetValue(IntervalOption) ?? TimeSpan.FromSeconds(2),
             Format: result.GetValue(FormatOption) switch
             {
@@ -142,13 +121,46 @@ internal static partial class SimulatorCommandLine
             Chaos: result.GetValue(ChaosOption));
     }
 
+    private static Option<int?> IntOption(string name, string description, int min, int max) => new(name)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = SingleToken(result);
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            {
+                return value;
+            }
+
+            result.AddError($"{name}: '{text}' is not a whole number from {min} to {max}.");
+            return null;
+        },
+    };
+
+    private static Option<string> ChoiceOption(string name, string description, params string[] choices) => new(name)
+    {
+        Description = description,
+        HelpName = string.Join('|', choices),
+        DefaultValueFactory = _ => choices[0],
+        CustomParser = result =>
+        {
+            var text = SingleToken(result);
+            if (!choices.Contains(text, StringComparer.OrdinalIgnoreCase))
+            {
+                result.AddError($"{name}: '{text}' is not one of {string.Join(", ", choices)}.");
+            }
+
+            return text.ToLowerInvariant();
+        },
+    };
+
     private static Option<TimeSpan?> DurationOption(string name, string description) => new(name)
     {
         Description = description,
         HelpName = "duration",
         CustomParser = result =>
         {
-            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            var text = SingleToken(result);
             if (TryParseDuration(text, out var value))
             {
                 return value;
@@ -158,6 +170,8 @@ internal static partial class SimulatorCommandLine
             return null;
         },
     };
+
+    private static string SingleToken(ArgumentResult result) => result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
 
     /// <summary>Accepts 500ms, 2s, 1.5m, 1h, or a plain number of seconds; only positive values.</summary>
     internal static bool TryParseDuration(string text, out TimeSpan value)
