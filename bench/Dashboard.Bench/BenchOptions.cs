@@ -16,6 +16,13 @@ internal sealed record BenchOptions
     /// <summary>QoS 1 publishes a publisher keeps in flight, so the run measures the broker, not one round trip per message.</summary>
     public int Window { get; init; } = 100;
 
+    /// <summary>
+    /// The clients' socket buffers (MQTTnet's MqttClientTcpOptions.BufferSize, set as SO_RCVBUF and SO_SNDBUF).
+    /// MQTTnet's default of 8 KiB turns off Linux's buffer autotuning and caps the subscriber's TCP window at a
+    /// few KiB: a broker with a backlog for it then stalls on delayed window updates, which measures the client.
+    /// </summary>
+    public int ClientBufferBytes { get; init; } = 1024 * 1024;
+
     /// <summary>A run gives up after this long and reports what it got.</summary>
     public TimeSpan RunTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -26,8 +33,14 @@ internal sealed record BenchOptions
     public IReadOnlyList<string> Brokers { get; init; } = [BrokerProcess.DashboardName, BrokerProcess.MosquittoName];
     public MqttProtocolVersion ProtocolVersion { get; init; } = MqttProtocolVersion.V311;
     public string? DashboardDll { get; init; }
+
+    /// <summary>Extra environment for the Dashboard process, for experiments (e.g. Ingestion__ChannelCapacity=16, DOTNET_gcServer=0).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> DashboardEnvironment { get; init; } = [];
     public string Mosquitto { get; init; } = "/usr/sbin/mosquitto";
     public bool KeepTemp { get; init; }
+
+    /// <summary>set_tcp_nodelay for mosquitto; off by default, as in mosquitto's own default (see bench/README.md).</summary>
+    public bool MosquittoNoDelay { get; init; }
 
     public int TotalMessages => Publishers * MessagesPerPublisher;
 
@@ -39,13 +52,16 @@ internal sealed record BenchOptions
           --messages N        messages per publisher (default 25000)
           --payload N         payload bytes (default 64, at least 8)
           --window N          QoS 1 publishes in flight per publisher (default 100)
+          --client-buffer N   client socket buffer bytes, SO_RCVBUF/SO_SNDBUF (default 1048576; MQTTnet's own default is 8192)
           --timeout S         seconds before a run gives up (default 60)
           --idle S            seconds without a message after publishing ends before the rest counts as lost (default 2)
           --qos 0,1           QoS levels to measure (default 0,1)
           --brokers a,b       dashboard, mosquitto or both (default dashboard,mosquitto)
           --mqtt5             connect with MQTT 5 instead of 3.1.1
           --dashboard-dll P   the built app (default src/Dashboard/bin/Release/net10.0/Dashboard.dll in the repo)
+          --dashboard-env K=V extra environment variable for the Dashboard (repeatable), e.g. Ingestion__ChannelCapacity=16
           --mosquitto P       mosquitto binary (default /usr/sbin/mosquitto)
+          --mosquitto-nodelay set_tcp_nodelay true in mosquitto.conf (Kestrel's sockets always have TCP_NODELAY)
           --keep-temp         keep the temp folder (broker logs, config, SQLite file)
         """;
 
@@ -70,13 +86,16 @@ internal sealed record BenchOptions
                     "--messages" => options with { MessagesPerPublisher = Int(1) },
                     "--payload" => options with { PayloadBytes = Int(8) },
                     "--window" => options with { Window = Int(1) },
+                    "--client-buffer" => options with { ClientBufferBytes = Int(4096) },
                     "--timeout" => options with { RunTimeout = Seconds() },
                     "--idle" => options with { IdleTimeout = Seconds() },
                     "--qos" => options with { QosLevels = [.. Next().Split(',').Select(ParseQos)] },
                     "--brokers" => options with { Brokers = [.. Next().Split(',').Select(ParseBroker)] },
                     "--mqtt5" => options with { ProtocolVersion = MqttProtocolVersion.V500 },
                     "--dashboard-dll" => options with { DashboardDll = Next() },
+                    "--dashboard-env" => options with { DashboardEnvironment = [.. options.DashboardEnvironment, ParseVariable(Next())] },
                     "--mosquitto" => options with { Mosquitto = Next() },
+                    "--mosquitto-nodelay" => options with { MosquittoNoDelay = true },
                     "--keep-temp" => options with { KeepTemp = true },
                     "-h" or "--help" => throw new FormatException(""),
                     _ => throw new FormatException($"unknown option {args[i]}"),
@@ -91,6 +110,9 @@ internal sealed record BenchOptions
 
         return options;
     }
+
+    private static KeyValuePair<string, string> ParseVariable(string value) =>
+        value.Split('=', 2) is [{ Length: > 0 } key, var text] ? new(key, text) : throw new FormatException($"--dashboard-env needs NAME=VALUE, not '{value}'");
 
     private static MqttQualityOfServiceLevel ParseQos(string value) => value.Trim() switch
     {

@@ -6,6 +6,17 @@ using System.Net.Sockets;
 namespace Dashboard.Bench;
 
 /// <summary>
+/// CPU time from /proc/&lt;pid&gt;/stat: user (the broker's own code) and system (mostly the TCP stack; on loopback
+/// a sender's system time includes handing the data to the receiving socket).
+/// </summary>
+internal readonly record struct CpuTimes(TimeSpan User, TimeSpan System)
+{
+    public TimeSpan Total => User + System;
+
+    public static CpuTimes operator -(CpuTimes a, CpuTimes b) => new(a.User - b.User, a.System - b.System);
+}
+
+/// <summary>
 /// A broker the bench started as its own process on 127.0.0.1 free ports, with its output in a log file, and
 /// what /proc says about it. Disposing kills it; so does the bench's exit, and bench/run.sh's trap kills the
 /// PIDs listed in $BENCH_PID_FILE should the bench itself be killed.
@@ -53,7 +64,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
     public string Settings { get; }
 
     /// <summary>The Kestrel-hosted Dashboard app, with the product's own configuration but for the queue limit; ready when /healthz answers 200.</summary>
-    public static async Task<BrokerProcess> StartDashboardAsync(string dll, string tempDir, CancellationToken cancellationToken)
+    public static async Task<BrokerProcess> StartDashboardAsync(string dll, IEnumerable<KeyValuePair<string, string>> environment, string tempDir, CancellationToken cancellationToken)
     {
         int[] ports = [FreePort(), FreePort(), FreePort()];
         var (http, mqtt, webSockets) = (ports[0], ports[1], ports[2]);
@@ -66,6 +77,11 @@ internal sealed class BrokerProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__Dashboard"] = $"Data Source={Path.Combine(tempDir, "dashboard.db")}";
         start.Environment["Broker__MaxQueuedMessages"] = MaxQueuedMessages.ToString(CultureInfo.InvariantCulture);
         var settings = $"Production, appsettings.json as built, Broker:MaxQueuedMessages={MaxQueuedMessages}, Server GC (the web SDK's default)";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+            settings += $", {name}={value}";
+        }
 
         var broker = Start(DashboardName, start, mqtt, Path.Combine(tempDir, "dashboard.log"), settings);
         using var http200 = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -78,7 +94,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
     }
 
     /// <summary>Mosquitto with a config written for the bench (see the comments in it); ready when its port accepts connections.</summary>
-    public static async Task<BrokerProcess> StartMosquittoAsync(string executable, string tempDir, CancellationToken cancellationToken)
+    public static async Task<BrokerProcess> StartMosquittoAsync(string executable, bool noDelay, string tempDir, CancellationToken cancellationToken)
     {
         var port = FreePort();
         var conf = Path.Combine(tempDir, "mosquitto.conf");
@@ -95,15 +111,16 @@ internal sealed class BrokerProcess : IAsyncDisposable
             # With 0, mosquitto also hands QoS 0 messages straight to the socket queue instead of dropping them.
             max_inflight_messages 0
             max_inflight_bytes 0
-            # Kestrel sets TCP_NODELAY on every socket; mosquitto does not by default.
-            set_tcp_nodelay true
+            # Mosquitto's default (false) unless --mosquitto-nodelay. Kestrel sets TCP_NODELAY but sends many packets per
+            # write; mosquitto writes each packet on its own, and Nagle is what batches them into fewer TCP segments.
+            set_tcp_nodelay {(noDelay ? "true" : "false")}
             # $SYS every 10 s, like the Dashboard's Broker:SysInterval.
             sys_interval 10
             log_dest stdout
             log_type error
             log_type warning
             """, cancellationToken);
-        var settings = "persistence false, max_queued_messages 1000000, max_inflight_messages 0, set_tcp_nodelay true, sys_interval 10";
+        var settings = $"persistence false, max_queued_messages {MaxQueuedMessages}, max_inflight_messages 0, set_tcp_nodelay {(noDelay ? "true" : "false")}, sys_interval 10";
 
         var broker = Start(MosquittoName, new ProcessStartInfo(executable, ["-c", conf]), port, Path.Combine(tempDir, "mosquitto.log"), settings);
         await broker.WaitUntilReadyAsync(async () =>
@@ -115,14 +132,14 @@ internal sealed class BrokerProcess : IAsyncDisposable
         return broker;
     }
 
-    /// <summary>User plus system CPU time the process has used so far, all threads.</summary>
-    public TimeSpan CpuTime()
+    /// <summary>User and system CPU time the process has used so far, all threads.</summary>
+    public CpuTimes CpuTime()
     {
         var stat = File.ReadAllText($"/proc/{Pid}/stat");
         // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime, stime
-        return TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
+        static TimeSpan Ticks(string value) => TimeSpan.FromSeconds(long.Parse(value, CultureInfo.InvariantCulture) / ClockTicksPerSecond);
+        return new CpuTimes(Ticks(fields[11]), Ticks(fields[12])); // utime, stime (fields 14 and 15)
     }
 
     /// <summary>Peak resident set size so far (VmHWM), in MiB.</summary>
@@ -185,7 +202,9 @@ internal sealed class BrokerProcess : IAsyncDisposable
 
         if (Environment.GetEnvironmentVariable("BENCH_PID_FILE") is { Length: > 0 } pidFile)
         {
-            File.AppendAllText(pidFile, $"{process.Id} {Path.GetFileName(start.FileName)}\n");
+            // With the process's last argument (the dll or the config file, unique to this run), so that the script
+            // can check a PID is still this broker before it kills it.
+            File.AppendAllText(pidFile, $"{process.Id} {start.ArgumentList[^1]}\n");
         }
 
         process.BeginOutputReadLine();

@@ -16,20 +16,24 @@ internal sealed record RunResult(
     string? FirstError,
     TimeSpan Elapsed,
     bool TimedOut,
-    TimeSpan BrokerCpu,
-    TimeSpan BenchCpu)
+    CpuTimes BrokerCpu,
+    TimeSpan BenchCpu,
+    double LoadAverage)
 {
-    /// <summary>Accepted by the broker (QoS 0: written to the socket; QoS 1: PUBACKed) but never delivered.</summary>
+    /// <summary>Accepted by the broker (QoS 0: written to the socket; QoS 1: PUBACKed) but not delivered by the end of the run.</summary>
     public int Lost => Math.Max(0, Sent - Received);
 
     public double MessagesPerSecond => Elapsed > TimeSpan.Zero ? Received / Elapsed.TotalSeconds : 0;
 
-    public double BrokerMicrosPerMessage => Received > 0 ? BrokerCpu.TotalMicroseconds / Received : double.NaN;
+    public double BrokerMicrosPerMessage => Received > 0 ? BrokerCpu.Total.TotalMicroseconds / Received : double.NaN;
+
+    /// <summary>Share of the broker's CPU time spent in the kernel.</summary>
+    public double BrokerSystemShare => BrokerCpu.Total > TimeSpan.Zero ? BrokerCpu.System / BrokerCpu.Total : double.NaN;
 
     public double BenchMicrosPerMessage => Received > 0 ? BenchCpu.TotalMicroseconds / Received : double.NaN;
 
     /// <summary>Cores the broker kept busy on average (mosquitto is single-threaded: at most 1).</summary>
-    public double BrokerCores => Elapsed > TimeSpan.Zero ? BrokerCpu / Elapsed : 0;
+    public double BrokerCores => Elapsed > TimeSpan.Zero ? BrokerCpu.Total / Elapsed : 0;
 }
 
 /// <summary>
@@ -85,7 +89,8 @@ internal static class LoadRun
                 Elapsed: last > start ? Stopwatch.GetElapsedTime(start, last) : TimeSpan.Zero,
                 TimedOut: deadline.IsCancellationRequested,
                 BrokerCpu: brokerCpu,
-                BenchCpu: benchCpu);
+                BenchCpu: benchCpu,
+                LoadAverage: LoadAverage());
         }
         finally
         {
@@ -184,8 +189,13 @@ internal static class LoadRun
         }
     }
 
-    private static MqttClientOptions ClientOptions(BrokerProcess broker, string clientId, BenchOptions options) =>
-        new MqttClientOptionsBuilder()
+    /// <summary>The 1-minute load average: other processes on this shared machine show up here.</summary>
+    private static double LoadAverage() =>
+        double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+
+    private static MqttClientOptions ClientOptions(BrokerProcess broker, string clientId, BenchOptions options)
+    {
+        var clientOptions = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", broker.MqttPort)
             .WithClientId(clientId)
             .WithCleanSession()
@@ -193,6 +203,9 @@ internal static class LoadRun
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
             .WithTimeout(options.RunTimeout)
             .Build();
+        ((MqttClientTcpOptions)clientOptions.ChannelOptions).BufferSize = options.ClientBufferBytes;
+        return clientOptions;
+    }
 
     private static async Task DisconnectAsync(IMqttClient client)
     {

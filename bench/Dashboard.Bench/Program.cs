@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Dashboard.Bench;
 
 // Broker throughput: the Dashboard app and mosquitto, each started here as its own process, measured in the
@@ -22,12 +23,16 @@ if (options.Brokers.Contains(BrokerProcess.MosquittoName) && !File.Exists(option
     return 2;
 }
 
+// Ctrl+C and kill (SIGTERM, as bench/run.sh's trap sends) unwind the run, so the brokers are stopped and the temp folder removed.
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true; // unwind, so the brokers are stopped and the temp folder removed
+    context.Cancel = true;
     stop.Cancel();
-};
+}
+
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
 var temp = Directory.CreateTempSubdirectory("dashboard-bench-");
 var brokers = new List<BrokerProcess>();
@@ -37,8 +42,8 @@ try
     foreach (var name in options.Brokers)
     {
         var broker = name == BrokerProcess.DashboardName
-            ? await BrokerProcess.StartDashboardAsync(dashboardDll, temp.FullName, stop.Token)
-            : await BrokerProcess.StartMosquittoAsync(options.Mosquitto, temp.FullName, stop.Token);
+            ? await BrokerProcess.StartDashboardAsync(dashboardDll, options.DashboardEnvironment, temp.FullName, stop.Token)
+            : await BrokerProcess.StartMosquittoAsync(options.Mosquitto, options.MosquittoNoDelay, temp.FullName, stop.Token);
         brokers.Add(broker);
         Console.WriteLine($"Started {broker.Name}: pid {broker.Pid}, MQTT on 127.0.0.1:{broker.MqttPort}, RSS {broker.RssMiB():F0} MiB; {broker.Settings}");
     }

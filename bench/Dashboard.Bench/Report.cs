@@ -13,9 +13,9 @@ internal static class Report
     public static string RunLine(string broker, MqttQualityOfServiceLevel qos, string label, RunResult r)
     {
         var line = string.Format(Invariant,
-            "{0,-10} QoS {1}  {2,-9} {3,9:N0} msg/s  received {4:N0}/{5:N0}  lost {6:N0}  dup {7:N0}  {8,6:F2} s  broker {9,5:F2} cores {10,6:F1} µs/msg  bench {11,6:F1} µs/msg",
-            broker, (int)qos, label, r.MessagesPerSecond, r.Received, r.Attempted, r.Lost, r.Duplicates, r.Elapsed.TotalSeconds,
-            r.BrokerCores, r.BrokerMicrosPerMessage, r.BenchMicrosPerMessage);
+            "{0,-10} QoS {1}  {2,-9} {3,9:N0} msg/s  received {4:N0}/{5:N0}  {6} {7:N0}  dup {8:N0}  {9,6:F2} s  broker {10,4:F2} cores {11,5:F1} µs/msg ({12:P0} sys)  bench {13,5:F1} µs/msg  load {14:F1}",
+            broker, (int)qos, label, r.MessagesPerSecond, r.Received, r.Attempted, r.TimedOut ? "undelivered" : "lost", r.Lost, r.Duplicates,
+            r.Elapsed.TotalSeconds, r.BrokerCores, r.BrokerMicrosPerMessage, r.BrokerSystemShare, r.BenchMicrosPerMessage, r.LoadAverage);
         if (r.Sent < r.Attempted)
         {
             line += string.Format(Invariant, "  NOT SENT {0:N0}", r.Attempted - r.Sent);
@@ -52,16 +52,17 @@ internal static class Report
             "## Results: {0} publishers → 1 subscriber, {1:N0} messages each, {2}-byte payloads, MQTT {3}, loopback TCP, median of {4} runs",
             options.Publishers, options.MessagesPerPublisher, options.PayloadBytes, options.ProtocolVersion == MQTTnet.Formatter.MqttProtocolVersion.V500 ? "5" : "3.1.1", options.Runs));
         Console.WriteLine();
-        Console.WriteLine("| broker | QoS | median msg/s | runs (msg/s) | lost | broker CPU µs/msg | broker cores busy | bench CPU µs/msg |");
-        Console.WriteLine("|---|---|---:|---|---:|---:|---:|---:|");
+        Console.WriteLine("| broker | QoS | median msg/s | runs (msg/s) | lost | broker CPU µs/msg | of which kernel | broker cores busy | bench CPU µs/msg |");
+        Console.WriteLine("|---|---|---:|---|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             var lost = row.Results.Sum(r => r.Lost + (r.Attempted - r.Sent));
-            Console.WriteLine(string.Format(Invariant, "| {0} | {1} | {2:N0} | {3} | {4:N0}{5} | {6:F1} | {7:F2} | {8:F1} |",
+            Console.WriteLine(string.Format(Invariant, "| {0} | {1} | {2:N0} | {3} | {4:N0}{5} | {6:F1} | {7:P0} | {8:F2} | {9:F1} |",
                 row.Broker, (int)row.Qos, row.MedianRate,
                 string.Join(" / ", row.Results.Select(r => r.MessagesPerSecond.ToString("N0", Invariant))),
-                lost, row.Results.Any(r => r.TimedOut) ? " (timed out)" : "",
+                lost, row.Results.Any(r => r.TimedOut) ? " (incl. undelivered at a timeout)" : "",
                 Median(row.Results.Select(r => r.BrokerMicrosPerMessage)),
+                Median(row.Results.Select(r => r.BrokerSystemShare)),
                 Median(row.Results.Select(r => r.BrokerCores)),
                 Median(row.Results.Select(r => r.BenchMicrosPerMessage))));
         }

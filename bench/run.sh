@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Broker benchmark: builds the Dashboard app and the bench (Release), then measures the Dashboard and mosquitto
+# in one run. Options go to the bench: bench/run.sh --runs 5 --messages 25000 (bench/run.sh --help lists them).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+mosquitto=/usr/sbin/mosquitto
+keep_temp=false
+for arg in "$@"; do
+  if [[ "${prev:-}" == "--mosquitto" ]]; then mosquitto="$arg"; fi
+  if [[ "$arg" == "--keep-temp" ]]; then keep_temp=true; fi
+  prev="$arg"
+done
+if [[ ! -x "$mosquitto" ]]; then
+  echo "mosquitto not found at $mosquitto: install it with 'apt-get install mosquitto' (Debian's 2.0.11 is the reference)." >&2
+  exit 2
+fi
+
+# Release builds only, and never the whole solution: others build Debug at the same time.
+dotnet build src/Dashboard -c Release -nologo -v quiet
+dotnet build bench/Dashboard.Bench -c Release -nologo -v quiet
+
+# Everything the run writes (configs, logs, SQLite, the PID list) goes under one folder, removed at the end.
+# The bench lists every broker it starts ("pid last-argument") in the PID list; the trap kills those still running, so
+# no broker outlives a failure, Ctrl+C or kill of this script. Only the PIDs listed, and only if still that program.
+work="$(mktemp -d -t dashboard-bench.XXXXXX)"
+pid_file="$work/pids"
+touch "$pid_file"
+bench_pid=""
+cleanup() {
+  trap - EXIT INT TERM
+  if [[ -n "$bench_pid" ]] && kill -0 "$bench_pid" 2>/dev/null; then
+    kill "$bench_pid" 2>/dev/null || true
+    wait "$bench_pid" 2>/dev/null || true
+  fi
+  while read -r pid marker; do
+    if [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$marker"; then
+      echo "Stopping broker pid $pid ($marker)" >&2
+      kill "$pid" 2>/dev/null || true
+    fi
+  done <"$pid_file"
+  if [[ "$keep_temp" == true ]]; then echo "Kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# In the background so that the traps run as soon as a signal arrives, not when the bench returns.
+BENCH_PID_FILE="$pid_file" TMPDIR="$work" dotnet bench/Dashboard.Bench/bin/Release/net10.0/Dashboard.Bench.dll \
+  --dashboard-dll "$repo/src/Dashboard/bin/Release/net10.0/Dashboard.dll" "$@" &
+bench_pid=$!
+status=0
+wait "$bench_pid" || status=$?
+bench_pid=""
+exit "$status"
