@@ -52,6 +52,21 @@ public sealed class RetainedAndWillTests(AppFixture fixture) : IClassFixture<App
         Assert.Equal("offline", (await late.NextAsync()).Text());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_last_will_is_published_when_a_connection_is_dropped_without_disconnect(bool webSocket)
+    {
+        var topic = $"home/{Guid.NewGuid():N}/status";
+        await using var watcher = await TestClient.ConnectAsync(App);
+        await watcher.SubscribeAsync(topic);
+        var device = await TestClient.ConnectAsync(TestClient.Options(App, webSocket: webSocket).WithWillTopic(topic).WithWillPayload("offline").Build());
+
+        device.Client.Dispose(); // closes the socket (or aborts the WebSocket) without DISCONNECT
+
+        Assert.Equal("offline", (await watcher.NextAsync()).Text());
+    }
+
     [Fact]
     public async Task No_will_is_sent_after_a_clean_disconnect()
     {

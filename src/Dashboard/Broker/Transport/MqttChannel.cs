@@ -128,6 +128,10 @@ internal sealed class MqttChannel : IMqttChannelAdapter
             _metrics.PacketTooLarge();
             throw; // MQTTnet ends the connection and calls DisconnectAsync
         }
+        catch (IOException ex)
+        {
+            throw new MqttCommunicationException(ex); // a reset connection is the client's business, not a broker error
+        }
 
         cancellationToken.ThrowIfCancellationRequested();
         return null;
@@ -159,6 +163,10 @@ internal sealed class MqttChannel : IMqttChannelAdapter
             BytesSent += buffer.Length;
             _metrics.BytesSent(buffer.Length);
             await _output.FlushAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            throw new MqttCommunicationException(ex);
         }
         finally
         {
