@@ -128,7 +128,6 @@ internal sealed class PersistentSessions(
         {
             record.ExpirySeconds = connection.SessionExpirySeconds;
             record.DisconnectedAt = null;
-            record.Deleted = false;
             DrainInto(record);
             record.Connection = connection;
             _offline.TryRemove(clientId, out _);
@@ -299,20 +298,7 @@ internal sealed class PersistentSessions(
             return;
         }
 
-        var copy = new MqttApplicationMessage
-        {
-            Topic = message.Topic,
-            Payload = message.Payload,
-            QualityOfServiceLevel = qos,
-            Retain = retain,
-            ContentType = message.ContentType,
-            ResponseTopic = message.ResponseTopic,
-            CorrelationData = message.CorrelationData,
-            PayloadFormatIndicator = message.PayloadFormatIndicator,
-            MessageExpiryInterval = message.MessageExpiryInterval,
-            UserProperties = message.UserProperties,
-        };
-        record.Queue.Enqueue(new QueuedMessage(Interlocked.Increment(ref _sequence), copy, DateTime.UtcNow));
+        record.Queue.Enqueue(new QueuedMessage(Interlocked.Increment(ref _sequence), message.CopyFor(qos, retain), DateTime.UtcNow));
         MarkChanged(record);
     }
 

@@ -167,7 +167,7 @@ internal sealed class SharedSubscriptions(
             var member = members[(start + i) % members.Length];
             if (connections.IsConnected(member.ClientId) && broker.FindSession(member.ClientId) is { } session)
             {
-                if (!session.TryEnqueueApplicationMessage(CopyFor(member, message), out _))
+                if (!session.TryEnqueueApplicationMessage(message.CopyFor(Min(member.Qos, message.QualityOfServiceLevel), retain: false), out _))
                 {
                     metrics.MessageDropped();
                 }
@@ -187,19 +187,6 @@ internal sealed class SharedSubscriptions(
             }
         }
     }
-
-    private static MqttApplicationMessage CopyFor(Member member, MqttApplicationMessage message) => new()
-    {
-        Topic = message.Topic,
-        Payload = message.Payload,
-        QualityOfServiceLevel = Min(member.Qos, message.QualityOfServiceLevel),
-        ContentType = message.ContentType,
-        ResponseTopic = message.ResponseTopic,
-        CorrelationData = message.CorrelationData,
-        PayloadFormatIndicator = message.PayloadFormatIndicator,
-        MessageExpiryInterval = message.MessageExpiryInterval,
-        UserProperties = message.UserProperties,
-    };
 
     private static MqttQualityOfServiceLevel Min(MqttQualityOfServiceLevel a, MqttQualityOfServiceLevel b) => a < b ? a : b;
 
