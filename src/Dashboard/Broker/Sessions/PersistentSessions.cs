@@ -23,8 +23,6 @@ internal sealed class PersistentSessions(
     IOptions<BrokerOptions> options,
     ILogger<PersistentSessions> logger) : IMqttPacketHook
 {
-    private static readonly object PendingSubscribesKey = new();
-
     private readonly ConcurrentDictionary<string, SessionRecord> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SessionRecord> _offline = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SessionRecord> _changed = new(StringComparer.Ordinal);
@@ -50,9 +48,8 @@ internal sealed class PersistentSessions(
         switch (packet)
         {
             case MqttSubscribePacket subscribe:
-                var pending = (Dictionary<ushort, MqttSubscribePacket>)connection.HookState.GetValueOrDefault(PendingSubscribesKey, new Dictionary<ushort, MqttSubscribePacket>());
-                connection.HookState[PendingSubscribesKey] = pending;
-                pending[subscribe.PacketIdentifier] = new MqttSubscribePacket
+                // A copy: hooks after this one take shared subscriptions out of the packet.
+                connection.HookState[(this, subscribe.PacketIdentifier)] = new MqttSubscribePacket
                 {
                     PacketIdentifier = subscribe.PacketIdentifier,
                     SubscriptionIdentifier = subscribe.SubscriptionIdentifier,
@@ -80,10 +77,10 @@ internal sealed class PersistentSessions(
     public MqttPacket Sending(ClientConnection connection, MqttPacket packet)
     {
         if (packet is MqttSubAckPacket subAck
-            && connection.HookState.GetValueOrDefault(PendingSubscribesKey) is Dictionary<ushort, MqttSubscribePacket> pending
-            && pending.Remove(subAck.PacketIdentifier, out var subscribe)
+            && connection.HookState.TryRemove((this, subAck.PacketIdentifier), out var pending)
             && _sessions.TryGetValue(connection.ClientId, out var record))
         {
+            var subscribe = (MqttSubscribePacket)pending;
             lock (record)
             {
                 for (var i = 0; i < subscribe.TopicFilters.Count && i < subAck.ReasonCodes.Count; i++)

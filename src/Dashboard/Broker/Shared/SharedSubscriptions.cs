@@ -103,10 +103,10 @@ internal sealed class SharedSubscriptions(
     {
         switch (packet)
         {
-            case MqttSubAckPacket subAck when connection.HookState.Remove((this, subAck.PacketIdentifier), out var state):
+            case MqttSubAckPacket subAck when connection.HookState.TryRemove((this, subAck.PacketIdentifier), out var state):
                 subAck.ReasonCodes = Merge(subAck.ReasonCodes, (List<(int, MqttSubscribeReasonCode)>)state);
                 break;
-            case MqttUnsubAckPacket unsubAck when connection.HookState.Remove((this, unsubAck.PacketIdentifier), out var state):
+            case MqttUnsubAckPacket unsubAck when connection.HookState.TryRemove((this, unsubAck.PacketIdentifier), out var state):
                 unsubAck.ReasonCodes = Merge(unsubAck.ReasonCodes, (List<(int, MqttUnsubscribeReasonCode)>)state);
                 break;
         }

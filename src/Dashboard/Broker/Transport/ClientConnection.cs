@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -36,8 +37,11 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     /// <summary>The client's DISCONNECT, when it sent one.</summary>
     public MqttDisconnectPacket? ClientDisconnect { get; set; }
 
-    /// <summary>Per-connection scratch space for packet hooks, keyed by the hook.</summary>
-    public Dictionary<object, object> HookState { get; } = [];
+    /// <summary>
+    /// Scratch space for packet hooks, e.g. a SUBSCRIBE awaiting its SUBACK keyed by (hook, packet id).
+    /// Concurrent: the receive and send loops of a connection run at the same time.
+    /// </summary>
+    public ConcurrentDictionary<object, object> HookState { get; } = new();
 
     public override string ToString() => $"{ClientId} ({Transport} {RemoteEndPoint})";
 }
