@@ -28,10 +28,11 @@ internal static class Payloads
             new($"home/{device}/temperature", reading.Temperature.ToString("F1", CultureInfo.InvariantCulture)),
             new($"home/{device}/humidity", reading.Humidity.ToString("F1", CultureInfo.InvariantCulture)),
         ],
-        // Seed 001's "Real-World Example": one JSON object per reading, timestamp like Python's time.time().
+        // Seed 001's "Real-World Example" payload: one JSON object per reading, timestamp like Python's
+        // time.time(). Under home/<device>/ like its status topic, so readings and presence are one device.
         PayloadFormat.Json =>
         [
-            new($"sensors/{device}", JsonSerializer.Serialize(
+            new($"home/{device}/telemetry", JsonSerializer.Serialize(
                 new JsonReading(device, Math.Round(reading.Temperature, 2), Math.Round(reading.Humidity, 2), time.ToUnixTimeMilliseconds() / 1000.0),
                 PayloadJsonContext.Default.JsonReading)),
         ],
