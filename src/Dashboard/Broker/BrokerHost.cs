@@ -61,6 +61,11 @@ internal sealed class BrokerHost(
         _server = server;
 
         await RestoreSessionsAsync(storedSessions);
+        foreach (var message in retainedMessages)
+        {
+            events.Publish(BrokerEvent.Published(message, clientId: null, restored: true));
+        }
+
         logger.LogInformation("Broker started: {Retained} retained messages and {Sessions} persistent sessions restored",
             retainedMessages.Count, storedSessions.Count);
     }

@@ -22,11 +22,13 @@ public sealed record ClientInfo(
     bool CleanStart,
     ushort KeepAliveSeconds,
     DateTimeOffset ConnectedAt,
-    bool Graceful);
+    bool Graceful,
+    string? WillTopic);
 
 /// <summary>
 /// What the broker hands to ingestion. A struct, so the bounded channel stores it inline: one publish costs
-/// no allocation here; the payload is MQTTnet's own immutable copy, not copied again.
+/// no allocation here; the payload is MQTTnet's own immutable copy, not copied again. <see cref="Restored"/>
+/// marks the retained messages replayed at start-up, so live state knows the last values and presence again.
 /// </summary>
 public readonly record struct BrokerEvent(
     BrokerEventKind Kind,
@@ -36,9 +38,10 @@ public readonly record struct BrokerEvent(
     ReadOnlyMemory<byte> Payload,
     MqttQualityOfServiceLevel Qos,
     bool Retain,
-    ClientInfo? Client)
+    ClientInfo? Client,
+    bool Restored = false)
 {
-    public static BrokerEvent Published(MqttApplicationMessage message, string? clientId) => new(
+    public static BrokerEvent Published(MqttApplicationMessage message, string? clientId, bool restored = false) => new(
         BrokerEventKind.MessagePublished,
         DateTimeOffset.UtcNow,
         clientId ?? "",
@@ -46,7 +49,8 @@ public readonly record struct BrokerEvent(
         message.Payload.IsSingleSegment ? message.Payload.First : message.Payload.ToArray(),
         message.QualityOfServiceLevel,
         message.Retain,
-        null);
+        null,
+        restored);
 
     internal static BrokerEvent Connection(BrokerEventKind kind, ClientConnection connection) => new(
         kind,
@@ -65,7 +69,8 @@ public readonly record struct BrokerEvent(
             connection.CleanStart,
             connection.KeepAliveSeconds,
             connection.OpenedAt,
-            Graceful: connection.ClientDisconnect is not null));
+            Graceful: connection.ClientDisconnect is not null,
+            WillTopic: connection.WillTopicAtConnect));
 
     private static string ProtocolName(ClientConnection connection) => connection.ProtocolVersion switch
     {

@@ -31,6 +31,9 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     public MqttApplicationMessage? Will { get; set; }
     public uint WillDelaySeconds { get; set; }
 
+    /// <summary>Where the Last Will goes, kept after the will itself has been sent or discarded.</summary>
+    public string? WillTopicAtConnect { get; set; }
+
     /// <summary>Set once CONNACK (success) has gone out.</summary>
     public bool IsEstablished { get; set; }
 

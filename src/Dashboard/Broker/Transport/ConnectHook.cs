@@ -90,6 +90,7 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
                 UserProperties = connect.WillUserProperties,
             };
             connection.WillDelaySeconds = connect.WillDelayInterval;
+            connection.WillTopicAtConnect = connect.WillTopic;
             connect.WillFlag = false;
         }
     }

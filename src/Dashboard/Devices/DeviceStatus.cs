@@ -1,0 +1,8 @@
+namespace Dashboard.Devices;
+
+public enum DeviceStatus
+{
+    Unknown,
+    Online,
+    Offline,
+}

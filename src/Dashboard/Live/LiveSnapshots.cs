@@ -1,0 +1,57 @@
+using Dashboard.Devices;
+
+namespace Dashboard.Live;
+
+/// <summary>One metric of one topic as it is now, with its recent values (oldest first) for a sparkline.</summary>
+public sealed record SeriesSnapshot(
+    string Topic,
+    string Metric,
+    string DeviceId,
+    double Value,
+    string? Unit,
+    DateTimeOffset Time,
+    IReadOnlyList<double> Recent,
+    IReadOnlyList<DateTimeOffset> RecentTimes);
+
+/// <summary>A device as the dashboard knows it. <see cref="Version"/> changes whenever anything about it does.</summary>
+public sealed record DeviceSnapshot(
+    string Id,
+    DeviceStatus Status,
+    string? StatusSource,
+    DateTimeOffset? LastSeen,
+    DateTimeOffset? LastStatusChange,
+    string? ClientId,
+    string? RemoteAddress,
+    string? ProtocolVersion,
+    string? Transport,
+    IReadOnlyList<SeriesSnapshot> Metrics,
+    long Version);
+
+/// <summary>A topic in the explorer.</summary>
+public sealed record TopicSnapshot(
+    string Topic,
+    DateTimeOffset LastReceived,
+    long Messages,
+    double MessagesPerSecond,
+    bool Retained,
+    int Qos,
+    string? DeviceId,
+    long Version);
+
+/// <summary>A topic with its last payload and who publishes it.</summary>
+public sealed record TopicDetail(
+    TopicSnapshot Summary,
+    byte[] Payload,
+    int PayloadLength,
+    IReadOnlyList<string> Publishers,
+    IReadOnlyList<SeriesSnapshot> Readings);
+
+/// <summary>An MQTT client seen by the broker.</summary>
+public sealed record ClientSnapshot(
+    string ClientId,
+    bool Connected,
+    string? RemoteAddress,
+    string ProtocolVersion,
+    string Transport,
+    DateTimeOffset ConnectedAt,
+    DateTimeOffset? DisconnectedAt);
