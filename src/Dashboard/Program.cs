@@ -1,7 +1,9 @@
+using Dashboard.Api;
 using Dashboard.Broker;
 using Dashboard.Components;
 using Dashboard.Health;
 using Dashboard.Ingestion;
+using Dashboard.Live;
 using Dashboard.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +11,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddStorage();
 builder.AddBroker();
 builder.AddIngestion();
+builder.AddLive();
 builder.AddHealth();
 builder.AddDashboardUi();
 
@@ -16,6 +19,8 @@ var app = builder.Build();
 
 app.MapBroker();
 app.MapHealth();
+app.MapLive();
+app.MapLiveApi();
 app.MapDashboardUi();
 
 app.Run();

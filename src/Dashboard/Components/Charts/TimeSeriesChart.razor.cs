@@ -1,0 +1,196 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+
+namespace Dashboard.Components.Charts;
+
+/// <summary>
+/// Several time series on one chart (uPlot, via wwwroot/js/charts.js): x in the browser's local time,
+/// a legend with the values under the cursor, drag to zoom on x (raises <see cref="OnZoom"/>),
+/// double-click to zoom out again (raises <see cref="OnZoomReset"/>).
+/// Series are grouped by unit: the first unit gets the left axis, the second the right one; series with
+/// any further unit are drawn on their own scale without an axis (the legend still shows their unit).
+/// The element is <see cref="Height"/> pixels tall, legend included, and as wide as its container.
+/// </summary>
+public sealed partial class TimeSeriesChart : IAsyncDisposable
+{
+    private ElementReference _host;
+    private IJSObjectReference? _module;
+    private IJSObjectReference? _chart;
+    private DotNetObjectReference<TimeSeriesChart>? _self;
+    private Shown? _shown;
+    private bool _disposed;
+
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
+    [Parameter, EditorRequired] public IReadOnlyList<ChartSeries> Series { get; set; } = [];
+
+    /// <summary>Height of the whole chart in pixels, legend included.</summary>
+    [Parameter] public int Height { get; set; } = 320;
+
+    /// <summary>The user dragged over a time range: a page can fetch finer data for it and pass it in.</summary>
+    [Parameter] public EventCallback<(DateTimeOffset From, DateTimeOffset To)> OnZoom { get; set; }
+
+    /// <summary>The user double-clicked to see all the data again.</summary>
+    [Parameter] public EventCallback OnZoomReset { get; set; }
+
+    /// <summary>What a screen reader announces; by default a summary of each series' latest value.</summary>
+    [Parameter] public string? AriaLabel { get; set; }
+
+    private string Label => AriaLabel ?? (Series.Count == 0
+        ? "Chart, no data"
+        : string.Join("; ", Series.Select(s => ChartData.Summary(s.Label, s.Values.Count, ChartData.LastFinite(s.Values), s.Unit))));
+
+    /// <summary>Zooms back out to all the data (without raising <see cref="OnZoomReset"/>).</summary>
+    public async Task ResetZoomAsync()
+    {
+        if (_chart is not null)
+        {
+            await _chart.InvokeVoidAsync("resetZoom");
+        }
+    }
+
+    [JSInvokable]
+    public Task OnChartZoomed(double fromSeconds, double toSeconds) =>
+        OnZoom.InvokeAsync((ChartData.FromSeconds(fromSeconds), ChartData.FromSeconds(toSeconds)));
+
+    [JSInvokable]
+    public Task OnChartZoomReset() => OnZoomReset.InvokeAsync();
+
+    protected override void OnParametersSet()
+    {
+        foreach (var s in Series)
+        {
+            if (s.Times.Count != s.Values.Count || (s.Min is { } min && min.Count != s.Values.Count) || (s.Max is { } max && max.Count != s.Values.Count))
+            {
+                throw new ArgumentException($"Series '{s.Label}' needs as many times (and min/max values) as values.", nameof(Series));
+            }
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            await CreateAsync();
+        }
+        await SyncAsync();
+    }
+
+    private async Task CreateAsync()
+    {
+        var module = await JS.InvokeAsync<IJSObjectReference>("import", ChartInterop.ModulePath);
+        if (_disposed)
+        {
+            await ChartInterop.ReleaseAsync(module);
+            return;
+        }
+        _module = module;
+        _self = DotNetObjectReference.Create(this);
+        var shown = Current();
+        var chart = await module.InvokeAsync<IJSObjectReference>("createTimeSeries", _host, Payload(), Options(), _self);
+        if (_disposed)
+        {
+            await ChartInterop.DestroyAsync(chart);
+            return;
+        }
+        _chart = chart;
+        _shown = shown;
+    }
+
+    // Renders that leave the data as it was send nothing.
+    private async Task SyncAsync()
+    {
+        var current = Current();
+        if (_chart is null || current == _shown)
+        {
+            return;
+        }
+        var previous = _shown;
+        _shown = current; // before awaiting, so an overlapping render does not send the same change again
+        try
+        {
+            if (previous is null || previous.Height != current.Height)
+            {
+                await _chart.InvokeVoidAsync("setOptions", Options());
+            }
+            if (previous is null || !previous.Series.SequenceEqual(current.Series))
+            {
+                await _chart.InvokeVoidAsync("setData", Payload());
+            }
+        }
+        catch (JSDisconnectedException)
+        {
+            // The circuit may come back to the same page: then send everything.
+            _shown = null;
+        }
+    }
+
+    // Series that share one Times list (by reference) share one array in the browser too.
+    private TimeSeriesPayload Payload()
+    {
+        var timeLists = new List<IReadOnlyList<DateTimeOffset>>();
+        var series = new List<SeriesPayload>(Series.Count);
+        foreach (var s in Series)
+        {
+            var index = timeLists.FindIndex(t => ReferenceEquals(t, s.Times));
+            if (index < 0)
+            {
+                index = timeLists.Count;
+                timeLists.Add(s.Times);
+            }
+            var band = s.Min is not null && s.Max is not null;
+            series.Add(new SeriesPayload(
+                s.Label,
+                s.Unit,
+                index,
+                ChartData.Finite(s.Values),
+                band ? ChartData.Finite(s.Min!) : null,
+                band ? ChartData.Finite(s.Max!) : null));
+        }
+        return new TimeSeriesPayload([.. timeLists.Select(t => ChartData.Seconds(t))], series);
+    }
+
+    private object Options() => new { height = Height };
+
+    private Shown Current() => new(Height, [.. Series.Select(SeriesShown.Of)]);
+
+    public async ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        if (_chart is { } chart)
+        {
+            _chart = null;
+            await ChartInterop.DestroyAsync(chart);
+        }
+        if (_module is { } module)
+        {
+            _module = null;
+            await ChartInterop.ReleaseAsync(module);
+        }
+        _self?.Dispose();
+    }
+
+    internal sealed record TimeSeriesPayload(IReadOnlyList<double[]> Times, IReadOnlyList<SeriesPayload> Series);
+
+    internal sealed record SeriesPayload(string Label, string? Unit, int Times, double?[] Values, double?[]? Min, double?[]? Max);
+
+    // A cheap fingerprint of a series: enough to notice new, dropped or replaced points.
+    private readonly record struct SeriesShown(string Label, string? Unit, int Count, long FirstTicks, long LastTicks, double? Last, bool Band)
+    {
+        public static SeriesShown Of(ChartSeries s) => new(
+            s.Label,
+            s.Unit,
+            s.Values.Count,
+            s.Times.Count > 0 ? s.Times[0].UtcTicks : 0,
+            s.Times.Count > 0 ? s.Times[^1].UtcTicks : 0,
+            s.Values.Count > 0 ? s.Values[^1] : null,
+            s.Min is not null && s.Max is not null);
+    }
+
+    private sealed record Shown(int Height, SeriesShown[] Series)
+    {
+        public bool Equals(Shown? other) => other is not null && Height == other.Height && Series.AsSpan().SequenceEqual(other.Series);
+
+        public override int GetHashCode() => HashCode.Combine(Height, Series.Length);
+    }
+}

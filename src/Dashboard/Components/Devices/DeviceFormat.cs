@@ -1,0 +1,52 @@
+using System.Globalization;
+using Dashboard.Devices;
+using MudBlazor;
+
+namespace Dashboard.Components.Devices;
+
+/// <summary>How devices and readings read on every page.</summary>
+internal static class DeviceFormat
+{
+    public static string Value(double value, string? unit)
+    {
+        var number = Math.Abs(value) >= 1e6 || (value != 0 && Math.Abs(value) < 0.01)
+            ? value.ToString("G4", CultureInfo.InvariantCulture)
+            : value.ToString("0.##", CultureInfo.InvariantCulture);
+        return string.IsNullOrEmpty(unit) ? number : unit is "%" or "°C" or "°F" ? number + unit : $"{number} {unit}";
+    }
+
+    /// <summary>"12 s ago": the server does not know the browser's time zone, so times are relative.</summary>
+    public static string Ago(DateTimeOffset? time, DateTimeOffset now)
+    {
+        if (time is not { } t)
+        {
+            return "never";
+        }
+
+        var age = now - t;
+        return age.TotalSeconds switch
+        {
+            < 2 => "just now",
+            < 60 => $"{(int)age.TotalSeconds} s ago",
+            < 3600 => $"{(int)age.TotalMinutes} min ago",
+            < 86_400 => $"{(int)age.TotalHours} h ago",
+            _ => $"{(int)age.TotalDays} d ago",
+        };
+    }
+
+    public static string StatusText(DeviceStatus status) => status switch
+    {
+        DeviceStatus.Online => "online",
+        DeviceStatus.Offline => "offline",
+        _ => "unknown",
+    };
+
+    public static Color StatusColor(DeviceStatus status) => status switch
+    {
+        DeviceStatus.Online => Color.Success,
+        DeviceStatus.Offline => Color.Error,
+        _ => Color.Default,
+    };
+
+    public static string Href(string deviceId) => "devices/" + string.Join('/', deviceId.Split('/').Select(Uri.EscapeDataString));
+}

@@ -1,0 +1,30 @@
+using Dashboard.Devices;
+using Dashboard.Ingestion;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Live;
+
+public static class LiveServiceCollectionExtensions
+{
+    /// <summary>Live state fed by ingestion, its change feed, and the telemetry hub.</summary>
+    public static WebApplicationBuilder AddLive(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PresenceOptions>().BindConfiguration("Devices");
+        services.AddSingleton(s => new PresenceParser(s.GetRequiredService<IOptions<PresenceOptions>>().Value));
+        services.AddSingleton<LiveFeed>();
+        services.AddSingleton<LiveState>();
+        services.AddSingleton<IBrokerEventSink>(s => s.GetRequiredService<LiveState>());
+        services.AddSignalR();
+        services.AddSingleton<TelemetryHubConnections>();
+        services.AddHostedService<TelemetryBroadcaster>();
+        return builder;
+    }
+
+    public static WebApplication MapLive(this WebApplication app)
+    {
+        app.MapHub<TelemetryHub>("/hubs/telemetry");
+        return app;
+    }
+}
