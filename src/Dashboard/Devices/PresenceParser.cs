@@ -8,6 +8,8 @@ namespace Dashboard.Devices;
 /// <summary>Which publishes carry a device's presence; bound from the configuration section "Devices".</summary>
 public sealed class PresenceOptions
 {
+    public const string Section = "Devices";
+
     /// <summary>Last topic levels that carry presence, in any case.</summary>
     public List<string> StatusWords { get; set; } = ["status", "availability", "lwt", "state"];
 

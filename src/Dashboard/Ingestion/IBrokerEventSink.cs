@@ -1,3 +1,6 @@
+using Dashboard.Devices;
+using Dashboard.Readings;
+
 namespace Dashboard.Ingestion;
 
 /// <summary>
@@ -6,5 +9,28 @@ namespace Dashboard.Ingestion;
 /// </summary>
 public interface IBrokerEventSink
 {
-    void Handle(in BrokerEvent brokerEvent);
+    void Handle(in IngestedEvent ingested);
+}
+
+/// <summary>
+/// A broker event with what ingestion read from it, parsed once for all sinks: a publish is either a presence
+/// report (a status topic) or a payload with zero or more readings; connection events carry neither.
+/// </summary>
+public readonly record struct IngestedEvent(BrokerEvent Event, PresenceReport? Presence, ParsedPayload? Payload)
+{
+    public static IngestedEvent From(in BrokerEvent brokerEvent, PresenceParser presence)
+    {
+        if (brokerEvent.Kind != BrokerEventKind.MessagePublished)
+        {
+            return new(brokerEvent, null, null);
+        }
+
+        var payload = brokerEvent.Payload.Span;
+        if (payload.Length > 0 && presence.TryParse(brokerEvent.Topic!, payload, out var report))
+        {
+            return new(brokerEvent, report, null);
+        }
+
+        return new(brokerEvent, null, PayloadParser.Parse(brokerEvent.Topic!, payload));
+    }
 }

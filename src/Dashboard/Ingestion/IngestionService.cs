@@ -1,10 +1,12 @@
 using Dashboard.Broker;
+using Dashboard.Devices;
 
 namespace Dashboard.Ingestion;
 
-/// <summary>Drains the broker's event channel and hands each event to every <see cref="IBrokerEventSink"/>.</summary>
+/// <summary>Drains the broker's event channel, reads each publish once (presence or readings) and hands it to every <see cref="IBrokerEventSink"/>.</summary>
 public sealed class IngestionService(
     BrokerEventChannel channel,
+    PresenceParser presence,
     IEnumerable<IBrokerEventSink> sinks,
     ILogger<IngestionService> logger) : BackgroundService
 {
@@ -35,11 +37,12 @@ public sealed class IngestionService(
 
     private void Dispatch(in BrokerEvent brokerEvent)
     {
+        var ingested = IngestedEvent.From(brokerEvent, presence);
         foreach (var sink in _sinks)
         {
             try
             {
-                sink.Handle(brokerEvent);
+                sink.Handle(ingested);
             }
             catch (Exception ex)
             {

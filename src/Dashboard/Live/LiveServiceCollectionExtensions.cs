@@ -1,6 +1,4 @@
-using Dashboard.Devices;
 using Dashboard.Ingestion;
-using Microsoft.Extensions.Options;
 
 namespace Dashboard.Live;
 
@@ -11,8 +9,6 @@ public static class LiveServiceCollectionExtensions
     {
         var services = builder.Services;
         services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<PresenceOptions>().BindConfiguration("Devices");
-        services.AddSingleton(s => new PresenceParser(s.GetRequiredService<IOptions<PresenceOptions>>().Value));
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<LiveState>();
         services.AddSingleton<IBrokerEventSink>(s => s.GetRequiredService<LiveState>());

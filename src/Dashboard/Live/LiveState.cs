@@ -14,7 +14,6 @@ namespace Dashboard.Live;
 /// </summary>
 public sealed class LiveState(
     IOptions<LiveOptions> options,
-    PresenceParser presence,
     LiveFeed feed,
     ILogger<LiveState> logger) : IBrokerEventSink
 {
@@ -37,14 +36,15 @@ public sealed class LiveState(
 
     public long SeriesDropped => Interlocked.Read(ref _seriesDropped);
 
-    public void Handle(in BrokerEvent brokerEvent)
+    public void Handle(in IngestedEvent ingested)
     {
+        var brokerEvent = ingested.Event;
         lock (_lock)
         {
             switch (brokerEvent.Kind)
             {
                 case BrokerEventKind.MessagePublished:
-                    OnPublished(brokerEvent);
+                    OnPublished(ingested);
                     break;
                 case BrokerEventKind.ClientConnected:
                     OnClientConnected(brokerEvent.Client!, brokerEvent.Time);
@@ -115,8 +115,9 @@ public sealed class LiveState(
         }
     }
 
-    private void OnPublished(in BrokerEvent e)
+    private void OnPublished(in IngestedEvent ingested)
     {
+        var e = ingested.Event;
         var topicName = e.Topic!;
         if (!_topics.TryGetValue(topicName, out var topic))
         {
@@ -135,7 +136,7 @@ public sealed class LiveState(
         topic.Version = ++_version;
         feed.Post(new TopicChanged(topicName));
 
-        if (e.Payload.Length > 0 && presence.TryParse(topicName, e.Payload.Span, out var report))
+        if (ingested.Presence is { } report)
         {
             var device = GetDevice(report.DeviceId);
             _statusDevices.Add(device.Id);
@@ -146,8 +147,7 @@ public sealed class LiveState(
             return;
         }
 
-        var parsed = PayloadParser.Parse(topicName, e.Payload.Span);
-        if (parsed.Values.Count == 0)
+        if (ingested.Payload is not { Values.Count: > 0 } parsed)
         {
             return;
         }
