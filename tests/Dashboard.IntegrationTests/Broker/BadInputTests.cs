@@ -17,7 +17,7 @@ public sealed class StrictAppFixture : IAsyncLifetime
     public async Task InitializeAsync() => App = await DashboardApp.StartAsync(settings: new Dictionary<string, string?>
     {
         ["Broker:MaxPacketSize"] = MaxPacketSize.ToString(CultureInfo.InvariantCulture),
-        ["Broker:ConnectTimeout"] = "00:00:01",
+        ["Broker:ConnectTimeout"] = "00:00:03", // short, yet room for a first WebSocket handshake on a busy machine
     });
 
     public async Task DisposeAsync() => await App.DisposeAsync();
@@ -25,7 +25,7 @@ public sealed class StrictAppFixture : IAsyncLifetime
 
 public sealed class BadInputTests(StrictAppFixture fixture) : IClassFixture<StrictAppFixture>, IAsyncLifetime
 {
-    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(10);
     private readonly string _topic = $"good/{Guid.NewGuid():N}";
     private TestClient _good = null!;
 

@@ -21,6 +21,8 @@ public sealed class Browser : IAsyncLifetime
             throw new InvalidOperationException($"{ChromiumPath} is missing: run .ci/run, which installs Debian's chromium.");
         }
 
+        // Expectations wait as long as the rest of the tests do: a loaded 2-core CI machine is slower than Playwright's 5 s default assumes.
+        Assertions.SetDefaultExpectTimeout((float)TestClient.Patience.TotalMilliseconds);
         _playwright = await Playwright.CreateAsync();
         Chromium = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -1,0 +1,118 @@
+using Bunit;
+using Dashboard.Components.Devices;
+using Dashboard.Live;
+using Dashboard.Tests.Live;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace Dashboard.Tests.Components;
+
+/// <remarks>MudBlazor's key interceptor is only async-disposable, so the context is disposed through <see cref="IAsyncLifetime"/>.</remarks>
+public sealed class DeviceBoardTests : BunitContext, IAsyncLifetime
+{
+    private readonly LiveFixture _live = new();
+
+    public DeviceBoardTests()
+    {
+        Services.AddMudServices();
+        Services.AddSingleton(_live.State);
+        Services.AddSingleton(_live.Feed);
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        JSInterop.SetupModule("./js/charts.js").Mode = JSRuntimeMode.Loose;
+    }
+
+    private static string Reading(IRenderedComponent<DeviceBoard> board, string device, string metric) =>
+        board.Find($"[data-device='{device}'] [data-metric='{metric}'] .metric-reading").TextContent.Trim();
+
+    private static string Badge(IRenderedComponent<DeviceBoard> board, string device) =>
+        board.Find($"[data-device='{device}'] .status-badge").TextContent.Trim();
+
+    [Fact]
+    public void A_card_shows_each_metric_with_its_unit()
+    {
+        _live.Publish("home/sensor1/status", "online");
+        _live.Publish("home/sensor1/temperature", "23.5°C");
+        _live.Publish("home/sensor1/humidity", "45 %");
+
+        var board = Render<DeviceBoard>();
+
+        Assert.Equal("23.5°C", Reading(board, "home/sensor1", "temperature"));
+        Assert.Equal("45%", Reading(board, "home/sensor1", "humidity"));
+        Assert.Equal("online", Badge(board, "home/sensor1"));
+    }
+
+    [Fact]
+    public void A_card_updates_when_the_feed_publishes_a_new_value()
+    {
+        _live.Publish("home/sensor1/temperature", "21");
+        var board = Render<DeviceBoard>();
+        Assert.Equal("21", Reading(board, "home/sensor1", "temperature"));
+
+        _live.Publish("home/sensor1/temperature", "22.25");
+        _live.Feed.Flush();
+
+        board.WaitForAssertion(() => Assert.Equal("22.25", Reading(board, "home/sensor1", "temperature")));
+    }
+
+    [Fact]
+    public void A_new_device_gets_its_card_live()
+    {
+        var board = Render<DeviceBoard>();
+        Assert.Contains("No devices yet", board.Markup);
+
+        _live.Publish("garden/soil/moisture", "31 %");
+        _live.Feed.Flush();
+
+        board.WaitForAssertion(() => Assert.Equal("31%", Reading(board, "garden/soil", "moisture")));
+    }
+
+    [Fact]
+    public void The_badge_turns_offline_when_the_will_arrives()
+    {
+        _live.Connect("esp32-1", willTopic: "home/sensor1/status");
+        _live.Publish("home/sensor1/status", "online", "esp32-1");
+        var board = Render<DeviceBoard>();
+        Assert.Equal("online", Badge(board, "home/sensor1"));
+
+        _live.Disconnect("esp32-1", graceful: false, willTopic: "home/sensor1/status");
+        _live.Publish("home/sensor1/status", "offline", "esp32-1");
+        _live.Feed.Flush();
+
+        board.WaitForAssertion(() => Assert.Equal("offline", Badge(board, "home/sensor1")));
+    }
+
+    [Fact]
+    public void Search_keeps_the_devices_whose_name_or_metrics_match()
+    {
+        _live.Publish("home/kitchen/temperature", "20");
+        _live.Publish("garden/soil/moisture", "31");
+        var board = Render<DeviceBoard>();
+
+        board.Find("input").Input("moist");
+
+        board.WaitForAssertion(() =>
+        {
+            Assert.Single(board.FindAll("[data-device]"));
+            Assert.NotEmpty(board.FindAll("[data-device='garden/soil']"));
+        });
+    }
+
+    [Fact]
+    public void Topics_and_payloads_are_shown_as_text_never_as_markup()
+    {
+        _live.Publish("home/<img src=x onerror=alert(1)>/temperature", "21");
+
+        var board = Render<DeviceBoard>();
+
+        Assert.Empty(board.FindAll("img"));
+        Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", board.Markup);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        _live.Dispose();
+        await DisposeAsync();
+    }
+}

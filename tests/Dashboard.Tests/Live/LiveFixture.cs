@@ -1,0 +1,58 @@
+using System.Text;
+using Dashboard.Devices;
+using Dashboard.Ingestion;
+using Dashboard.Live;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MQTTnet.Protocol;
+
+namespace Dashboard.Tests.Live;
+
+/// <summary>Live state fed the way ingestion feeds it: broker events, parsed once, on one thread.</summary>
+internal sealed class LiveFixture : IDisposable
+{
+    private readonly PresenceParser _presence = new(new PresenceOptions());
+
+    public LiveFixture(LiveOptions? options = null)
+    {
+        Feed = new LiveFeed(NullLogger<LiveFeed>.Instance);
+        State = new LiveState(Options.Create(options ?? new LiveOptions()), Feed, NullLogger<LiveState>.Instance);
+    }
+
+    public LiveFeed Feed { get; }
+    public LiveState State { get; }
+    public DateTimeOffset Clock { get; set; } = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+
+    public void Publish(string topic, string payload, string clientId = "", bool retain = false, bool restored = false) =>
+        Publish(topic, Encoding.UTF8.GetBytes(payload), clientId, retain, restored);
+
+    public void Publish(string topic, byte[] payload, string clientId = "", bool retain = false, bool restored = false)
+    {
+        Tick();
+        var brokerEvent = new BrokerEvent(BrokerEventKind.MessagePublished, Clock, clientId, topic, payload,
+            MqttQualityOfServiceLevel.AtLeastOnce, retain, null, restored);
+        State.Handle(IngestedEvent.From(brokerEvent, _presence));
+    }
+
+    public void Connect(string clientId, string? willTopic = null) =>
+        Connection(BrokerEventKind.ClientConnected, Client(clientId, graceful: false, willTopic));
+
+    /// <param name="graceful">The client sent DISCONNECT; otherwise its connection was lost.</param>
+    public void Disconnect(string clientId, bool graceful, string? willTopic = null) =>
+        Connection(BrokerEventKind.ClientDisconnected, Client(clientId, graceful, willTopic));
+
+    public DeviceSnapshot Device(string id) => State.Device(id) ?? throw new InvalidOperationException($"No device {id}; known: {string.Join(", ", State.Devices().Select(d => d.Id))}");
+
+    public void Dispose() => Feed.Dispose();
+
+    private void Connection(BrokerEventKind kind, ClientInfo client)
+    {
+        Tick();
+        State.Handle(IngestedEvent.From(new BrokerEvent(kind, Clock, client.ClientId, null, default, default, false, client), _presence));
+    }
+
+    private ClientInfo Client(string clientId, bool graceful, string? willTopic) =>
+        new(clientId, null, "192.0.2.7:50000", "tcp", "3.1.1", true, 60, Clock, graceful, willTopic);
+
+    private void Tick() => Clock = Clock.AddSeconds(1);
+}

@@ -1,0 +1,220 @@
+using Dashboard.Devices;
+using Dashboard.Live;
+
+namespace Dashboard.Tests.Live;
+
+public sealed class LiveStateTests
+{
+    [Fact]
+    public void A_status_topic_sets_the_presence_of_the_device_it_names()
+    {
+        using var live = new LiveFixture();
+
+        live.Publish("home/sensor1/status", "online", "esp32-1");
+        Assert.Equal(DeviceStatus.Online, live.Device("home/sensor1").Status);
+        Assert.Equal("status topic home/sensor1/status", live.Device("home/sensor1").StatusSource);
+
+        live.Publish("home/sensor1/status", "OFFLINE", "esp32-1");
+        Assert.Equal(DeviceStatus.Offline, live.Device("home/sensor1").Status);
+        Assert.Equal(live.Clock, live.Device("home/sensor1").LastStatusChange);
+    }
+
+    [Fact]
+    public void Readings_belong_to_the_longest_device_known_from_a_status_topic()
+    {
+        using var live = new LiveFixture();
+        live.Publish("home/status", "online");
+        live.Publish("home/sensor1/status", "online");
+
+        live.Publish("home/sensor1/climate/temperature", "23.5°C");
+        live.Publish("home/humidity", "45 %");
+
+        var metric = Assert.Single(live.Device("home/sensor1").Metrics);
+        Assert.Equal(("home/sensor1/climate/temperature", "temperature", 23.5, "°C"), (metric.Topic, metric.Metric, metric.Value, metric.Unit));
+        Assert.Equal("humidity", Assert.Single(live.Device("home").Metrics).Metric);
+    }
+
+    [Fact]
+    public void Without_a_status_device_a_reading_belongs_to_its_json_device_field_else_to_its_topic_minus_the_last_level()
+    {
+        using var live = new LiveFixture();
+
+        live.Publish("sensors/data", """{"sensor_id":"greenhouse-2","temperature":21.5,"humidity":60}""");
+        live.Publish("home/livingroom/temperature", "Temperature: 23°C");
+
+        Assert.Equal(["humidity", "temperature"], live.Device("greenhouse-2").Metrics.Select(m => m.Metric).Order());
+        Assert.Equal(23, Assert.Single(live.Device("home/livingroom").Metrics).Value);
+    }
+
+    [Fact]
+    public void A_device_whose_client_drops_without_a_will_is_offline_with_its_client_and_address()
+    {
+        using var live = new LiveFixture();
+        live.Connect("pump-7");
+        live.Publish("plant/pump7/pressure", "2.4 bar", "pump-7");
+        Assert.Equal(DeviceStatus.Online, live.Device("plant/pump7").Status);
+
+        live.Disconnect("pump-7", graceful: false);
+
+        var device = live.Device("plant/pump7");
+        Assert.Equal(DeviceStatus.Offline, device.Status);
+        Assert.Equal("connection lost", device.StatusSource);
+        Assert.Equal(("pump-7", "192.0.2.7:50000", "3.1.1"), (device.ClientId, device.RemoteAddress, device.ProtocolVersion));
+        Assert.NotNull(device.LastSeen);
+
+        live.Connect("pump-7");
+        Assert.Equal(DeviceStatus.Online, live.Device("plant/pump7").Status);
+    }
+
+    [Fact]
+    public void A_device_with_a_status_topic_goes_offline_when_its_connection_is_lost_and_no_will_will_say_so()
+    {
+        using var live = new LiveFixture();
+        live.Connect("esp32-1");
+        live.Publish("home/sensor1/status", "online", "esp32-1");
+
+        live.Disconnect("esp32-1", graceful: false, willTopic: null);
+
+        Assert.Equal(DeviceStatus.Offline, live.Device("home/sensor1").Status);
+    }
+
+    [Fact]
+    public void A_device_whose_will_is_pending_on_its_status_topic_waits_for_the_will()
+    {
+        using var live = new LiveFixture();
+        live.Connect("esp32-1", willTopic: "home/sensor1/status");
+        live.Publish("home/sensor1/status", "online", "esp32-1");
+
+        live.Disconnect("esp32-1", graceful: false, willTopic: "home/sensor1/status");
+        Assert.Equal(DeviceStatus.Online, live.Device("home/sensor1").Status);
+
+        live.Publish("home/sensor1/status", "offline", "esp32-1"); // the will, delivered by the broker
+        Assert.Equal(DeviceStatus.Offline, live.Device("home/sensor1").Status);
+        Assert.Equal("status topic home/sensor1/status", live.Device("home/sensor1").StatusSource);
+    }
+
+    [Fact]
+    public void A_one_shot_publisher_that_disconnects_cleanly_does_not_override_a_status_topic()
+    {
+        using var live = new LiveFixture();
+        live.Connect("mosquitto_pub-1");
+        live.Publish("home/led/status", "online", "mosquitto_pub-1", retain: true);
+
+        live.Disconnect("mosquitto_pub-1", graceful: true);
+
+        Assert.Equal(DeviceStatus.Online, live.Device("home/led").Status);
+    }
+
+    [Fact]
+    public void A_device_without_a_status_topic_follows_its_clients_connection()
+    {
+        using var live = new LiveFixture();
+        live.Connect("script");
+        live.Publish("lab/bench/voltage", "3.3 V", "script");
+        Assert.Equal(DeviceStatus.Online, live.Device("lab/bench").Status);
+
+        live.Disconnect("script", graceful: true);
+
+        Assert.Equal(DeviceStatus.Offline, live.Device("lab/bench").Status);
+        Assert.Equal("client disconnected", live.Device("lab/bench").StatusSource);
+    }
+
+    [Fact]
+    public void Retained_messages_replayed_at_start_restore_presence_and_values_but_not_last_seen()
+    {
+        using var live = new LiveFixture();
+
+        live.Publish("home/sensor1/status", "online", retain: true, restored: true);
+        live.Publish("home/sensor1/temperature", "21.5", retain: true, restored: true);
+
+        var device = live.Device("home/sensor1");
+        Assert.Equal(DeviceStatus.Online, device.Status);
+        Assert.Null(device.LastStatusChange);
+        Assert.Null(device.LastSeen);
+        Assert.Equal(21.5, Assert.Single(device.Metrics).Value);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x00, 0xFF, 0x10, 0x80 })]
+    [InlineData(new byte[] { (byte)'N', (byte)'a', (byte)'N' })]
+    [InlineData(new byte[] { (byte)'1', (byte)'e', (byte)'9', (byte)'9', (byte)'9' })]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'t', (byte)'"', (byte)':' })]
+    public void Garbage_is_kept_as_the_topics_last_payload_and_makes_no_reading(byte[] payload)
+    {
+        using var live = new LiveFixture();
+
+        live.Publish("home/weird/thing", payload);
+
+        var topic = live.State.Topic("home/weird/thing")!;
+        Assert.Equal(payload, topic.Payload);
+        Assert.Empty(topic.Readings);
+        Assert.Empty(live.State.Devices());
+    }
+
+    [Fact]
+    public void The_sparkline_window_keeps_the_latest_values_in_order()
+    {
+        using var live = new LiveFixture(new LiveOptions { SparklinePoints = 3 });
+
+        foreach (var value in new[] { 1, 2, 3, 4, 5 })
+        {
+            live.Publish("home/room/temperature", value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var series = Assert.Single(live.State.Latest());
+        Assert.Equal([3.0, 4, 5], series.Recent);
+        Assert.Equal(5, series.Value);
+        Assert.True(series.RecentTimes[0] < series.RecentTimes[2]);
+    }
+
+    [Fact]
+    public void Topics_beyond_the_cap_are_counted_not_tracked()
+    {
+        using var live = new LiveFixture(new LiveOptions { MaxTopics = 10 });
+
+        for (var i = 0; i < 15; i++)
+        {
+            live.Publish($"fleet/{i}/temperature", "20");
+        }
+
+        Assert.Equal(10, live.State.Topics().Count);
+        Assert.Equal(5, live.State.TopicsDropped);
+        live.Publish("fleet/0/temperature", "21");
+        Assert.Equal(21, live.State.Topic("fleet/0/temperature")!.Readings[0].Value);
+    }
+
+    [Fact]
+    public void A_topic_remembers_its_publishers_retained_flag_and_qos()
+    {
+        using var live = new LiveFixture();
+
+        live.Publish("home/led/set", "ON", "dashboard-ui", retain: true);
+        live.Publish("home/led/set", "OFF", "phone");
+
+        var topic = live.State.Topic("home/led/set")!;
+        Assert.Equal(["dashboard-ui", "phone"], topic.Publishers);
+        Assert.False(topic.Summary.Retained);
+        Assert.Equal(1, topic.Summary.Qos);
+        Assert.Equal(2, topic.Summary.Messages);
+    }
+
+    [Fact]
+    public void The_feed_hands_subscribers_the_latest_change_per_series_in_one_batch()
+    {
+        using var live = new LiveFixture();
+        var batches = new List<LiveBatch>();
+        using var subscription = live.Feed.Subscribe(batches.Add);
+
+        for (var i = 0; i < 100; i++)
+        {
+            live.Publish("home/room/temperature", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        live.Feed.Flush();
+
+        // The feed's own timer may have flushed in between: each batch still holds one change for the series.
+        var readings = batches.Select(b => Assert.Single(b.Changes.OfType<ReadingChanged>())).ToList();
+        Assert.Equal(99, readings[^1].Value);
+        Assert.True(readings.Count < 10, $"{readings.Count} batches for 100 messages");
+    }
+}
