@@ -2,7 +2,10 @@ using Dashboard.Devices;
 
 namespace Dashboard.Live;
 
-/// <summary>One metric of one topic as it is now, with its recent values (oldest first) for a sparkline.</summary>
+/// <summary>
+/// One metric of one topic as it is now, with its recent values (oldest first) for a sparkline. <see cref="State"/> is
+/// the word a state reading was sent as (<c>ON</c>, <c>closed</c>), whose <see cref="Value"/> is 1 or 0.
+/// </summary>
 public sealed record SeriesSnapshot(
     string Topic,
     string Metric,
@@ -11,7 +14,8 @@ public sealed record SeriesSnapshot(
     string? Unit,
     DateTimeOffset Time,
     IReadOnlyList<double> Recent,
-    IReadOnlyList<DateTimeOffset> RecentTimes);
+    IReadOnlyList<DateTimeOffset> RecentTimes,
+    string? State = null);
 
 /// <summary>A device as the dashboard knows it. <see cref="Version"/> changes whenever anything about it does.</summary>
 public sealed record DeviceSnapshot(

@@ -188,7 +188,7 @@ public sealed class LiveState(
                 owner.Series.Add(key);
             }
 
-            series.Add(value.Value, value.Unit, time);
+            series.Add(value.Value, value.Unit, time, StateOf(parsed, value));
             feed.Post(new ReadingChanged(owner.Id, topicName, value.Metric, value.Value, series.Unit, time));
         }
 
@@ -359,6 +359,14 @@ public sealed class LiveState(
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
+    /// <summary>The state word behind a 1/0 value: the whole payload's (<c>ON</c>), or a JSON <c>state</c>/<c>status</c> field's.</summary>
+    private static string? StateOf(ParsedPayload parsed, ParsedValue value) =>
+        parsed.State is not null && (parsed.Kind == PayloadKind.State
+            || value.Metric.Equals("state", StringComparison.OrdinalIgnoreCase)
+            || value.Metric.Equals("status", StringComparison.OrdinalIgnoreCase))
+            ? parsed.State
+            : null;
+
     private sealed class TopicEntry(string topic)
     {
         private const long RateWindow = 5 * TimeSpan.TicksPerSecond;
@@ -429,10 +437,12 @@ public sealed class LiveState(
         public string Metric { get; } = metric;
         public string? DeviceId { get; set; }
         public string? Unit { get; private set; }
+        public string? State { get; private set; }
 
-        public void Add(double value, string? unit, DateTimeOffset time)
+        public void Add(double value, string? unit, DateTimeOffset time, string? state)
         {
             Unit = unit ?? Unit;
+            State = state;
             _values[_next] = value;
             _times[_next] = time.UtcTicks;
             _next = (_next + 1) % _values.Length;
@@ -450,7 +460,7 @@ public sealed class LiveState(
                 times[i] = new DateTimeOffset(_times[index], TimeSpan.Zero);
             }
 
-            return new SeriesSnapshot(Topic, Metric, DeviceId ?? "", values[^1], Unit, times[^1], values, times);
+            return new SeriesSnapshot(Topic, Metric, DeviceId ?? "", values[^1], Unit, times[^1], values, times, State);
         }
     }
 

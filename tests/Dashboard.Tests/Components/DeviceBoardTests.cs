@@ -42,6 +42,19 @@ public sealed class DeviceBoardTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public void A_state_shows_the_word_it_was_sent_as()
+    {
+        _live.Publish("garden/pump/power", "ON");
+        _live.Publish("home/light/telemetry", """{"state": "off", "brightness": 80}""");
+
+        var board = Render<DeviceBoard>();
+
+        Assert.Equal("ON", Reading(board, "garden/pump", "power"));
+        Assert.Equal("off", Reading(board, "home/light", "state"));
+        Assert.Equal("80", Reading(board, "home/light", "brightness"));
+    }
+
+    [Fact]
     public void A_card_updates_when_the_feed_publishes_a_new_value()
     {
         _live.Publish("home/sensor1/temperature", "21");

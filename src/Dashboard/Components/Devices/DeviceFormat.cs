@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dashboard.Devices;
+using Dashboard.Live;
 using MudBlazor;
 
 namespace Dashboard.Components.Devices;
@@ -7,6 +8,9 @@ namespace Dashboard.Components.Devices;
 /// <summary>How devices and readings read on every page.</summary>
 internal static class DeviceFormat
 {
+    /// <summary>A reading as it was sent: its state word (<c>ON</c>), else its number and unit.</summary>
+    public static string Reading(SeriesSnapshot reading) => reading.State ?? Value(reading.Value, reading.Unit);
+
     public static string Value(double value, string? unit)
     {
         var number = Math.Abs(value) >= 1e6 || (value != 0 && Math.Abs(value) < 0.01)
