@@ -31,7 +31,7 @@ public sealed record DeviceSnapshot(
     IReadOnlyList<SeriesSnapshot> Metrics,
     long Version);
 
-/// <summary>A topic in the explorer.</summary>
+/// <summary>A topic in the explorer. <see cref="PayloadHead"/> is the start of its last payload, for a one-line preview.</summary>
 public sealed record TopicSnapshot(
     string Topic,
     DateTimeOffset LastReceived,
@@ -40,7 +40,9 @@ public sealed record TopicSnapshot(
     bool Retained,
     int Qos,
     string? DeviceId,
-    long Version);
+    long Version,
+    ReadOnlyMemory<byte> PayloadHead,
+    int PayloadLength);
 
 /// <summary>A topic with its last payload and who publishes it.</summary>
 public sealed record TopicDetail(

@@ -370,6 +370,7 @@ public sealed class LiveState(
     private sealed class TopicEntry(string topic)
     {
         private const long RateWindow = 5 * TimeSpan.TicksPerSecond;
+        private const int PreviewHeadBytes = 64;
         private long _windowStart;
         private int _windowCount;
         private double _rate;
@@ -422,7 +423,9 @@ public sealed class LiveState(
             var rate = sinceWindow >= 2 * RateWindow ? 0 // quiet for a while
                 : sinceWindow >= RateWindow ? _windowCount / ((double)sinceWindow / TimeSpan.TicksPerSecond)
                 : Math.Max(_rate, _windowCount / Math.Max(1.0, (double)sinceWindow / TimeSpan.TicksPerSecond));
-            return new TopicSnapshot(Topic, LastReceived, Messages, rate, Retained, Qos, DeviceId, Version);
+            // A slice, not a copy: payloads are never written to once received.
+            var head = Preview.Length > PreviewHeadBytes ? Preview[..PreviewHeadBytes] : Preview;
+            return new TopicSnapshot(Topic, LastReceived, Messages, rate, Retained, Qos, DeviceId, Version, head, PayloadLength);
         }
     }
 
