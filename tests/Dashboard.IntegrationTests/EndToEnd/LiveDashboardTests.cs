@@ -99,6 +99,7 @@ public sealed class LiveDashboardTests(Browser browser, AppFixture fixture) : IC
             _ = dialog.DismissAsync();
         };
         await topics.GetByPlaceholder("Filter topics").FillAsync(evilTopic);
+        await Assertions.Expect(topics.Locator(".topics-summary")).ToHaveTextAsync("1 topic");
         await topics.Locator(".topic-tree").GetByText(evilTopic.Split('/')[1], new() { Exact = true }).ClickAsync();
         await Assertions.Expect(topics.Locator("pre.payload")).ToContainTextAsync("<script>window.__xss=2;alert(2)</script>");
 
