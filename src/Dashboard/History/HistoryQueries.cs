@@ -60,16 +60,32 @@ public sealed class HistoryQueries(IServiceScopeFactory scopes, IOptions<History
 
     /// <summary>
     /// The series from <paramref name="from"/> to <paramref name="to"/> (both included), at most <paramref name="maxPoints"/>
-    /// points, read from raw readings or rollups as <see cref="HistoryResolutions.Choose"/> decides.
+    /// points, read from raw readings or rollups as <see cref="HistoryResolutions.Choose"/> decides, or from the raw
+    /// readings whenever they fit in <paramref name="maxPoints"/> (and are still kept).
     /// </summary>
     public async Task<HistorySeriesData> ReadAsync(HistorySeriesInfo series, DateTimeOffset from, DateTimeOffset to, int maxPoints,
         CancellationToken cancellationToken = default)
     {
-        var resolution = HistoryResolutions.Choose(from, to, maxPoints, clock.GetUtcNow(), options.Value);
+        var now = clock.GetUtcNow();
+        var resolution = HistoryResolutions.Choose(from, to, maxPoints, now, options.Value);
         var (start, end) = (from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds());
-        var downsampler = new Downsampler(start, end, maxPoints, resolution.Width());
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
+        if (resolution != HistoryResolution.Raw && from >= now - options.Value.RawRetention)
+        {
+            // A sparse series over a long range fits as it is: then its exact readings beat minute averages. The hour
+            // rollups count it cheaply (the first hour may also count readings just before the range: no harm).
+            var first = HistoryStore.BucketStart(start, HistoryStore.HourMs);
+            var count = await db.Set<HourRollupEntity>()
+                .Where(r => r.SeriesId == series.Id && r.Bucket >= first && r.Bucket <= end)
+                .SumAsync(r => r.Count, cancellationToken);
+            if (count <= maxPoints)
+            {
+                resolution = HistoryResolution.Raw;
+            }
+        }
+
+        var downsampler = new Downsampler(start, end, maxPoints, resolution.Width());
         if (resolution == HistoryResolution.Raw)
         {
             var rows = db.Set<ReadingEntity>().AsNoTracking()
