@@ -2,6 +2,7 @@ using Dashboard.Api;
 using Dashboard.Broker;
 using Dashboard.Components;
 using Dashboard.Health;
+using Dashboard.History;
 using Dashboard.Ingestion;
 using Dashboard.Live;
 using Dashboard.Storage;
@@ -12,6 +13,7 @@ builder.AddStorage();
 builder.AddBroker();
 builder.AddIngestion();
 builder.AddLive();
+builder.AddHistory(); // after AddLive: its recorder asks live state for each new series' device
 builder.AddHealth();
 builder.AddDashboardUi();
 
@@ -21,6 +23,7 @@ app.MapBroker();
 app.MapHealth();
 app.MapLive();
 app.MapLiveApi();
+app.MapHistoryApi();
 app.MapDashboardUi();
 
 app.Run();

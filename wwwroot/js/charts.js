@@ -370,8 +370,9 @@ function timeSeriesOptions(payload, options, width, hidden) {
         class: BandEdgeClass,
         scale,
         show,
-        stroke: color,
-        width: 0,
+        // A faint edge, not just the fill: a one-bucket peak is a hairline the fill alone would hide.
+        stroke: withAlpha(color, 0.45),
+        width: 1,
         points: { show: false },
         spanGaps: false,
         band: { of: lineIndex.get(c.source) },

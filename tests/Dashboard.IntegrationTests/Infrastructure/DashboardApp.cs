@@ -75,6 +75,21 @@ public sealed class DashboardApp : IAsyncDisposable
         }
     }
 
+    /// <summary>Polls an asynchronous check (an HTTP call, a database read) until it holds, within the test patience.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TestClient.Patience;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public HttpClient CreateHttpClient() => new() { BaseAddress = HttpBase };
 
     /// <summary>Writes broker state (retained messages, sessions) to the database now instead of at the next interval.</summary>

@@ -1,0 +1,105 @@
+using System.Threading.Channels;
+using Dashboard.Broker;
+using Dashboard.Ingestion;
+using Dashboard.Live;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.History;
+
+/// <summary>
+/// The history's ingestion sink: copies each new reading into a bounded buffer for <see cref="HistoryWriter"/>,
+/// without waiting. A full buffer means the database fell behind: the reading is dropped, counted and logged.
+/// Retained messages replayed at start-up are not new readings and are skipped.
+/// </summary>
+internal sealed class HistoryRecorder : IBrokerEventSink
+{
+    private readonly Channel<PendingReading> _buffer;
+    private readonly Dictionary<(string Topic, string Metric), SeriesHandle> _series = [];
+    private readonly HistoryOptions _options;
+    private readonly LiveState _live;
+    private readonly HistoryStats _stats;
+    private readonly ILogger<HistoryRecorder> _logger;
+    private readonly LogLimiter _dropLog = new(TimeSpan.FromSeconds(10));
+
+    public HistoryRecorder(IOptions<HistoryOptions> options, LiveState live, HistoryStats stats, ILogger<HistoryRecorder> logger)
+    {
+        _options = options.Value;
+        _live = live;
+        _stats = stats;
+        _logger = logger;
+        _buffer = Channel.CreateBounded<PendingReading>(new BoundedChannelOptions(_options.BufferCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite then answers false instead of dropping silently
+        });
+    }
+
+    public ChannelReader<PendingReading> Reader => _buffer.Reader;
+
+    public void Handle(in IngestedEvent ingested)
+    {
+        if (ingested.Event.Restored || ingested.Payload is not { Values.Count: > 0 } payload)
+        {
+            return;
+        }
+
+        var topic = ingested.Event.Topic!;
+        var time = (payload.Time ?? ingested.Event.Time).ToUnixTimeMilliseconds();
+        var values = payload.Values;
+        for (var i = 0; i < values.Count; i++)
+        {
+            var value = values[i];
+            if (SeriesFor(topic, value.Metric) is not { } series)
+            {
+                continue;
+            }
+
+            if (_buffer.Writer.TryWrite(new PendingReading(series, value.Unit, value.Value, time)))
+            {
+                _stats.OnReceived();
+            }
+            else
+            {
+                var dropped = _stats.OnDropped();
+                if (_dropLog.ShouldLog())
+                {
+                    _logger.LogWarning("History is behind: its buffer of {Capacity} readings is full; {Dropped} readings dropped so far (History:BufferCapacity)",
+                        _options.BufferCapacity, dropped);
+                }
+            }
+        }
+    }
+
+    private SeriesHandle? SeriesFor(string topic, string metric)
+    {
+        if (_series.TryGetValue((topic, metric), out var series))
+        {
+            return series;
+        }
+
+        if (_series.Count >= _options.MaxSeries)
+        {
+            var dropped = _stats.OnSeriesDropped();
+            if (_dropLog.ShouldLog())
+            {
+                _logger.LogWarning("History records its maximum of {Max} series (History:MaxSeries); {Dropped} readings of further series dropped so far",
+                    _options.MaxSeries, dropped);
+            }
+
+            return null;
+        }
+
+        // Live state has seen this reading already (it is the earlier sink) and knows its device.
+        series = new SeriesHandle(topic, metric, _live.DeviceOf(topic, metric) ?? DefaultDevice(topic));
+        _series.Add((topic, metric), series);
+        return series;
+    }
+
+    /// <summary>DESIGN.md's last rule for a reading's device: the topic minus its last level.</summary>
+    private static string DefaultDevice(string topic)
+    {
+        var last = topic.LastIndexOf('/');
+        return last > 0 ? topic[..last] : topic;
+    }
+}
