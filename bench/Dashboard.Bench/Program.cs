@@ -39,7 +39,7 @@ if (args is ["live", .. var liveArgs])
         Console.Error.WriteLine("Interrupted.");
         return 130;
     }
-    catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+    catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or Microsoft.Playwright.PlaywrightException)
     {
         // The app did not do what the bench waited for (or did not start): that is a finding, not a crash of the bench.
         Console.Error.WriteLine($"The live bench stopped: {ex.Message}");

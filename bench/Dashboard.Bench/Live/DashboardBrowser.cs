@@ -129,8 +129,11 @@ internal sealed class DashboardBrowser : IAsyncDisposable
         return readings;
     }
 
-    /// <summary>Waits until every (device, metric) card shows the expected text; fails after the patience with what it shows instead.</summary>
-    public async Task WaitForReadingsAsync(IReadOnlyDictionary<(string Device, string Metric), string> expected)
+    /// <summary>
+    /// Waits until every (device, metric) card shows the expected text; null then, else (after <paramref name="timeout"/>)
+    /// what the page shows instead.
+    /// </summary>
+    public async Task<string?> ShowsReadingsAsync(IReadOnlyDictionary<(string Device, string Metric), string> expected, TimeSpan timeout)
     {
         var list = expected.Select(e => new[] { e.Key.Device, e.Key.Metric, e.Value }).ToArray();
         try
@@ -140,23 +143,24 @@ internal sealed class DashboardBrowser : IAsyncDisposable
                   const el = document.querySelector(`[data-device="${device}"] [data-metric="${metric}"] .metric-reading`);
                   return el && el.textContent.trim() === text;
                 })
-                """, list, new PageWaitForFunctionOptions { PollingInterval = 50 });
+                """, list, new PageWaitForFunctionOptions { PollingInterval = 50, Timeout = (float)timeout.TotalMilliseconds });
+            return null;
         }
         catch (TimeoutException)
         {
-            var shown = await Page.EvaluateAsync<string>("""
+            return await Page.EvaluateAsync<string>("""
                 expected => {
                   const wrong = expected.map(([device, metric, text]) => {
                     const el = document.querySelector(`[data-device="${device}"] [data-metric="${metric}"] .metric-reading`);
                     return [device, metric, text, el ? el.textContent.trim() : 'missing'];
                   }).filter(([, , text, shown]) => text !== shown);
                   const circuit = document.querySelector('[data-circuit]')?.getAttribute('data-circuit');
-                  return `${wrong.length} of ${expected.length} series wrong, circuit ${circuit}, ` +
-                    `error UI ${getComputedStyle(document.getElementById('blazor-error-ui') || document.body).display}; e.g. ` +
+                  const error = document.getElementById('blazor-error-ui');
+                  return `after ${Math.round(performance.now() / 1000)} s on the page, ${wrong.length} of ${expected.length} cards do not show their last value ` +
+                    `(circuit ${circuit}, error bar ${error ? getComputedStyle(error).display : 'absent'}); e.g. ` +
                     wrong.slice(0, 3).map(([d, m, t, s]) => `${d}/${m} shows ${s}, expected ${t}`).join('; ');
                 }
                 """, list);
-            throw new TimeoutException($"The page did not show the last value of every series within {_patience.TotalSeconds:F0} s: {shown}.");
         }
     }
 

@@ -7,7 +7,7 @@ internal static class LiveReport
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static string LatencyLine(int run, LatencyResult r) => string.Format(Invariant,
+    public static string LatencyLine(int run, LatencyResult r) => Problem(r.Ui) + string.Format(Invariant,
         "Run {0} latency: {1:N0} readings in {2:F1} s ({3:N0}/s) over the devices; the page displayed {4:N0} of them ({5:P0}); " +
         "publish → DOM p50 {6:F0} / p90 {7:F0} / p99 {8:F0} / max {9:F0} ms, → next frame p50 {10:F0} / p99 {11:F0} ms; " +
         "broker → MQTT subscriber p50 {12:F1} / p99 {13:F1} ms; CPU {14}",
@@ -24,7 +24,7 @@ internal static class LiveReport
             run, r.Sent, r.SendSeconds, r.SendRate, r.BrokerReceived, r.BrokerRate, r.IngestionProcessed, r.IngestionRate, r.IngestionRate / r.BrokerRate,
             r.IngestionBehindSeconds, r.MaxBacklog, r.IngestionDropped, r.MessagesDropped, r.RssStart, r.RssPeak, r.RssAfter, r.HeapStart, r.HeapMax, r.HeapAfter,
             r.Cpu, r.Ui.Displayed, r.Ui.Dom.P50, r.Ui.Dom.P99, r.Ui.Dom.Max);
-        return line + Environment.NewLine + string.Join(Environment.NewLine, r.Timeline);
+        return Problem(r.Ui) + line + Environment.NewLine + string.Join(Environment.NewLine, r.Timeline);
     }
 
     public static string MemoryLine(int run, MemoryResult r)
@@ -106,11 +106,21 @@ internal static class LiveReport
         Row("load average (1 min) after the run", r => r.LoadAverage, "F2");
 
         Console.WriteLine();
+        foreach (var run in runs)
+        {
+            if ((run.Latency.Ui.Problem ?? run.Flood.Ui.Problem) is { } problem)
+            {
+                Console.WriteLine($"- **Run {run.Run}: the page did not catch up**: {problem}");
+            }
+        }
+
         Console.WriteLine("- visible = the time the card's text changed in the DOM (a MutationObserver; the change is painted at the next frame, shown as \"next frame\").");
         Console.WriteLine("- The UI shows the latest value per card at most every ~250 ms, so most published values are never displayed: latency is that of the values displayed.");
         Console.WriteLine("- sustained = between the first and the last 1 s $SYS sample while the counter was rising; RSS = VmRSS of the app; heap = GC.GetTotalMemory ($SYS/broker/heap/current; at rest it includes garbage not yet collected, \"after a full GC\" is what the app holds on to: the bench induces one through the app's diagnostics port, as dotnet-gcdump does).");
         Console.WriteLine(string.Format(Invariant, "- {0} cores shared by the app, this bench (MQTT clients) and Chromium.", Environment.ProcessorCount));
     }
+
+    private static string Problem(UiResult ui) => ui.Problem is { } problem ? $"PAGE DID NOT CATCH UP: {problem}{Environment.NewLine}" : "";
 
     private static string Seconds(double? seconds) => seconds is { } s ? s.ToString("F2", Invariant) + " s" : "NOT within the patience";
 }

@@ -14,8 +14,9 @@ internal sealed record Distribution(int Count, double P50, double P90, double P9
 /// <summary>
 /// What the page showed of one phase's values: how many distinct published values it displayed (the UI coalesces,
 /// so most are skipped) and, for those, publish → DOM change and publish → the next frame after it.
+/// <see cref="Problem"/> says what was wrong when the page did not end up showing every series' last value.
 /// </summary>
-internal sealed record UiResult(int Published, int Displayed, int Foreign, Distribution Dom, Distribution Frame);
+internal sealed record UiResult(int Published, int Displayed, int Foreign, Distribution Dom, Distribution Frame, string? Problem);
 
 /// <summary>Phase 1: QoS 0 readings as fast as the publishers can send them, with the Overview open.</summary>
 internal sealed record FloodResult(

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using MQTTnet;
 
 namespace Dashboard.Bench.Live;
@@ -69,7 +70,11 @@ internal sealed class LiveRun
                 }
             }
 
-            await _browser.WaitForReadingsAsync(LastValues(log, LivePhase.WarmUp));
+            if (await _browser.ShowsReadingsAsync(LastValues(log, LivePhase.WarmUp), _options.Patience) is { } problem)
+            {
+                throw new TimeoutException($"Warm-up: {problem}");
+            }
+
             await _browser.TakeReadingsAsync();
         }
         finally
@@ -112,9 +117,9 @@ internal sealed class LiveRun
             await Task.WhenAll(devices.Select((client, device) => Task.Run(() => PaceAsync(client, device), CancellationToken.None)));
             var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
 
-            await _browser.WaitForReadingsAsync(LastValues(log, LivePhase.Latency));
+            var problem = await LastValuesShownAsync(log, LivePhase.Latency);
             var cores = cpu.Cores();
-            var ui = Match(await _browser.TakeReadingsAsync(), LivePhase.Latency, log);
+            var ui = Match(await _browser.TakeReadingsAsync(), LivePhase.Latency, log, problem);
             return new LatencyResult(log.Total, seconds, cores, Distribution.Of([.. delivery]), ui);
 
             async Task PaceAsync(IMqttClient client, int device)
@@ -175,8 +180,8 @@ internal sealed class LiveRun
             var rssPeak = _rss.Peak;
             var samples = _sys.Since(start).Where(s => s.Timestamp <= after.Timestamp).ToList();
 
-            await _browser.WaitForReadingsAsync(LastValues(log, LivePhase.Flood));
-            var ui = Match(await _browser.TakeReadingsAsync(), LivePhase.Flood, log);
+            var problem = await LastValuesShownAsync(log, LivePhase.Flood);
+            var ui = Match(await _browser.TakeReadingsAsync(), LivePhase.Flood, log, problem);
             var received = after.Received - before.Received;
             var processed = after.Processed - before.Processed;
             return new FloodResult(
@@ -323,6 +328,26 @@ internal sealed class LiveRun
         }
     }
 
+    /// <summary>
+    /// Null when the page ends up showing every series' last value (ingestion is done by then, so it should within a
+    /// render or two); else what it shows, and whether the server's live state has the values (GET /api/readings/latest).
+    /// </summary>
+    private async Task<string?> LastValuesShownAsync(PublishLog log, LivePhase phase)
+    {
+        var expected = LastValues(log, phase);
+        if (await _browser.ShowsReadingsAsync(expected, TimeSpan.FromSeconds(30)) is not { } problem)
+        {
+            return null;
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var latest = JsonDocument.Parse(await http.GetStringAsync(Url("/api/readings/latest"), _token));
+        var server = latest.RootElement.EnumerateArray().ToDictionary(
+            r => r.GetProperty("topic").GetString() ?? "", r => r.GetProperty("value").GetDouble().ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        var serverHas = expected.Count(e => server.TryGetValue($"{e.Key.Device}/{e.Key.Metric}", out var v) && v == e.Value);
+        return $"{problem}; the server's /api/readings/latest has the last value of {serverHas} of {expected.Count} series";
+    }
+
     /// <summary>The last value published on each series, as the card should show it at the end.</summary>
     private Dictionary<(string Device, string Metric), string> LastValues(PublishLog log, LivePhase phase)
     {
@@ -343,7 +368,7 @@ internal sealed class LiveRun
     }
 
     /// <summary>Matches what the page showed with when it was published: the first time each distinct value appeared.</summary>
-    private UiResult Match(List<SeenReading> seen, LivePhase phase, PublishLog log)
+    private UiResult Match(List<SeenReading> seen, LivePhase phase, PublishLog log, string? problem)
     {
         var first = new Dictionary<(int Series, int Sequence), SeenReading>();
         var foreign = 0;
@@ -373,7 +398,7 @@ internal sealed class LiveRun
             }
         }
 
-        return new UiResult(log.Total, first.Count, foreign, Distribution.Of(dom), Distribution.Of(frame));
+        return new UiResult(log.Total, first.Count, foreign, Distribution.Of(dom), Distribution.Of(frame), problem);
     }
 
     /// <summary>(series, metric) of a bench/dev-NN/metric topic, or (-1, -1).</summary>
