@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
 # Broker benchmark: builds the Dashboard app and the bench (Release), then measures the Dashboard and mosquitto
 # in one run. Options go to the bench: bench/run.sh --runs 5 --messages 25000 (bench/run.sh --help lists them).
+# `bench/run.sh live [options]` measures the dashboard's live path with Chromium attached instead (--help lists them).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
+mode=broker
+if [[ "${1:-}" == "live" ]]; then
+  mode=live
+  shift
+fi
+
 mosquitto=/usr/sbin/mosquitto
+chromium=/usr/bin/chromium
 keep_temp=false
 for arg in "$@"; do
   if [[ "${prev:-}" == "--mosquitto" ]]; then mosquitto="$arg"; fi
+  if [[ "${prev:-}" == "--chromium" ]]; then chromium="$arg"; fi
   if [[ "$arg" == "--keep-temp" ]]; then keep_temp=true; fi
   prev="$arg"
 done
-if [[ ! -x "$mosquitto" ]]; then
+if [[ "$mode" == live && ! -x "$chromium" ]]; then
+  echo "chromium not found at $chromium: install it with 'apt-get install chromium' (Playwright's own browser download is not used)." >&2
+  exit 2
+fi
+if [[ "$mode" == broker && ! -x "$mosquitto" ]]; then
   echo "mosquitto not found at $mosquitto: install it with 'apt-get install mosquitto' (Debian's 2.0.11 is the reference)." >&2
   exit 2
 fi
@@ -47,8 +60,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # In the background so that the traps run as soon as a signal arrives, not when the bench returns.
+# (Chromium is Playwright's child: it goes when the bench's Playwright driver does.)
+mode_args=()
+if [[ "$mode" == live ]]; then mode_args=(live); fi
 BENCH_PID_FILE="$pid_file" TMPDIR="$work" dotnet bench/Dashboard.Bench/bin/Release/net10.0/Dashboard.Bench.dll \
-  --dashboard-dll "$repo/src/Dashboard/bin/Release/net10.0/Dashboard.dll" "$@" &
+  "${mode_args[@]}" --dashboard-dll "$repo/src/Dashboard/bin/Release/net10.0/Dashboard.dll" "$@" &
 bench_pid=$!
 status=0
 wait "$bench_pid" || status=$?

@@ -58,6 +58,9 @@ internal sealed class BrokerProcess : IAsyncDisposable
     public string Name { get; }
     public int Pid => _process.Id;
     public int MqttPort { get; }
+
+    /// <summary>The Dashboard's UI port; 0 for mosquitto.</summary>
+    public int HttpPort { get; private set; }
     public string LogPath { get; }
 
     /// <summary>How the broker was configured, for the report.</summary>
@@ -76,7 +79,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
         start.Environment["Kestrel__Endpoints__MqttWebSockets__Url"] = $"http://127.0.0.1:{webSockets}";
         start.Environment["ConnectionStrings__Dashboard"] = $"Data Source={Path.Combine(tempDir, "dashboard.db")}";
         start.Environment["Broker__MaxQueuedMessages"] = MaxQueuedMessages.ToString(CultureInfo.InvariantCulture);
-        var settings = $"Production, appsettings.json as built, Broker:MaxQueuedMessages={MaxQueuedMessages}, Server GC (the web SDK's default)";
+        var settings = $"Production, appsettings.json as built, Broker:MaxQueuedMessages={MaxQueuedMessages}, Workstation GC (Dashboard.csproj)";
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
@@ -84,6 +87,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
         }
 
         var broker = Start(DashboardName, start, mqtt, Path.Combine(tempDir, "dashboard.log"), settings);
+        broker.HttpPort = http;
         using var http200 = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         await broker.WaitUntilReadyAsync(async () =>
         {
@@ -133,9 +137,12 @@ internal sealed class BrokerProcess : IAsyncDisposable
     }
 
     /// <summary>User and system CPU time the process has used so far, all threads.</summary>
-    public CpuTimes CpuTime()
+    public CpuTimes CpuTime() => CpuTimeOf(Pid);
+
+    /// <summary>User and system CPU time process <paramref name="pid"/> has used so far, all threads.</summary>
+    public static CpuTimes CpuTimeOf(int pid)
     {
-        var stat = File.ReadAllText($"/proc/{Pid}/stat");
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
         // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         static TimeSpan Ticks(string value) => TimeSpan.FromSeconds(long.Parse(value, CultureInfo.InvariantCulture) / ClockTicksPerSecond);

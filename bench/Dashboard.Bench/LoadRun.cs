@@ -207,7 +207,8 @@ internal static class LoadRun
         return clientOptions;
     }
 
-    private static async Task DisconnectAsync(IMqttClient client)
+    /// <summary>Disconnects politely if it can, within 5 s, and disposes the client.</summary>
+    internal static async Task DisconnectAsync(IMqttClient client)
     {
         try
         {

@@ -1,5 +1,51 @@
 using System.Runtime.InteropServices;
 using Dashboard.Bench;
+using Dashboard.Bench.Live;
+
+// Ctrl+C and kill (SIGTERM, as bench/run.sh's trap sends) unwind the run, so the brokers are stopped and the temp folder removed.
+using var stop = new CancellationTokenSource();
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.Cancel();
+}
+
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+// `live`: the dashboard's live path with a browser attached (ingestion, publish → visible latency, memory).
+if (args is ["live", .. var liveArgs])
+{
+    var live = LiveBenchOptions.Parse(liveArgs, out var liveError);
+    if (live is null)
+    {
+        Console.Error.WriteLine(liveError is { Length: > 0 } ? $"{liveError}\n\n{LiveBenchOptions.Usage}" : LiveBenchOptions.Usage);
+        return liveError is { Length: > 0 } ? 2 : 0;
+    }
+
+    var liveDll = live.DashboardDll ?? FindDashboardDll();
+    if (!File.Exists(liveDll))
+    {
+        Console.Error.WriteLine($"{liveDll} not found: build it with `dotnet build src/Dashboard -c Release`.");
+        return 2;
+    }
+
+    try
+    {
+        return await LiveBench.RunAsync(live, liveDll, stop.Token);
+    }
+    catch (OperationCanceledException) when (stop.IsCancellationRequested)
+    {
+        Console.Error.WriteLine("Interrupted.");
+        return 130;
+    }
+    catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or Microsoft.Playwright.PlaywrightException)
+    {
+        // The app did not do what the bench waited for (or did not start): that is a finding, not a crash of the bench.
+        Console.Error.WriteLine($"The live bench stopped: {ex.Message}");
+        return 1;
+    }
+}
 
 // Broker throughput: the Dashboard app and mosquitto, each started here as its own process, measured in the
 // same run with the same MQTTnet load. See bench/README.md.
@@ -22,17 +68,6 @@ if (options.Brokers.Contains(BrokerProcess.MosquittoName) && !File.Exists(option
     Console.Error.WriteLine($"{options.Mosquitto} not found: install it with `apt-get install mosquitto`.");
     return 2;
 }
-
-// Ctrl+C and kill (SIGTERM, as bench/run.sh's trap sends) unwind the run, so the brokers are stopped and the temp folder removed.
-using var stop = new CancellationTokenSource();
-void Stop(PosixSignalContext context)
-{
-    context.Cancel = true;
-    stop.Cancel();
-}
-
-using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
 var temp = Directory.CreateTempSubdirectory("dashboard-bench-");
 var brokers = new List<BrokerProcess>();

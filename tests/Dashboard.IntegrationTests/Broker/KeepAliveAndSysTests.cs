@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dashboard.IntegrationTests.Infrastructure;
 using MQTTnet.Diagnostics.PacketInspection;
 
@@ -49,5 +50,31 @@ public sealed class KeepAliveAndSysTests
         await client.SubscribeAsync("$SYS/broker/clients/connected");
 
         Assert.Equal("1", (await client.NextAsync()).Text());
+    }
+
+    [Fact]
+    public async Task The_dashboards_ingestion_counters_and_heap_are_published_under_sys()
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:SysInterval"] = "00:00:01" });
+        await using var client = await TestClient.ConnectAsync(app);
+        for (var i = 0; i < 3; i++)
+        {
+            await client.PublishAsync("sensors/kitchen/temperature", "21.5");
+        }
+
+        await client.SubscribeAsync("$SYS/broker/ingestion/#");
+        await client.SubscribeAsync("$SYS/broker/heap/current");
+
+        // At least the three readings (the connection counts too); an earlier refresh may not have counted them yet.
+        long processed;
+        do
+        {
+            processed = long.Parse((await client.NextOnAsync("$SYS/broker/ingestion/processed")).Text(), CultureInfo.InvariantCulture);
+        }
+        while (processed < 3);
+
+        Assert.Equal("0", (await client.NextOnAsync("$SYS/broker/ingestion/backlog")).Text());
+        Assert.Equal("0", (await client.NextOnAsync("$SYS/broker/ingestion/dropped")).Text());
+        Assert.True(long.Parse((await client.NextOnAsync("$SYS/broker/heap/current")).Text(), CultureInfo.InvariantCulture) > 0);
     }
 }

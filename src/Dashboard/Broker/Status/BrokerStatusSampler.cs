@@ -87,6 +87,13 @@ internal sealed class BrokerStatusSampler(
             ("bytes/sent", metrics.TotalBytesSent.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("retained messages/count", status.RetainedMessages.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("publish/messages/dropped", status.MessagesDropped.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            // Ours, not Mosquitto's: whether the dashboard keeps up with the broker (events handed to ingestion and
+            // not yet read, read so far, and dropped because its channel was full).
+            ("ingestion/processed", status.IngestionProcessed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("ingestion/backlog", status.IngestionBacklog.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("ingestion/dropped", status.IngestionDropped.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            // Mosquitto's name for the memory it has allocated; here the managed (GC) heap in bytes, garbage not yet collected included.
+            ("heap/current", GC.GetTotalMemory(forceFullCollection: false).ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ];
         try
         {
