@@ -111,6 +111,20 @@ public sealed class DeviceBoardTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public void A_large_fleet_shows_the_first_cards_and_says_how_to_find_the_rest()
+    {
+        for (var i = 0; i < 250; i++)
+        {
+            _live.Publish($"fleet/unit-{i:D3}/temperature", "20");
+        }
+
+        var board = Render<DeviceBoard>();
+
+        Assert.Equal(200, board.FindAll("[data-device]").Count);
+        Assert.Contains("Showing the first 200 of 250 devices", board.Find(".more-devices").TextContent);
+    }
+
+    [Fact]
     public void Topics_and_payloads_are_shown_as_text_never_as_markup()
     {
         _live.Publish("home/<img src=x onerror=alert(1)>/temperature", "21");
