@@ -1,3 +1,4 @@
+using Dashboard.Alerts;
 using Dashboard.Api;
 using Dashboard.Broker;
 using Dashboard.Components;
@@ -12,6 +13,7 @@ builder.AddStorage();
 builder.AddBroker();
 builder.AddIngestion();
 builder.AddLive();
+builder.AddAlerts();
 builder.AddHealth();
 builder.AddDashboardUi();
 
@@ -21,6 +23,7 @@ app.MapBroker();
 app.MapHealth();
 app.MapLive();
 app.MapLiveApi();
+app.MapAlerts();
 app.MapDashboardUi();
 
 app.Run();

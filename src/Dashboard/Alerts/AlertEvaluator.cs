@@ -371,7 +371,7 @@ public sealed class AlertEvaluator(long nextAlertId = 1, int maxSeries = 50_000)
         {
             AlertRuleKind.Presence => $"{subject} is {rule.DescribeCondition()}",
             AlertRuleKind.Staleness => $"No reading on {what} for {AlertText.Duration(rule.For)}",
-            _ => $"{what} is {(value is { } v ? AlertText.Number(v) : "?")} ({rule.DescribeCondition()})",
+            _ => $"{what} is {(value is { } v ? AlertText.Number(v) : "?")} ({rule.DescribeCondition(withClearing: false)})",
         };
     }
 

@@ -96,19 +96,19 @@ public sealed record AlertRule(
         && Hysteresis.Equals(other.Hysteresis) && For == other.For && Enabled == other.Enabled;
 
     /// <summary>The condition in words: <c>&gt; 25 for 10 s (clears at 24)</c>, <c>offline for 30 s</c>, <c>no reading for 60 s</c>.</summary>
-    public string DescribeCondition()
+    public string DescribeCondition(bool withClearing = true)
     {
         var duration = For > TimeSpan.Zero ? " for " + AlertText.Duration(For) : "";
         return Kind switch
         {
             AlertRuleKind.Presence => For > TimeSpan.Zero ? $"offline for more than {AlertText.Duration(For)}" : "offline",
             AlertRuleKind.Staleness => $"no reading for {AlertText.Duration(For)}",
-            _ when Operator == AlertOperator.Outside => $"outside {AlertText.Number(Low)} … {AlertText.Number(High)}{duration}{ClearsAt()}",
-            _ => $"{AlertText.Symbol(Operator)} {AlertText.Number(Threshold)}{duration}{ClearsAt()}",
+            _ when Operator == AlertOperator.Outside => $"outside {AlertText.Number(Low)} … {AlertText.Number(High)}{duration}{ClearsAt(withClearing)}",
+            _ => $"{AlertText.Symbol(Operator)} {AlertText.Number(Threshold)}{duration}{ClearsAt(withClearing)}",
         };
     }
 
-    private string ClearsAt() => Hysteresis > 0 ? Operator switch
+    private string ClearsAt(bool wanted) => wanted && Hysteresis > 0 ? Operator switch
     {
         AlertOperator.Above or AlertOperator.AtLeast => $" (clears at {AlertText.Number(Threshold - Hysteresis)})",
         AlertOperator.Below or AlertOperator.AtMost => $" (clears at {AlertText.Number(Threshold + Hysteresis)})",
