@@ -16,7 +16,8 @@ namespace Dashboard.Alerts;
 /// Readings are judged at their arrival time, not the payload's own timestamp: device clocks drift, and "for 10 s"
 /// or "no reading for 60 s" are about what the dashboard sees now. Retained values replayed at start-up are old
 /// news: they only tell staleness rules a series exists. The engine's own MQTT notifications
-/// (<c>Alerts:MqttTopicPrefix</c>) are not judged, so a rule on <c>#</c> cannot feed on its own alerts.
+/// (<c>Alerts:MqttTopicPrefix</c>) carry no readings (<see cref="IngestionOptions.OwnTopicPrefixes"/>), so a rule on
+/// <c>#</c> cannot feed on its own alerts.
 /// </remarks>
 internal sealed class AlertEngine : IBrokerEventSink
 {
@@ -30,7 +31,6 @@ internal sealed class AlertEngine : IBrokerEventSink
     private readonly TimeProvider _clock;
     private readonly ILogger<AlertEngine> _logger;
     private readonly LogLimiter _capLog = new(TimeSpan.FromSeconds(30));
-    private readonly string _ownTopics;
     private readonly int _maxSeries;
     private AlertEvaluator _evaluator;
     private volatile bool _watchesReadings;
@@ -42,7 +42,6 @@ internal sealed class AlertEngine : IBrokerEventSink
         _live = live;
         _clock = clock;
         _logger = logger;
-        _ownTopics = options.Value.MqttTopicPrefix + "/";
         _maxSeries = options.Value.MaxSeries;
         _evaluator = new AlertEvaluator(maxSeries: _maxSeries);
     }
@@ -56,11 +55,6 @@ internal sealed class AlertEngine : IBrokerEventSink
 
         var e = ingested.Event;
         var topic = e.Topic!;
-        if (topic.StartsWith(_ownTopics, StringComparison.Ordinal))
-        {
-            return;
-        }
-
         lock (_lock)
         {
             foreach (var value in payload.Values)
@@ -212,10 +206,7 @@ internal sealed class AlertEngine : IBrokerEventSink
             {
                 foreach (var s in series)
                 {
-                    if (!s.Topic.StartsWith(_ownTopics, StringComparison.Ordinal))
-                    {
-                        _evaluator.OnReading(s.Topic, s.Metric, s.Value, now, restored: true, _changes);
-                    }
+                    _evaluator.OnReading(s.Topic, s.Metric, s.Value, now, restored: true, _changes);
                 }
             }
 

@@ -110,8 +110,10 @@ public sealed record AlertRule(
 
     private string ClearsAt(bool wanted) => wanted && Hysteresis > 0 ? Operator switch
     {
-        AlertOperator.Above or AlertOperator.AtLeast => $" (clears at {AlertText.Number(Threshold - Hysteresis)})",
-        AlertOperator.Below or AlertOperator.AtMost => $" (clears at {AlertText.Number(Threshold + Hysteresis)})",
+        AlertOperator.Above => $" (clears at {AlertText.Number(Threshold - Hysteresis)})",
+        AlertOperator.AtLeast => $" (clears below {AlertText.Number(Threshold - Hysteresis)})",
+        AlertOperator.Below => $" (clears at {AlertText.Number(Threshold + Hysteresis)})",
+        AlertOperator.AtMost => $" (clears above {AlertText.Number(Threshold + Hysteresis)})",
         AlertOperator.Outside => $" (clears inside {AlertText.Number(Low + Hysteresis)} … {AlertText.Number(High - Hysteresis)})",
         _ => "",
     } : "";

@@ -1,5 +1,6 @@
 using Dashboard.Ingestion;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Dashboard.Alerts;
 
@@ -10,6 +11,8 @@ public static class AlertServiceCollectionExtensions
     {
         var services = builder.Services;
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IngestionOptions>().PostConfigure<IOptions<AlertOptions>>((ingestion, alerts) =>
+            ingestion.OwnTopicPrefixes.Add(alerts.Value.MqttTopicPrefix + "/"));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AlertOutbox>();
         services.AddSingleton<AlertFeed>();

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dashboard.Alerts;
 using Dashboard.IntegrationTests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
 using MQTTnet.Protocol;
 
 namespace Dashboard.IntegrationTests.Alerts;
@@ -75,6 +76,8 @@ public sealed class AlertLifecycleTests
         Assert.Equal(("home/livingroom/temperature", "temperature"), (raised.Alert.Topic, raised.Alert.Metric));
         Assert.Equal("home/livingroom/temperature is 26.5 (> 25 for 1 s)", raised.Alert.Message);
         var active = Assert.Single(await AlertsAsync(http, "active"));
+        var devices = await http.GetFromJsonAsync<List<JsonElement>>("api/devices");
+        Assert.Equal(["home/livingroom"], devices!.Select(d => d.GetProperty("id").GetString())); // the notice on dashboard/alerts/... is no device
         Assert.Equal(raised.Alert.Id, active.Id);
         var hook = await webhook.NextAsync();
         Assert.Equal(("POST", "application/json; charset=utf-8"), (hook.Method, hook.ContentType));
@@ -237,6 +240,25 @@ public sealed class AlertLifecycleTests
         Assert.Equal(("cleared", "device online"), (online.Event, online.Note));
         var heard = back["dashboard/alerts/humidity-silent"];
         Assert.Equal(("cleared", 41.0), (heard.Event, heard.Value));
+    }
+
+    [Fact]
+    public async Task Alert_changes_reach_telemetry_hub_clients()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        using var http = app.CreateHttpClient();
+        await using var hub = new HubConnectionBuilder().WithUrl(new Uri(app.HttpBase, "hubs/telemetry")).Build();
+        var received = System.Threading.Channels.Channel.CreateUnbounded<AlertNotice>();
+        hub.On<List<AlertNotice>>("alerts", notices => notices.ForEach(n => received.Writer.TryWrite(n)));
+        await hub.StartAsync();
+        await CreateRuleAsync(http, new { name = "Hot", filter = "home/#", metric = "temperature", @operator = ">", threshold = 25 });
+        await using var sensor = await TestClient.ConnectAsync(app);
+
+        await sensor.PublishAsync("home/garage/temperature", "{\"humidity\": 80, \"temperature\": 27.25}");
+
+        using var timeout = new CancellationTokenSource(TestClient.Patience);
+        var notice = await received.Reader.ReadAsync(timeout.Token);
+        Assert.Equal(("raised", "home/garage/temperature", "temperature", 27.25), (notice.Event, notice.Alert.Topic, notice.Alert.Metric, notice.Value));
     }
 
     [Fact]
