@@ -26,6 +26,9 @@ internal sealed class AlertService(AlertEngine engine, IServiceScopeFactory scop
 
     public AlertRule? Rule(long id) => engine.Rule(id);
 
+    /// <summary>Active and acknowledged alerts, as the engine has them now.</summary>
+    public IReadOnlyList<Alert> OpenAlerts() => engine.OpenAlerts();
+
     public Task<AlertRuleResult> CreateAsync(AlertRuleInput input) => SaveAsync(0, input);
 
     public Task<AlertRuleResult> UpdateAsync(long id, AlertRuleInput input) => SaveAsync(id, input);
