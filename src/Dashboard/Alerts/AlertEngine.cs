@@ -57,8 +57,10 @@ internal sealed class AlertEngine : IBrokerEventSink
         var topic = e.Topic!;
         lock (_lock)
         {
-            foreach (var value in payload.Values)
+            var values = payload.Values;
+            for (var i = 0; i < values.Count; i++) // not foreach: an interface's enumerator is an allocation per publish
             {
+                var value = values[i];
                 _evaluator.OnReading(topic, value.Metric, value.Value, e.Time, e.Restored, _changes);
             }
 

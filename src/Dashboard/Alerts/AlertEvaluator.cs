@@ -343,15 +343,18 @@ public sealed class AlertEvaluator(long nextAlertId = 1, int maxSeries = 50_000)
             return rules;
         }
 
-        rules = [.. _readingRules.Where(r => r.MatchesTopic(topic))];
+        rules = MatchingRules(topic);
         if (_topicRules.Count >= maxSeries)
         {
             _topicRules.Clear(); // a bounded cache: topics come back and are matched again
         }
 
-        _topicRules[topic] = rules.Length == 0 ? [] : rules;
+        _topicRules[topic] = rules;
         return rules;
     }
+
+    // Its own method: a lambda capturing the topic in RulesFor would allocate its closure on every call, cache hit or not.
+    private AlertRule[] MatchingRules(string topic) => [.. _readingRules.Where(r => r.MatchesTopic(topic))];
 
     private void RebuildRuleLists()
     {
