@@ -127,6 +127,8 @@ public sealed class AlertRuleFormTests : BunitContext, IAsyncLifetime
         Assert.Equal("15", form.Find(".rule-high input").GetAttribute("value"));
 
         Type(form, "name", "kitchen");
+        form.Render(p => p.Add(f => f.Rule, edited)); // the dialog re-rendering must not undo the typing
+        Assert.Equal("kitchen", form.Find(".rule-name input").GetAttribute("value"));
         Save(form);
 
         form.WaitForAssertion(() => Assert.Contains("Another rule is already called 'kitchen'.", Field(form, "name")));
