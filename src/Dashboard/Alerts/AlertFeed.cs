@@ -12,6 +12,7 @@ public sealed class AlertFeed(ILogger<AlertFeed> logger)
 {
     private readonly Lock _lock = new();
     private Action<AlertTransition>[] _subscribers = [];
+    private Action[] _ruleSubscribers = [];
 
     internal int SubscriberCount => _subscribers.Length;
 
@@ -23,6 +24,32 @@ public sealed class AlertFeed(ILogger<AlertFeed> logger)
         }
 
         return new Subscription(this, onChange);
+    }
+
+    /// <summary>Called after any rule is created, edited or deleted, so every open Alerts page shows the change.</summary>
+    public IDisposable SubscribeRules(Action onChange)
+    {
+        lock (_lock)
+        {
+            _ruleSubscribers = [.. _ruleSubscribers, onChange];
+        }
+
+        return new RuleSubscription(this, onChange);
+    }
+
+    public void RulesChanged()
+    {
+        foreach (var subscriber in _ruleSubscribers)
+        {
+            try
+            {
+                subscriber();
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "An alert rule subscriber failed");
+            }
+        }
     }
 
     public void Publish(AlertTransition transition)
@@ -47,6 +74,17 @@ public sealed class AlertFeed(ILogger<AlertFeed> logger)
             lock (feed._lock)
             {
                 feed._subscribers = [.. feed._subscribers.Where(s => s != onChange)];
+            }
+        }
+    }
+
+    private sealed class RuleSubscription(AlertFeed feed, Action onChange) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (feed._lock)
+            {
+                feed._ruleSubscribers = [.. feed._ruleSubscribers.Where(s => s != onChange)];
             }
         }
     }

@@ -14,7 +14,7 @@ public sealed record AlertRuleResult(AlertRule? Rule, IReadOnlyDictionary<string
 /// acknowledge alerts. Open alerts come from the engine, which has them first; cleared ones from the database,
 /// together with the engine's last few that may not be stored yet.
 /// </summary>
-internal sealed class AlertService(AlertEngine engine, IServiceScopeFactory scopes, TimeProvider clock)
+internal sealed class AlertService(AlertEngine engine, AlertFeed feed, IServiceScopeFactory scopes, TimeProvider clock)
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
@@ -60,6 +60,7 @@ internal sealed class AlertService(AlertEngine engine, IServiceScopeFactory scop
             if (removed > 0)
             {
                 engine.RemoveRule(id);
+                feed.RulesChanged();
             }
 
             return removed > 0;
@@ -134,6 +135,7 @@ internal sealed class AlertService(AlertEngine engine, IServiceScopeFactory scop
             await db.SaveChangesAsync();
             rule = rule with { Id = entity.Id };
             engine.SetRule(rule);
+            feed.RulesChanged();
             return new AlertRuleResult(rule, validation.Errors);
         }
         finally

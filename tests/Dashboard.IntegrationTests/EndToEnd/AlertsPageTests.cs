@@ -10,6 +10,7 @@ public sealed class AlertsPageTests(Browser browser) : IClassFixture<Browser>
     {
         await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Alerts:EvaluationInterval"] = "00:00:00.200" });
         var page = await browser.OpenAsync(app, "alerts");
+        var otherTab = await browser.OpenAsync(app, "alerts");
 
         await page.ClickAsync(".new-rule");
         await page.FillAsync(".rule-name input", "Living room too hot");
@@ -21,6 +22,7 @@ public sealed class AlertsPageTests(Browser browser) : IClassFixture<Browser>
         await Assertions.Expect(page.Locator(".alert-rules")).ToContainTextAsync("Living room too hot");
         await Assertions.Expect(page.Locator(".alert-rules")).ToContainTextAsync("> 25 for 1 s (clears at 24)");
         await Assertions.Expect(page.Locator(".open-alerts-empty")).ToBeVisibleAsync();
+        await Assertions.Expect(otherTab.Locator(".alert-rules")).ToContainTextAsync("Living room too hot"); // without a reload
 
         await using var sensor = await TestClient.ConnectAsync(app, "temperature_sensor");
         await sensor.PublishAsync("home/livingroom/temperature", "26.5");

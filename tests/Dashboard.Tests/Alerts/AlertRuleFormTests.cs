@@ -28,6 +28,7 @@ public sealed class AlertRuleFormTests : BunitContext, IAsyncLifetime
         Services.AddSingleton<LiveFeed>();
         Services.AddSingleton<LiveState>();
         Services.AddSingleton<AlertOutbox>();
+        Services.AddSingleton<AlertFeed>();
         Services.AddSingleton<AlertEngine>();
         Services.AddSingleton<AlertService>();
         Services.AddDbContext<DashboardDbContext>(o => o.UseSqlite($"Data Source={_database}"));
