@@ -1,3 +1,4 @@
+using Dashboard.Alerts;
 using Dashboard.Api;
 using Dashboard.Broker;
 using Dashboard.Components;
@@ -14,6 +15,7 @@ builder.AddBroker();
 builder.AddIngestion();
 builder.AddLive();
 builder.AddHistory(); // after AddLive: its recorder asks live state for each new series' device
+builder.AddAlerts();
 builder.AddHealth();
 builder.AddDashboardUi();
 
@@ -24,6 +26,7 @@ app.MapHealth();
 app.MapLive();
 app.MapLiveApi();
 app.MapHistoryApi();
+app.MapAlerts();
 app.MapDashboardUi();
 
 app.Run();

@@ -14,13 +14,14 @@ public interface IBrokerEventSink
 
 /// <summary>
 /// A broker event with what ingestion read from it, parsed once for all sinks: a publish is either a presence
-/// report (a status topic) or a payload with zero or more readings; connection events carry neither.
+/// report (a status topic) or a payload with zero or more readings; connection events and the dashboard's own
+/// publishes (<see cref="IngestionOptions.OwnTopicPrefixes"/>) carry neither.
 /// </summary>
 public readonly record struct IngestedEvent(BrokerEvent Event, PresenceReport? Presence, ParsedPayload? Payload)
 {
-    public static IngestedEvent From(in BrokerEvent brokerEvent, PresenceParser presence)
+    public static IngestedEvent From(in BrokerEvent brokerEvent, PresenceParser presence, IReadOnlyList<string>? ownTopicPrefixes = null)
     {
-        if (brokerEvent.Kind != BrokerEventKind.MessagePublished)
+        if (brokerEvent.Kind != BrokerEventKind.MessagePublished || IsOwn(brokerEvent.Topic!, ownTopicPrefixes))
         {
             return new(brokerEvent, null, null);
         }
@@ -32,5 +33,23 @@ public readonly record struct IngestedEvent(BrokerEvent Event, PresenceReport? P
         }
 
         return new(brokerEvent, null, PayloadParser.Parse(brokerEvent.Topic!, payload));
+    }
+
+    private static bool IsOwn(string topic, IReadOnlyList<string>? prefixes)
+    {
+        if (prefixes is null)
+        {
+            return false;
+        }
+
+        foreach (var prefix in prefixes)
+        {
+            if (topic.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -9,4 +9,11 @@ public sealed class IngestionOptions
     /// <summary>Broker events held for ingestion; when it is full, new events are dropped and counted, never waited for.</summary>
     [Range(1, 10_000_000)]
     public int ChannelCapacity { get; set; } = 100_000;
+
+    /// <summary>
+    /// Topic prefixes the dashboard publishes to itself (alert notices, filled in by those features, not from
+    /// configuration): the broker delivers them and the topic explorer lists them, but they are not read as readings
+    /// or presence, so the dashboard does not show its own messages as a device.
+    /// </summary>
+    public List<string> OwnTopicPrefixes { get; } = [];
 }

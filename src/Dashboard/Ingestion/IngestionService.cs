@@ -1,5 +1,6 @@
 using Dashboard.Broker;
 using Dashboard.Devices;
+using Microsoft.Extensions.Options;
 
 namespace Dashboard.Ingestion;
 
@@ -8,9 +9,11 @@ public sealed class IngestionService(
     BrokerEventChannel channel,
     PresenceParser presence,
     IEnumerable<IBrokerEventSink> sinks,
+    IOptions<IngestionOptions> options,
     ILogger<IngestionService> logger) : BackgroundService
 {
     private readonly IBrokerEventSink[] _sinks = [.. sinks];
+    private readonly string[] _ownTopicPrefixes = [.. options.Value.OwnTopicPrefixes];
     private readonly LogLimiter _errorLog = new(TimeSpan.FromSeconds(10));
     private long _processed;
 
@@ -37,7 +40,7 @@ public sealed class IngestionService(
 
     private void Dispatch(in BrokerEvent brokerEvent)
     {
-        var ingested = IngestedEvent.From(brokerEvent, presence);
+        var ingested = IngestedEvent.From(brokerEvent, presence, _ownTopicPrefixes);
         foreach (var sink in _sinks)
         {
             try

@@ -36,6 +36,22 @@ public sealed class DashboardApp : IAsyncDisposable
     {
         databasePath ??= NewDatabasePath();
         Directory.CreateDirectory(Path.GetDirectoryName(databasePath)!);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Task.FromResult(Start(databasePath, settings));
+            }
+            catch (IOException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // FreePort's port was free when asked, but something else (a parallel test, another program) bound it
+                // before Kestrel did: take new ports.
+            }
+        }
+    }
+
+    private static DashboardApp Start(string databasePath, IDictionary<string, string?>? settings)
+    {
         var (http, mqtt, ws) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
         var config = new Dictionary<string, string?>
         {
@@ -52,9 +68,17 @@ public sealed class DashboardApp : IAsyncDisposable
 
         var factory = new Factory(config);
         factory.UseKestrel();
-        factory.StartServer();
-        var app = new DashboardApp(factory, databasePath) { HttpPort = http, MqttPort = mqtt, WebSocketPort = ws };
-        return Task.FromResult(app);
+        try
+        {
+            factory.StartServer();
+        }
+        catch
+        {
+            factory.Dispose();
+            throw;
+        }
+
+        return new DashboardApp(factory, databasePath) { HttpPort = http, MqttPort = mqtt, WebSocketPort = ws };
     }
 
     /// <summary>Waits until the broker has accepted a connection from <paramref name="clientId"/> (CONNACK sent).</summary>

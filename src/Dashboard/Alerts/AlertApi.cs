@@ -1,0 +1,139 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Dashboard.Alerts;
+
+/// <summary>
+/// <c>/api/alert-rules</c> and <c>/api/alerts</c> (DESIGN.md). Bad input gets a 400 problem-details reply whose
+/// <c>errors</c> name the fields, with the same messages the rule form shows.
+/// </summary>
+internal static class AlertApi
+{
+    // Numbers may come as strings, and "NaN" or "Infinity" are read so the validator can say why they are refused.
+    private static readonly JsonSerializerOptions InputJson = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private static readonly string[] NumberFields = ["threshold", "low", "high", "hysteresis", "forSeconds"];
+
+    public static WebApplication MapAlertApi(this WebApplication app)
+    {
+        var rules = app.MapGroup("/api/alert-rules").WithTags("Alerts");
+        rules.MapGet("/", (AlertService alerts) => alerts.Rules().Select(AlertRuleDto.From));
+        rules.MapGet("/{id:long}", (long id, AlertService alerts) =>
+            alerts.Rule(id) is { } rule ? Results.Ok(AlertRuleDto.From(rule)) : NotFound($"There is no alert rule {id}."));
+        rules.MapPost("/", async (HttpRequest request, AlertService alerts) =>
+        {
+            var (input, problem) = await ReadAsync(request);
+            if (input is null)
+            {
+                return problem!;
+            }
+
+            var result = await alerts.CreateAsync(input);
+            return result.Rule is { } rule
+                ? Results.Created($"/api/alert-rules/{rule.Id}", AlertRuleDto.From(rule))
+                : Invalid(result.Errors);
+        });
+        rules.MapPut("/{id:long}", async (long id, HttpRequest request, AlertService alerts) =>
+        {
+            var (input, problem) = await ReadAsync(request);
+            if (input is null)
+            {
+                return problem!;
+            }
+
+            var result = await alerts.UpdateAsync(id, input);
+            return result.NotFound ? NotFound($"There is no alert rule {id}.")
+                : result.Rule is { } rule ? Results.Ok(AlertRuleDto.From(rule))
+                : Invalid(result.Errors);
+        });
+        rules.MapDelete("/{id:long}", async (long id, AlertService alerts) =>
+            await alerts.DeleteAsync(id) ? Results.NoContent() : NotFound($"There is no alert rule {id}."));
+
+        var alertsApi = app.MapGroup("/api/alerts").WithTags("Alerts");
+        alertsApi.MapGet("/", async (string? state, int? limit, AlertService alerts) =>
+        {
+            if (!TryParseState(state, out var wanted))
+            {
+                return Invalid(new Dictionary<string, string[]> { ["state"] = [$"Unknown state '{state}': use active, acknowledged or cleared."] },
+                    "The query is not valid.");
+            }
+
+            var list = await alerts.AlertsAsync(wanted, limit ?? AlertService.DefaultLimit);
+            return Results.Ok(list.Select(AlertDto.From));
+        });
+        alertsApi.MapGet("/{id:long}", async (long id, AlertService alerts) =>
+            await alerts.FindAsync(id) is { } alert ? Results.Ok(AlertDto.From(alert)) : NotFound($"There is no alert {id}."));
+        alertsApi.MapPost("/{id:long}/ack", async (long id, AlertService alerts) =>
+        {
+            if (alerts.Acknowledge(id) is { } acknowledged)
+            {
+                return Results.Ok(AlertDto.From(acknowledged));
+            }
+
+            return await alerts.FindAsync(id) is { } cleared
+                ? Results.Problem($"Alert {id} has already cleared.", statusCode: StatusCodes.Status409Conflict, title: "Alert already cleared",
+                    extensions: new Dictionary<string, object?> { ["alert"] = AlertDto.From(cleared) })
+                : NotFound($"There is no alert {id}.");
+        });
+        return app;
+    }
+
+    private static bool TryParseState(string? text, out AlertState? state)
+    {
+        state = text?.Trim().ToLowerInvariant() switch
+        {
+            "active" => AlertState.Active,
+            "acknowledged" => AlertState.Acknowledged,
+            "cleared" => AlertState.Cleared,
+            _ => null,
+        };
+        return state is not null || string.IsNullOrWhiteSpace(text);
+    }
+
+    private static IResult NotFound(string detail) => Results.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    private static IResult Invalid(IReadOnlyDictionary<string, string[]> errors, string title = "The alert rule is not valid.") =>
+        Results.ValidationProblem(errors, title: title);
+
+    /// <summary>The body as a rule, or a 400/415 naming what is wrong with it.</summary>
+    private static async Task<(AlertRuleInput? Input, IResult? Problem)> ReadAsync(HttpRequest request)
+    {
+        if (!request.HasJsonContentType())
+        {
+            return (null, Results.Problem("Send the rule as JSON (Content-Type: application/json).",
+                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type"));
+        }
+
+        try
+        {
+            var input = await request.ReadFromJsonAsync<AlertRuleInput>(InputJson);
+            return input is null
+                ? (null, Invalid(new Dictionary<string, string[]> { ["body"] = ["Send the rule as a JSON object."] }))
+                : (input, null);
+        }
+        catch (JsonException ex)
+        {
+            var field = FieldOf(ex.Path);
+            var expected = NumberFields.Contains(field) ? "a number" : field == "enabled" ? "true or false" : field == "body" ? "a JSON object" : "a string";
+            var message = field == "body" ? "The body is not valid JSON." : $"Not a valid value here: {field} is {expected}.";
+            return (null, Invalid(new Dictionary<string, string[]> { [field] = [message] }));
+        }
+    }
+
+    /// <summary><c>$.threshold</c> → <c>threshold</c>; anything else is the body as a whole.</summary>
+    private static string FieldOf(string? path)
+    {
+        if (path is null || !path.StartsWith("$.", StringComparison.Ordinal))
+        {
+            return "body";
+        }
+
+        var name = path[2..];
+        var end = name.IndexOfAny(['.', '[']);
+        name = end >= 0 ? name[..end] : name;
+        return name.Length == 0 ? "body" : JsonNamingPolicy.CamelCase.ConvertName(name);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Dashboard.Alerts;
+
+/// <summary>An alert rule in the API: the same fields as <see cref="AlertRuleInput"/>, plus its id and the condition in words.</summary>
+public sealed record AlertRuleDto(
+    long Id,
+    string Name,
+    string Kind,
+    string Filter,
+    string? Metric,
+    string? Operator,
+    double? Threshold,
+    double? Low,
+    double? High,
+    double? Hysteresis,
+    double ForSeconds,
+    string Severity,
+    bool Enabled,
+    string Condition)
+{
+    public static AlertRuleDto From(AlertRule rule)
+    {
+        var input = AlertRuleInput.From(rule);
+        return new(rule.Id, rule.Name, input.Kind!, rule.Filter, rule.Metric, input.Operator, input.Threshold, input.Low, input.High,
+            input.Hysteresis, rule.For.TotalSeconds, input.Severity!, rule.Enabled, rule.DescribeCondition());
+    }
+}
+
+public sealed record AlertEventDto(string State, DateTimeOffset Time, double? Value, string? Note);
+
+/// <summary>
+/// An alert in the API, on the hub, over MQTT and to the webhook. <see cref="Topic"/> and <see cref="Metric"/> are
+/// set for threshold and staleness alerts, <see cref="DeviceId"/> for presence alerts.
+/// </summary>
+public sealed record AlertDto(
+    long Id,
+    long RuleId,
+    string Rule,
+    string Kind,
+    string Severity,
+    string State,
+    string? Topic,
+    string? Metric,
+    string? DeviceId,
+    double? Value,
+    DateTimeOffset RaisedAt,
+    DateTimeOffset? AcknowledgedAt,
+    DateTimeOffset? ClearedAt,
+    string Message,
+    IReadOnlyList<AlertEventDto> Events)
+{
+    public static AlertDto From(Alert alert)
+    {
+        var presence = alert.Kind == AlertRuleKind.Presence;
+        return new(alert.Id, alert.RuleId, alert.RuleName, AlertText.Kind(alert.Kind), AlertText.Severity(alert.Severity),
+            AlertText.State(alert.State), presence ? null : alert.Subject, presence ? null : alert.Metric, presence ? alert.Subject : null,
+            alert.Value, alert.RaisedAt, alert.AcknowledgedAt, alert.ClearedAt, alert.Message,
+            [.. alert.Events.Select(e => new AlertEventDto(AlertText.State(e.State), e.Time, e.Value, e.Note))]);
+    }
+}
+
+/// <summary>
+/// One alert change as sent to the hub (<c>alerts</c>), MQTT and the webhook: <see cref="Event"/> is <c>raised</c>,
+/// <c>acknowledged</c> or <c>cleared</c>, with when and the value that caused it.
+/// </summary>
+public sealed record AlertNotice(string Event, DateTimeOffset Time, double? Value, string? Note, AlertDto Alert)
+{
+    // Not for HTML: MQTT subscribers and webhooks get "> 25" as it is, not "\u003E 25".
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static AlertNotice From(AlertTransition transition)
+    {
+        var change = transition.Event;
+        var name = change.State switch
+        {
+            AlertState.Active => "raised",
+            AlertState.Acknowledged => "acknowledged",
+            _ => "cleared",
+        };
+        return new(name, change.Time, change.Value, change.Note, AlertDto.From(transition.Alert));
+    }
+
+    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+    /// <summary>
+    /// <c>dashboard/alerts/living-room-too-hot</c>: the rule's name in lower case with anything but letters and
+    /// digits made a dash, so the topic is safe in a shell and has no wildcards or extra levels.
+    /// </summary>
+    public static string Topic(string prefix, string ruleName, long ruleId)
+    {
+        var slug = new StringBuilder(ruleName.Length);
+        foreach (var c in ruleName.ToLowerInvariant())
+        {
+            if (char.IsLetterOrDigit(c))
+            {
+                slug.Append(c);
+            }
+            else if (slug.Length > 0 && slug[^1] != '-')
+            {
+                slug.Append('-');
+            }
+        }
+
+        var name = slug.ToString().TrimEnd('-');
+        return $"{prefix}/{(name.Length > 0 ? name : $"rule-{ruleId}")}";
+    }
+}

@@ -1,0 +1,253 @@
+using Dashboard.Broker;
+using Dashboard.Devices;
+using Dashboard.Ingestion;
+using Dashboard.Live;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Alerts;
+
+/// <summary>
+/// Runs the <see cref="AlertEvaluator"/> on what the dashboard sees: every reading (on the ingestion thread, as an
+/// <see cref="IBrokerEventSink"/>), device presence as live state reports it (connections and status topics alike),
+/// and a clock tick. Calls are serialized under one lock held only for in-memory work; every change goes to the
+/// <see cref="AlertOutbox"/>, which stores and sends it elsewhere.
+/// </summary>
+/// <remarks>
+/// Readings are judged at their arrival time, not the payload's own timestamp: device clocks drift, and "for 10 s"
+/// or "no reading for 60 s" are about what the dashboard sees now. Retained values replayed at start-up are old
+/// news: they only tell staleness rules a series exists. The engine's own MQTT notifications
+/// (<c>Alerts:MqttTopicPrefix</c>) carry no readings (<see cref="IngestionOptions.OwnTopicPrefixes"/>), so a rule on
+/// <c>#</c> cannot feed on its own alerts.
+/// </remarks>
+internal sealed class AlertEngine : IBrokerEventSink
+{
+    private const int RecentlyClearedKept = 200;
+
+    private readonly Lock _lock = new();
+    private readonly List<AlertTransition> _changes = [];
+    private readonly LinkedList<Alert> _recentlyCleared = new();
+    private readonly AlertOutbox _outbox;
+    private readonly LiveState _live;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<AlertEngine> _logger;
+    private readonly LogLimiter _capLog = new(TimeSpan.FromSeconds(30));
+    private readonly int _maxSeries;
+    private AlertEvaluator _evaluator;
+    private volatile bool _watchesReadings;
+    private long _reportedDropped;
+
+    public AlertEngine(IOptions<AlertOptions> options, AlertOutbox outbox, LiveState live, TimeProvider clock, ILogger<AlertEngine> logger)
+    {
+        _outbox = outbox;
+        _live = live;
+        _clock = clock;
+        _logger = logger;
+        _maxSeries = options.Value.MaxSeries;
+        _evaluator = new AlertEvaluator(maxSeries: _maxSeries);
+    }
+
+    public void Handle(in IngestedEvent ingested)
+    {
+        if (!_watchesReadings || ingested.Payload is not { Values.Count: > 0 } payload)
+        {
+            return;
+        }
+
+        var e = ingested.Event;
+        var topic = e.Topic!;
+        lock (_lock)
+        {
+            var values = payload.Values;
+            for (var i = 0; i < values.Count; i++) // not foreach: an interface's enumerator is an allocation per publish
+            {
+                var value = values[i];
+                _evaluator.OnReading(topic, value.Metric, value.Value, e.Time, e.Restored, _changes);
+            }
+
+            SendChanges();
+        }
+    }
+
+    /// <summary>Takes the rules and the alerts that were open when the app stopped, then looks at what live state knows.</summary>
+    public void Load(IEnumerable<AlertRule> rules, IEnumerable<Alert> openAlerts, long lastAlertId)
+    {
+        var now = _clock.GetUtcNow();
+        lock (_lock)
+        {
+            _evaluator = new AlertEvaluator(lastAlertId + 1, _maxSeries);
+            foreach (var rule in rules)
+            {
+                _evaluator.SetRule(rule, now, _changes);
+            }
+
+            foreach (var alert in openAlerts)
+            {
+                _evaluator.Restore(alert, now, _changes);
+            }
+
+            SendChanges();
+        }
+
+        CatchUpWithLiveState();
+    }
+
+    public void SetRule(AlertRule rule)
+    {
+        lock (_lock)
+        {
+            _evaluator.SetRule(rule, _clock.GetUtcNow(), _changes);
+            SendChanges();
+        }
+
+        if (rule.Enabled)
+        {
+            CatchUpWithLiveState();
+        }
+    }
+
+    public void RemoveRule(long ruleId)
+    {
+        lock (_lock)
+        {
+            _evaluator.RemoveRule(ruleId, _clock.GetUtcNow(), _changes);
+            SendChanges();
+        }
+    }
+
+    public void OnPresence(string deviceId, DeviceStatus status, DateTimeOffset time)
+    {
+        if (status == DeviceStatus.Unknown)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_evaluator.WatchesPresence)
+            {
+                _evaluator.OnPresence(deviceId, status == DeviceStatus.Online, time, _changes);
+                SendChanges();
+            }
+        }
+    }
+
+    public void Tick()
+    {
+        lock (_lock)
+        {
+            _evaluator.Tick(_clock.GetUtcNow(), _changes);
+            SendChanges();
+        }
+    }
+
+    /// <summary>The acknowledged alert, or null when no open alert has that id.</summary>
+    public Alert? Acknowledge(long alertId)
+    {
+        lock (_lock)
+        {
+            var alert = _evaluator.Acknowledge(alertId, _clock.GetUtcNow(), _changes);
+            SendChanges();
+            return alert;
+        }
+    }
+
+    public IReadOnlyList<AlertRule> Rules()
+    {
+        lock (_lock)
+        {
+            return [.. _evaluator.Rules.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase)];
+        }
+    }
+
+    public AlertRule? Rule(long id)
+    {
+        lock (_lock)
+        {
+            return _evaluator.Rule(id);
+        }
+    }
+
+    public IReadOnlyList<Alert> OpenAlerts()
+    {
+        lock (_lock)
+        {
+            return _evaluator.OpenAlerts();
+        }
+    }
+
+    /// <summary>An open or recently cleared alert (those may not be in the database yet).</summary>
+    public Alert? Find(long id)
+    {
+        lock (_lock)
+        {
+            return _evaluator.OpenAlert(id) ?? _recentlyCleared.FirstOrDefault(a => a.Id == id);
+        }
+    }
+
+    /// <summary>The last alerts that cleared, newest first; the database has them all, moments later.</summary>
+    public IReadOnlyList<Alert> RecentlyCleared()
+    {
+        lock (_lock)
+        {
+            return [.. _recentlyCleared];
+        }
+    }
+
+    /// <summary>
+    /// Shows new or reloaded rules what live state already knows: every known series starts its staleness watch
+    /// now, and every device's presence is taken as it is (a device offline since before counts from then).
+    /// </summary>
+    public void CatchUpWithLiveState()
+    {
+        var now = _clock.GetUtcNow();
+        var series = _live.Latest();
+        var devices = _live.Devices();
+        lock (_lock)
+        {
+            if (_evaluator.WatchesReadings)
+            {
+                foreach (var s in series)
+                {
+                    _evaluator.OnReading(s.Topic, s.Metric, s.Value, now, restored: true, _changes);
+                }
+            }
+
+            if (_evaluator.WatchesPresence)
+            {
+                foreach (var device in devices.Where(d => d.Status != DeviceStatus.Unknown))
+                {
+                    var online = device.Status == DeviceStatus.Online;
+                    _evaluator.OnPresence(device.Id, online, online ? now : device.LastStatusChange ?? now, _changes);
+                }
+            }
+
+            SendChanges();
+        }
+    }
+
+    private void SendChanges()
+    {
+        _watchesReadings = _evaluator.WatchesReadings;
+        foreach (var change in _changes)
+        {
+            if (change.Alert.State == AlertState.Cleared)
+            {
+                _recentlyCleared.AddFirst(change.Alert);
+                if (_recentlyCleared.Count > RecentlyClearedKept)
+                {
+                    _recentlyCleared.RemoveLast();
+                }
+            }
+
+            _outbox.Post(change);
+        }
+
+        _changes.Clear();
+        if (_evaluator.SeriesDropped != _reportedDropped && _capLog.ShouldLog())
+        {
+            _reportedDropped = _evaluator.SeriesDropped;
+            _logger.LogWarning("Alert rules follow their maximum of {Cap} series (Alerts:MaxSeries); {Dropped} new series were not followed so far",
+                _maxSeries, _reportedDropped);
+        }
+    }
+}

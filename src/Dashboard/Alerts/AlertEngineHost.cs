@@ -1,0 +1,74 @@
+using Dashboard.Live;
+using Dashboard.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Alerts;
+
+/// <summary>
+/// Starts the engine with the stored rules and open alerts (after the database is migrated, before the dashboard
+/// serves requests), feeds it device presence from live state, and ticks it every <c>Alerts:EvaluationInterval</c>.
+/// </summary>
+internal sealed class AlertEngineHost(
+    AlertEngine engine,
+    LiveFeed feed,
+    IServiceScopeFactory scopes,
+    IOptions<AlertOptions> options,
+    ILogger<AlertEngineHost> logger) : BackgroundService
+{
+    private IDisposable? _presence;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        using (var scope = scopes.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
+            var rules = await db.Set<AlertRuleEntity>().AsNoTracking().ToListAsync(cancellationToken);
+            var open = await db.Set<AlertEntity>().AsNoTracking().Include(a => a.Events)
+                .Where(a => a.State != AlertState.Cleared).ToListAsync(cancellationToken);
+            var lastId = await db.Set<AlertEntity>().MaxAsync(a => (long?)a.Id, cancellationToken) ?? 0;
+            engine.Load(rules.Select(r => r.ToRule()), open.Select(a => a.ToAlert()), lastId);
+            logger.LogInformation("Alerts: {Rules} rules, {Open} open alerts", rules.Count, open.Count);
+        }
+
+        _presence = feed.Subscribe(OnLiveBatch);
+        await base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _presence?.Dispose();
+        await base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.EvaluationInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                engine.Tick();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void OnLiveBatch(LiveBatch batch)
+    {
+        if (batch.Overflowed)
+        {
+            engine.CatchUpWithLiveState(); // some changes were left out of this batch: take every device as it is now
+        }
+
+        foreach (var change in batch.Changes)
+        {
+            if (change is PresenceChanged presence)
+            {
+                engine.OnPresence(presence.DeviceId, presence.Status, presence.Time);
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.Threading.Channels;
+using Dashboard.Broker;
+
+namespace Dashboard.Alerts;
+
+/// <summary>
+/// Alert changes for the UI (toasts, the Alerts page, the nav badge), published once they are stored. Subscribers
+/// are called on the dispatcher's thread: marshal with <c>InvokeAsync</c> and return quickly. A subscription ends
+/// when disposed.
+/// </summary>
+public sealed class AlertFeed(ILogger<AlertFeed> logger)
+{
+    private readonly Lock _lock = new();
+    private Action<AlertTransition>[] _subscribers = [];
+    private Action[] _ruleSubscribers = [];
+
+    internal int SubscriberCount => _subscribers.Length;
+
+    public IDisposable Subscribe(Action<AlertTransition> onChange)
+    {
+        lock (_lock)
+        {
+            _subscribers = [.. _subscribers, onChange];
+        }
+
+        return new Subscription(this, onChange);
+    }
+
+    /// <summary>Called after any rule is created, edited or deleted, so every open Alerts page shows the change.</summary>
+    public IDisposable SubscribeRules(Action onChange)
+    {
+        lock (_lock)
+        {
+            _ruleSubscribers = [.. _ruleSubscribers, onChange];
+        }
+
+        return new RuleSubscription(this, onChange);
+    }
+
+    public void RulesChanged()
+    {
+        foreach (var subscriber in _ruleSubscribers)
+        {
+            try
+            {
+                subscriber();
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "An alert rule subscriber failed");
+            }
+        }
+    }
+
+    public void Publish(AlertTransition transition)
+    {
+        foreach (var subscriber in _subscribers)
+        {
+            try
+            {
+                subscriber(transition);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "An alert feed subscriber failed");
+            }
+        }
+    }
+
+    private sealed class Subscription(AlertFeed feed, Action<AlertTransition> onChange) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (feed._lock)
+            {
+                feed._subscribers = [.. feed._subscribers.Where(s => s != onChange)];
+            }
+        }
+    }
+
+    private sealed class RuleSubscription(AlertFeed feed, Action onChange) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (feed._lock)
+            {
+                feed._ruleSubscribers = [.. feed._ruleSubscribers.Where(s => s != onChange)];
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Alert changes on their way from the engine (under its lock, on the ingestion thread) to storage and the
+/// outside world: written without waiting; when full, dropped, counted and logged at most every ten seconds.
+/// </summary>
+internal sealed class AlertOutbox(ILogger<AlertOutbox> logger)
+{
+    public const int Capacity = 10_000;
+
+    private readonly Channel<AlertTransition> _channel = Channel.CreateBounded<AlertTransition>(new BoundedChannelOptions(Capacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait, // TryWrite then answers false instead of dropping silently
+    });
+
+    private readonly LogLimiter _dropLog = new(TimeSpan.FromSeconds(10));
+    private long _dropped;
+
+    public ChannelReader<AlertTransition> Reader => _channel.Reader;
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void Post(AlertTransition transition)
+    {
+        if (_channel.Writer.TryWrite(transition))
+        {
+            return;
+        }
+
+        var dropped = Interlocked.Increment(ref _dropped);
+        if (_dropLog.ShouldLog())
+        {
+            logger.LogWarning("Alert changes arrive faster than they can be stored and sent: {Dropped} dropped so far (alert {Id} {State})",
+                dropped, transition.Alert.Id, transition.Alert.State);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using Dashboard.IntegrationTests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Dashboard.IntegrationTests.EndToEnd;
+
+public sealed class AlertsPageTests(Browser browser) : IClassFixture<Browser>
+{
+    [Fact]
+    public async Task A_rule_made_in_the_ui_raises_an_alert_live_that_can_be_acknowledged_and_clears()
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Alerts:EvaluationInterval"] = "00:00:00.200" });
+        var page = await browser.OpenAsync(app, "alerts");
+        var otherTab = await browser.OpenAsync(app, "alerts");
+
+        await page.ClickAsync(".new-rule");
+        await page.FillAsync(".rule-name input", "Living room too hot");
+        await page.FillAsync(".rule-filter input", "home/+/temperature");
+        await page.FillAsync(".rule-threshold input", "25");
+        await page.FillAsync(".rule-hysteresis input", "1");
+        await page.FillAsync(".rule-for input", "1");
+        await page.ClickAsync(".rule-save");
+        await Assertions.Expect(page.Locator(".alert-rules")).ToContainTextAsync("Living room too hot");
+        await Assertions.Expect(page.Locator(".alert-rules")).ToContainTextAsync("> 25 for 1 s (clears at 24)");
+        await Assertions.Expect(page.Locator(".open-alerts-empty")).ToBeVisibleAsync();
+        await Assertions.Expect(otherTab.Locator(".alert-rules")).ToContainTextAsync("Living room too hot"); // without a reload
+
+        await using var sensor = await TestClient.ConnectAsync(app, "temperature_sensor");
+        await sensor.PublishAsync("home/livingroom/temperature", "26.5");
+
+        var row = page.Locator(".open-alerts .alert-row");
+        await Assertions.Expect(row).ToContainTextAsync("home/livingroom/temperature is 26.5 (> 25 for 1 s)");
+        await Assertions.Expect(row.Locator(".alert-state")).ToHaveTextAsync("Active");
+        await Assertions.Expect(page.Locator(".alert-toast")).ToContainTextAsync("Living room too hot: home/livingroom/temperature is 26.5");
+        await Assertions.Expect(page.Locator(".alert-count")).ToHaveTextAsync("1");
+
+        await row.Locator(".ack-button").ClickAsync();
+
+        await Assertions.Expect(row.Locator(".alert-state")).ToHaveTextAsync("Acknowledged");
+        await Assertions.Expect(page.Locator(".alert-count")).ToHaveCountAsync(0);
+
+        await sensor.PublishAsync("home/livingroom/temperature", "23");
+
+        await Assertions.Expect(page.Locator(".open-alerts-empty")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".cleared-alerts")).ToContainTextAsync("home/livingroom/temperature is 26.5");
+    }
+}
