@@ -45,7 +45,7 @@ internal sealed class HistoryRecorder : IBrokerEventSink
         }
 
         var topic = ingested.Event.Topic!;
-        var time = (payload.Time ?? ingested.Event.Time).ToUnixTimeMilliseconds();
+        var arrival = ingested.Event.Time.ToUnixTimeMilliseconds();
         var values = payload.Values;
         for (var i = 0; i < values.Count; i++)
         {
@@ -55,6 +55,10 @@ internal sealed class HistoryRecorder : IBrokerEventSink
                 continue;
             }
 
+            // A series stores one reading per millisecond. The payload's own time is kept as sent (the same time twice
+            // is the same reading); readings timed by their arrival move to the next free millisecond, so a device
+            // that publishes several values within one millisecond loses none of them.
+            var time = payload.Time?.ToUnixTimeMilliseconds() ?? (series.LastArrival = Math.Max(arrival, series.LastArrival + 1));
             if (_buffer.Writer.TryWrite(new PendingReading(series, value.Unit, value.Value, time)))
             {
                 _stats.OnReceived();
