@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Broker benchmark: builds the Dashboard app and the bench (Release), then measures the Dashboard and mosquitto
 # in one run. Options go to the bench: bench/run.sh --runs 5 --messages 25000 (bench/run.sh --help lists them).
+# bench/run.sh history [options]: the reading history instead (bench/run.sh history --help).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,7 +14,9 @@ for arg in "$@"; do
   if [[ "$arg" == "--keep-temp" ]]; then keep_temp=true; fi
   prev="$arg"
 done
-if [[ ! -x "$mosquitto" ]]; then
+scenario=broker
+if [[ "${1:-}" == "history" ]]; then scenario=history; fi
+if [[ "$scenario" == broker && ! -x "$mosquitto" ]]; then
   echo "mosquitto not found at $mosquitto: install it with 'apt-get install mosquitto' (Debian's 2.0.11 is the reference)." >&2
   exit 2
 fi
@@ -46,9 +49,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+dashboard_dll="$repo/src/Dashboard/bin/Release/net10.0/Dashboard.dll"
+if [[ "$scenario" == history ]]; then
+  shift
+  set -- history --dashboard-dll "$dashboard_dll" "$@"
+else
+  set -- --dashboard-dll "$dashboard_dll" "$@"
+fi
+
 # In the background so that the traps run as soon as a signal arrives, not when the bench returns.
-BENCH_PID_FILE="$pid_file" TMPDIR="$work" dotnet bench/Dashboard.Bench/bin/Release/net10.0/Dashboard.Bench.dll \
-  --dashboard-dll "$repo/src/Dashboard/bin/Release/net10.0/Dashboard.dll" "$@" &
+BENCH_PID_FILE="$pid_file" TMPDIR="$work" dotnet bench/Dashboard.Bench/bin/Release/net10.0/Dashboard.Bench.dll "$@" &
 bench_pid=$!
 status=0
 wait "$bench_pid" || status=$?

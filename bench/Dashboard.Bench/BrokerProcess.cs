@@ -58,6 +58,9 @@ internal sealed class BrokerProcess : IAsyncDisposable
     public string Name { get; }
     public int Pid => _process.Id;
     public int MqttPort { get; }
+
+    /// <summary>The Dashboard's HTTP port (0 for mosquitto).</summary>
+    public int HttpPort { get; private set; }
     public string LogPath { get; }
 
     /// <summary>How the broker was configured, for the report.</summary>
@@ -84,6 +87,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
         }
 
         var broker = Start(DashboardName, start, mqtt, Path.Combine(tempDir, "dashboard.log"), settings);
+        broker.HttpPort = http;
         using var http200 = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         await broker.WaitUntilReadyAsync(async () =>
         {
