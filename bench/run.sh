@@ -2,14 +2,15 @@
 # Broker benchmark: builds the Dashboard app and the bench (Release), then measures the Dashboard and mosquitto
 # in one run. Options go to the bench: bench/run.sh --runs 5 --messages 25000 (bench/run.sh --help lists them).
 # `bench/run.sh live [options]` measures the dashboard's live path with Chromium attached instead (--help lists them).
+# `bench/run.sh history [options]` measures the reading history instead (bench/run.sh history --help).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 mode=broker
-if [[ "${1:-}" == "live" ]]; then
-  mode=live
+if [[ "${1:-}" == "live" || "${1:-}" == "history" ]]; then
+  mode="$1"
   shift
 fi
 
@@ -62,7 +63,7 @@ trap 'exit 130' INT TERM
 # In the background so that the traps run as soon as a signal arrives, not when the bench returns.
 # (Chromium is Playwright's child: it goes when the bench's Playwright driver does.)
 mode_args=()
-if [[ "$mode" == live ]]; then mode_args=(live); fi
+if [[ "$mode" != broker ]]; then mode_args=("$mode"); fi
 BENCH_PID_FILE="$pid_file" TMPDIR="$work" dotnet bench/Dashboard.Bench/bin/Release/net10.0/Dashboard.Bench.dll \
   "${mode_args[@]}" --dashboard-dll "$repo/src/Dashboard/bin/Release/net10.0/Dashboard.dll" "$@" &
 bench_pid=$!

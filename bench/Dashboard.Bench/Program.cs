@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Dashboard.Bench;
+using Dashboard.Bench.History;
 using Dashboard.Bench.Live;
 
 // Ctrl+C and kill (SIGTERM, as bench/run.sh's trap sends) unwind the run, so the brokers are stopped and the temp folder removed.
@@ -48,7 +49,16 @@ if (args is ["live", .. var liveArgs])
 }
 
 // Broker throughput: the Dashboard app and mosquitto, each started here as its own process, measured in the
-// same run with the same MQTTnet load. See bench/README.md.
+// same run with the same MQTTnet load; or, with `history` first, the reading history. See bench/README.md.
+if (args is ["history", ..])
+{
+    using var stopHistory = new CancellationTokenSource();
+    using var onHistoryInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stopHistory.Cancel(); });
+    using var onHistoryTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopHistory.Cancel(); });
+    var dll = args.SkipWhile(a => a != "--dashboard-dll").Skip(1).FirstOrDefault() ?? FindDashboardDll();
+    return await HistoryBench.RunAsync([.. HistoryArguments(args[1..])], dll, stopHistory.Token);
+}
+
 var options = BenchOptions.Parse(args, out var error);
 if (options is null)
 {
@@ -144,6 +154,21 @@ static void PrintSetup(BenchOptions options)
     Console.WriteLine($"Load: {options.Publishers} publishers × {options.MessagesPerPublisher:N0} messages → 1 subscriber on bench/#, {options.PayloadBytes}-byte payloads, " +
         $"QoS 1 window {options.Window} per publisher, {options.WarmupRuns} warm-up + {options.Runs} runs per broker and QoS, run timeout {options.RunTimeout.TotalSeconds:F0} s.");
     Console.WriteLine($"Note: the load generator runs in this process and shares the {Environment.ProcessorCount} cores with the broker under test; its CPU per message is printed as \"bench\".");
+}
+
+// run.sh passes --dashboard-dll to every scenario; the history options do not know it.
+static IEnumerable<string> HistoryArguments(string[] args)
+{
+    for (var i = 0; i < args.Length; i++)
+    {
+        if (args[i] == "--dashboard-dll")
+        {
+            i++;
+            continue;
+        }
+
+        yield return args[i];
+    }
 }
 
 static string FindDashboardDll()

@@ -23,9 +23,13 @@ public sealed class HistoryOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Readings written in one transaction at most.</summary>
+    /// <summary>
+    /// Readings written in one transaction at most. A slow trickle is written every <see cref="FlushInterval"/>; under
+    /// load, batches grow to this size: each batch rewrites the newest page of every series in it, so bigger batches
+    /// write fewer pages per reading (measured with 800 series: 46k readings/s at 5,000, 129k at 20,000).
+    /// </summary>
     [Range(100, 100_000)]
-    public int MaxBatch { get; set; } = 5000;
+    public int MaxBatch { get; set; } = 20_000;
 
     /// <summary>Readings held while the database is busy; beyond this, new readings are dropped, counted and logged.</summary>
     [Range(1000, 10_000_000)]

@@ -12,11 +12,47 @@ public static class HistoryChartData
     /// <summary>A gap this many times the usual spacing of a series' points breaks its line, so an outage is not drawn as a slope.</summary>
     public const int GapFactor = 3;
 
-    /// <summary>Each series' metric, or "metric · topic" where two selected series share a metric name.</summary>
+    /// <summary>
+    /// Each series' metric; where several selected series share a metric name, "metric · what tells them apart": their
+    /// devices (or else their topics) without the levels they all share, e.g. "temperature · kitchen" and
+    /// "temperature · garage" for home/kitchen and home/garage. Short, so the legend fits a phone.
+    /// </summary>
     public static IReadOnlyList<string> Labels(IReadOnlyList<HistorySeriesInfo> series)
     {
-        var shared = series.GroupBy(s => s.Metric, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
-        return [.. series.Select(s => shared.Contains(s.Metric) ? $"{s.Metric} · {s.Topic}" : s.Metric)];
+        var labels = series.Select(s => s.Metric).ToArray();
+        foreach (var group in series.Select((s, i) => (s, i)).GroupBy(x => x.s.Metric, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            var members = group.ToList();
+            var devices = members.Select(m => m.s.DeviceId ?? m.s.Topic).ToList();
+            var names = devices.Distinct(StringComparer.Ordinal).Count() == devices.Count ? devices : [.. members.Select(m => m.s.Topic)];
+            var distinct = WithoutSharedLevels(names);
+            for (var k = 0; k < members.Count; k++)
+            {
+                labels[members[k].i] = $"{group.Key} · {distinct[k]}";
+            }
+        }
+
+        return labels;
+    }
+
+    /// <summary>The names without the leading and trailing topic levels they all have in common (never emptied).</summary>
+    internal static IReadOnlyList<string> WithoutSharedLevels(IReadOnlyList<string> names)
+    {
+        var levels = names.Select(n => n.Split('/')).ToList();
+        var shortest = levels.Min(l => l.Length);
+        var prefix = 0;
+        while (prefix < shortest - 1 && levels.All(l => l[prefix] == levels[0][prefix]))
+        {
+            prefix++;
+        }
+
+        var suffix = 0;
+        while (suffix < shortest - prefix - 1 && levels.All(l => l[^(suffix + 1)] == levels[0][^(suffix + 1)]))
+        {
+            suffix++;
+        }
+
+        return [.. levels.Select(l => string.Join('/', l[prefix..^suffix]))];
     }
 
     public static ChartSeries ToChartSeries(HistorySeriesData data, string label)

@@ -26,6 +26,7 @@ public sealed partial class History : IAsyncDisposable
     private DateTimeOffset _from;
     private DateTimeOffset _to;
     private bool _zoomed;
+    private string? _zoomUri;
     private string? _beforeZoom;
     private string? _zoomBaseKey;
     private bool _customOpen;
@@ -46,6 +47,7 @@ public sealed partial class History : IAsyncDisposable
     [Inject] private IJSRuntime JS { get; set; } = null!;
     [Inject] private TimeProvider Clock { get; set; } = null!;
     [Inject] private IOptions<HistoryOptions> Options { get; set; } = null!;
+    [Inject] private HistoryStats Stats { get; set; } = null!;
 
     [SupplyParameterFromQuery(Name = "series")] public string[]? SeriesQuery { get; set; }
     [SupplyParameterFromQuery(Name = "range")] public string? RangeQuery { get; set; }
@@ -66,6 +68,11 @@ public sealed partial class History : IAsyncDisposable
         if (!RendererInfo.IsInteractive)
         {
             return;
+        }
+
+        if (_zoomed && Navigation.ToBaseRelativePath(Navigation.Uri) != _zoomUri)
+        {
+            ClearZoom(); // left the zoomed chart some other way (a link, back, the menu)
         }
 
         _available = await Queries.SeriesAsync();
@@ -174,6 +181,28 @@ public sealed partial class History : IAsyncDisposable
         {
             return fallback;
         }
+    }
+
+    /// <summary>Readings that were not stored since start, and why; null when none were lost.</summary>
+    private string? LostText()
+    {
+        var reasons = new List<string>();
+        if (Stats.Dropped > 0)
+        {
+            reasons.Add($"{Stats.Dropped:N0} because the database fell behind (History:BufferCapacity)");
+        }
+
+        if (Stats.SeriesDropped > 0)
+        {
+            reasons.Add($"{Stats.SeriesDropped:N0} of series beyond History:MaxSeries");
+        }
+
+        if (Stats.Failed > 0)
+        {
+            reasons.Add($"{Stats.Failed:N0} in batches the database refused");
+        }
+
+        return reasons.Count == 0 ? null : $"Not every reading was stored since the dashboard started: {string.Join("; ", reasons)}. The log has details.";
     }
 
     private static string ResolutionText(IReadOnlyList<HistorySeriesData> data)
@@ -297,7 +326,9 @@ public sealed partial class History : IAsyncDisposable
         }
 
         _customOpen = false;
-        Navigation.NavigateTo(HistoryLink.For(_selected.Select(Key), null, range.From, range.To), replace: true);
+        var link = HistoryLink.For(_selected.Select(Key), null, range.From, range.To);
+        _zoomUri = link;
+        Navigation.NavigateTo(link, replace: true);
     }
 
     private void ResetZoom()
@@ -313,6 +344,7 @@ public sealed partial class History : IAsyncDisposable
     private void ClearZoom()
     {
         _zoomed = false;
+        _zoomUri = null;
         _beforeZoom = null;
         _zoomBaseKey = null;
     }
@@ -323,6 +355,11 @@ public sealed partial class History : IAsyncDisposable
         var link = _preset is null
             ? HistoryLink.For(selected.Select(Key), null, _from, _to)
             : HistoryLink.For(selected.Select(Key), _preset ?? RangePreset.Default);
+        if (_zoomed)
+        {
+            _zoomUri = link; // still the zoomed range, with other series
+        }
+
         Navigation.NavigateTo(link, replace: true);
     }
 

@@ -54,12 +54,33 @@ public sealed class HistoryChartDataTests
     }
 
     [Fact]
-    public void Labels_are_metric_names_unless_two_series_share_one()
+    public void Labels_are_metric_names_unless_two_series_share_one_then_what_tells_them_apart()
     {
-        HistorySeriesInfo S(string topic, string metric) => new(0, topic, metric, null, null);
+        HistorySeriesInfo S(string topic, string metric, string? device) => new(0, topic, metric, null, device);
 
-        var labels = HistoryChartData.Labels([S("a/temperature", "temperature"), S("b/temperature", "temperature"), S("a/humidity", "humidity")]);
+        var labels = HistoryChartData.Labels([
+            S("home/kitchen/telemetry", "temperature", "home/kitchen"),
+            S("home/garage/temperature", "temperature", "home/garage"),
+            S("home/kitchen/telemetry", "humidity", "home/kitchen"),
+        ]);
 
-        Assert.Equal(["temperature · a/temperature", "temperature · b/temperature", "humidity"], labels);
+        Assert.Equal(["temperature · kitchen", "temperature · garage", "humidity"], labels);
+    }
+
+    [Fact]
+    public void Series_of_one_device_that_share_a_metric_name_are_told_apart_by_topic()
+    {
+        HistorySeriesInfo S(string topic) => new(0, topic, "value", null, "plant/line1");
+
+        Assert.Equal(["value · in", "value · out"], HistoryChartData.Labels([S("plant/line1/in/flow"), S("plant/line1/out/flow")]));
+    }
+
+    [Theory]
+    [InlineData("a/b/c|a/x/c", "b|x")]
+    [InlineData("a|b", "a|b")]
+    [InlineData("home/a|home/a/b", "a|a/b")]
+    public void Shared_levels_are_dropped_but_never_everything(string names, string expected)
+    {
+        Assert.Equal(expected.Split('|'), HistoryChartData.WithoutSharedLevels(names.Split('|')));
     }
 }

@@ -21,6 +21,7 @@ public sealed class HistoryPageTests : BunitContext, IAsyncLifetime
         Services.AddSingleton(_db.Queries);
         Services.AddSingleton<TimeProvider>(_db.Clock);
         Services.AddSingleton<IOptions<HistoryOptions>>(Options.Create(_db.Options));
+        Services.AddSingleton(_db.Services.GetRequiredService<HistoryStats>());
         JSInterop.Mode = JSRuntimeMode.Loose;
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
@@ -118,6 +119,70 @@ public sealed class HistoryPageTests : BunitContext, IAsyncLifetime
         cut.FindAll(".series-chip button")[0].Click();
 
         cut.WaitForAssertion(() => Assert.Equal("http://localhost/history?series=home%2Fkitchen%2Ftelemetry%7Chumidity&range=30d", Navigation.Uri));
+    }
+
+    [Fact]
+    public void Zooming_reads_the_zoomed_range_and_zooming_out_returns_to_the_preset()
+    {
+        WriteKitchen();
+        var cut = Open("?series=home/kitchen/telemetry|temperature&range=24h");
+        cut.WaitForState(() => cut.FindComponents<TimeSeriesChart>().Count == 1);
+        var chart = cut.FindComponent<TimeSeriesChart>();
+        var from = _db.Clock.Now.AddHours(-1).AddSeconds(30);
+
+        cut.InvokeAsync(() => chart.Instance.OnZoom.InvokeAsync((from, from.AddMinutes(1))));
+
+        cut.WaitForAssertion(() => Assert.Equal(
+            "http://localhost/history?series=home%2Fkitchen%2Ftelemetry%7Ctemperature&from=2025-06-01T11%3A00%3A30Z&to=2025-06-01T11%3A01%3A30Z", Navigation.Uri));
+        cut.WaitForAssertion(() => Assert.Equal([22.0], cut.FindComponent<TimeSeriesChart>().Instance.Series[0].Values.OfType<double>()));
+        Assert.Single(cut.FindAll(".zoom-chip"));
+        Assert.Empty(cut.FindAll(".history-custom"));
+
+        cut.InvokeAsync(() => cut.FindComponent<TimeSeriesChart>().Instance.OnZoomReset.InvokeAsync());
+
+        cut.WaitForAssertion(() => Assert.EndsWith("range=24h", Navigation.Uri, StringComparison.Ordinal));
+        cut.WaitForAssertion(() => Assert.Equal([21.0, 22.0, 23.0], cut.FindComponent<TimeSeriesChart>().Instance.Series[0].Values.OfType<double>()));
+        Assert.Empty(cut.FindAll(".zoom-chip"));
+    }
+
+    [Fact]
+    public void Leaving_a_zoomed_chart_by_a_link_forgets_the_zoom()
+    {
+        WriteKitchen();
+        var cut = Open("?series=home/kitchen/telemetry|temperature&range=24h");
+        cut.WaitForState(() => cut.FindComponents<TimeSeriesChart>().Count == 1);
+        var from = _db.Clock.Now.AddHours(-1);
+        cut.InvokeAsync(() => cut.FindComponent<TimeSeriesChart>().Instance.OnZoom.InvokeAsync((from, from.AddMinutes(5))));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll(".zoom-chip")));
+
+        Navigation.NavigateTo("history?series=home/kitchen/telemetry|humidity&range=7d");
+
+        cut.WaitForAssertion(() => Assert.Equal(["humidity"], cut.FindComponent<TimeSeriesChart>().Instance.Series.Select(s => s.Label)));
+        Assert.Empty(cut.FindAll(".zoom-chip"));
+    }
+
+    [Fact]
+    public void Readings_the_writer_had_to_drop_are_reported()
+    {
+        WriteKitchen();
+        var stats = _db.Services.GetRequiredService<HistoryStats>();
+        stats.OnDropped();
+        stats.OnDropped();
+
+        var cut = Open();
+
+        cut.WaitForAssertion(() => Assert.Contains("2 because the database fell behind", cut.Find(".history-lost").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Nothing_is_reported_lost_when_nothing_was()
+    {
+        WriteKitchen();
+
+        var cut = Open();
+
+        cut.WaitForAssertion(() => cut.Find(".history-prompt"));
+        Assert.Empty(cut.FindAll(".history-lost"));
     }
 
     [Fact]
