@@ -55,7 +55,17 @@ internal sealed class HistoryRecorder : IBrokerEventSink
                 continue;
             }
 
-            if (_buffer.Writer.TryWrite(new PendingReading(series, value.Unit, value.Value, time)))
+            var readingTime = time;
+            if (payload.Time is null)
+            {
+                // A series keeps one reading per millisecond. Two that arrive within one (a fast publisher, a burst)
+                // are both new readings, so the later one is stored a millisecond after the earlier. Readings with
+                // their own time keep it: the same time again is the same reading (a redelivery) and is stored once.
+                readingTime = Math.Max(time, series.LastArrival + 1);
+                series.LastArrival = readingTime;
+            }
+
+            if (_buffer.Writer.TryWrite(new PendingReading(series, value.Unit, value.Value, readingTime)))
             {
                 _stats.OnReceived();
             }

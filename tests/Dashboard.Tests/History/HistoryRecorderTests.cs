@@ -60,6 +60,26 @@ public sealed class HistoryRecorderTests : IDisposable
     }
 
     [Fact]
+    public void Readings_timestamped_on_arrival_never_share_a_millisecond_but_a_repeated_own_time_is_kept()
+    {
+        var recorder = Recorder();
+
+        for (var i = 0; i < 5; i++)
+        {
+            Publish(recorder, "home/a/counter", "1"); // five arrivals, most likely within a millisecond or two
+        }
+
+        Publish(recorder, "home/a/sample", """{"v": 1, "ts": 1717243200000}""");
+        Publish(recorder, "home/a/sample", """{"v": 1, "ts": 1717243200000}""");
+
+        var readings = Drain(recorder);
+        var arrivals = readings.Where(r => r.Series.Topic == "home/a/counter").Select(r => r.Time).ToList();
+        Assert.Equal(5, arrivals.Distinct().Count());
+        Assert.Equal(arrivals.Order(), arrivals);
+        Assert.Equal([1717243200000L, 1717243200000L], readings.Where(r => r.Series.Topic == "home/a/sample").Select(r => r.Time));
+    }
+
+    [Fact]
     public void Retained_readings_replayed_at_start_presence_and_text_are_not_readings()
     {
         var recorder = Recorder();
