@@ -45,7 +45,7 @@ internal sealed class HistoryRecorder : IBrokerEventSink
         }
 
         var topic = ingested.Event.Topic!;
-        var arrival = ingested.Event.Time.ToUnixTimeMilliseconds();
+        var time = (payload.Time ?? ingested.Event.Time).ToUnixTimeMilliseconds();
         var values = payload.Values;
         for (var i = 0; i < values.Count; i++)
         {
@@ -55,11 +55,17 @@ internal sealed class HistoryRecorder : IBrokerEventSink
                 continue;
             }
 
-            // A series stores one reading per millisecond. The payload's own time is kept as sent (the same time twice
-            // is the same reading); readings timed by their arrival move to the next free millisecond, so a device
-            // that publishes several values within one millisecond loses none of them.
-            var time = payload.Time?.ToUnixTimeMilliseconds() ?? (series.LastArrival = Math.Max(arrival, series.LastArrival + 1));
-            if (_buffer.Writer.TryWrite(new PendingReading(series, value.Unit, value.Value, time)))
+            var readingTime = time;
+            if (payload.Time is null)
+            {
+                // A series keeps one reading per millisecond. Two that arrive within one (a fast publisher, a burst)
+                // are both new readings, so the later one is stored a millisecond after the earlier. Readings with
+                // their own time keep it: the same time again is the same reading (a redelivery) and is stored once.
+                readingTime = Math.Max(time, series.LastArrival + 1);
+                series.LastArrival = readingTime;
+            }
+
+            if (_buffer.Writer.TryWrite(new PendingReading(series, value.Unit, value.Value, readingTime)))
             {
                 _stats.OnReceived();
             }

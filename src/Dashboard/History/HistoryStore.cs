@@ -9,8 +9,9 @@ namespace Dashboard.History;
 /// a prepared <see cref="SqliteCommand"/> is several times faster than tracking an entity per reading.
 /// </summary>
 /// <remarks>
-/// A series keeps one reading per millisecond: <c>INSERT OR IGNORE</c> keeps the first, so a reading re-sent with the
-/// same payload timestamp does not count twice (readings timed by arrival get distinct milliseconds from the recorder). The minute and hour rollups are
+/// A series keeps one reading per millisecond: <c>INSERT OR IGNORE</c> keeps the first, so a redelivered reading with
+/// its own timestamp does not count twice (readings timestamped on arrival never collide: <see cref="HistoryRecorder"/>
+/// spaces them a millisecond apart). The minute and hour rollups are
 /// upserted in the same transaction from the readings actually inserted, so they always agree with the raw rows.
 /// </remarks>
 internal sealed class HistoryStore : IDisposable

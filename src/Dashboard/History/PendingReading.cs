@@ -10,8 +10,8 @@ internal sealed class SeriesHandle(string topic, string metric, string? deviceId
     public string Metric { get; } = metric;
     public string? DeviceId { get; } = deviceId;
 
-    /// <summary>Unix milliseconds of the last reading timed by its arrival; used on the ingestion thread only.</summary>
-    public long LastArrival { get; set; }
+    /// <summary>The time given to this series' last reading that the broker timestamped (the recorder's, on the ingestion thread).</summary>
+    public long LastArrival { get; set; } = long.MinValue;
 
     /// <summary>The Series row's id, 0 until the writer has found or created it.</summary>
     public int Id { get; set; }
