@@ -1,3 +1,4 @@
+using Dashboard.Broker.Auth;
 using Dashboard.Broker.Retained;
 using Dashboard.Broker.Sessions;
 using Dashboard.Broker.Shared;
@@ -25,6 +26,7 @@ internal sealed class BrokerHost(
     SharedSubscriptions shared,
     WillService wills,
     RetainedStore retained,
+    BrokerUsers users,
     BrokerEventChannel events,
     IServiceScopeFactory scopes,
     IOptions<BrokerOptions> options,
@@ -42,6 +44,7 @@ internal sealed class BrokerHost(
             var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
             retainedMessages = await RetainedStore.LoadAsync(db, cancellationToken);
             storedSessions = await SessionStore.LoadAsync(db, cancellationToken);
+            await users.LoadAsync(db, cancellationToken);
         }
 
         var server = new MqttServer(BuildServerOptions(), [transport], new MqttNetLogger(loggerFactory));
@@ -123,6 +126,17 @@ internal sealed class BrokerHost(
             return; // MQTTnet refuses it: "identifier rejected" (MQTT 3.1, or 3.1.1 without clean session)
         }
 
+        // Refused before the will is taken in: a client that may not connect leaves no will behind.
+        switch (users.Authenticate(connection.ClientId, e.UserName, e.Password))
+        {
+            case AuthenticationOutcome.BadCredentials:
+                e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword; // 3.1.1: return code 4
+                return;
+            case AuthenticationOutcome.AnonymousRefused:
+                e.ReasonCode = MqttConnectReasonCode.NotAuthorized; // 3.1.1: return code 5
+                return;
+        }
+
         await wills.OnConnectingAsync(connection);
     }
 
@@ -151,6 +165,14 @@ internal sealed class BrokerHost(
             return Task.CompletedTask;
         }
 
+        if (fromClient && !users.Unrestricted && !users.CanPublish(e.ClientId, message.Topic))
+        {
+            // Dropped; MQTT 5 clients are told in PUBACK/PUBREC (0x87), 3.1.1 ones cannot be.
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            return Task.CompletedTask;
+        }
+
         if (message.Retain)
         {
             retained.Track(message);
@@ -167,6 +189,14 @@ internal sealed class BrokerHost(
 
     private Task OnInterceptingEnqueue(InterceptingClientApplicationMessageEnqueueEventArgs e)
     {
+        // Every delivery, retained ones on subscribe included: a deny entry narrows a wider subscription,
+        // and an ACL changed after subscribing applies at once. Skipped while no ACL restricts anything.
+        if (!users.Unrestricted && !users.CanRead(e.ReceiverClientId, e.ApplicationMessage.Topic))
+        {
+            e.AcceptEnqueue = false;
+            return Task.CompletedTask;
+        }
+
         if (sessions.TryTakeForOffline(e.ReceiverClientId, e.ApplicationMessage))
         {
             e.AcceptEnqueue = false;
@@ -175,11 +205,17 @@ internal sealed class BrokerHost(
         return Task.CompletedTask;
     }
 
-    private static Task OnInterceptingSubscription(InterceptingSubscriptionEventArgs e)
+    private Task OnInterceptingSubscription(InterceptingSubscriptionEventArgs e)
     {
         if (!MqttTopic.IsValidFilter(e.TopicFilter.Topic))
         {
             e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
+        }
+        else if (!users.CanSubscribe(e.ClientId, e.TopicFilter.Topic))
+        {
+            // SUBACK 0x80 for 3.1.1, 0x87 for MQTT 5; refused subscriptions get no retained messages either.
+            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            e.ProcessSubscription = false;
         }
 
         return Task.CompletedTask;

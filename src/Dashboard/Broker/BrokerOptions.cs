@@ -11,6 +11,13 @@ public sealed class BrokerOptions
     [Range(1024, 268_435_455)]
     public int MaxPacketSize { get; set; } = 1_048_576;
 
+    /// <summary>
+    /// Clients without credentials (or with a username the broker does not know) connect anonymously, under the
+    /// anonymous ACL. On by default so a first run works with any client; turn it off (<c>Broker__AllowAnonymous=false</c>)
+    /// once broker users exist.
+    /// </summary>
+    public bool AllowAnonymous { get; set; } = true;
+
     /// <summary>How long a new connection may take to send CONNECT.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -1,3 +1,4 @@
+using Dashboard.Broker.Auth;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Retained;
 using Dashboard.Broker.Sessions;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MQTTnet.AspNetCore;
 
 namespace Dashboard.Broker;
@@ -29,6 +31,8 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<BrokerMetrics>();
         services.AddSingleton<BrokerServer>();
         services.AddSingleton<RetainedStore>();
+        services.AddSingleton<BrokerUsers>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectHook>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<PersistentSessions>();
@@ -84,6 +88,7 @@ public static class BrokerServiceCollectionExtensions
             // A whole packet must fit in the pipes, or a large one would stall the connection.
             options.TransportMaxBufferSize = options.ApplicationMaxBufferSize = maxPacketSize + 65536L;
         });
+        app.MapBrokerUserApi();
         return app;
     }
 

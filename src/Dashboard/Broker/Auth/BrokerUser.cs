@@ -1,0 +1,25 @@
+namespace Dashboard.Broker.Auth;
+
+/// <summary>A broker user as the API and the Settings page see it: no password, not even its hash.</summary>
+public sealed record BrokerUser(string Name, IReadOnlyList<AclEntry> Acl, DateTime UpdatedAt);
+
+/// <summary>A user to create or update; a null <see cref="Password"/> on update keeps the current one.</summary>
+public sealed record BrokerUserInput(string? Name, string? Password, IReadOnlyList<AclEntryInput>? Acl);
+
+/// <summary>An ACL line as typed: the access is one of read, write, readwrite, deny.</summary>
+public sealed record AclEntryInput(string? Filter, string? Access);
+
+/// <summary>The outcome of a change: the user, or the errors by field, or not found.</summary>
+public sealed record BrokerUserResult(BrokerUser? User, IReadOnlyDictionary<string, string[]> Errors, bool NotFound = false)
+{
+    public static readonly IReadOnlyDictionary<string, string[]> NoErrors = new Dictionary<string, string[]>();
+}
+
+/// <summary>What a CONNECT's credentials came to.</summary>
+public enum AuthenticationOutcome
+{
+    Anonymous,
+    User,
+    BadCredentials,
+    AnonymousRefused,
+}

@@ -1,0 +1,249 @@
+using System.Collections.Concurrent;
+using Dashboard.Storage;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Broker.Auth;
+
+/// <summary>
+/// Broker users and ACLs: stored in the database, served from an in-memory snapshot that every change replaces,
+/// so CONNECT, SUBSCRIBE and deliveries never wait on the database. Passwords are hashed with Identity's
+/// <see cref="PasswordHasher{TUser}"/> (salted PBKDF2, slow by design: only CONNECT verifies one).
+/// </summary>
+public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOptions> options, TimeProvider time)
+{
+    // Not empty and granting nothing: a deleted user's clients may do nothing.
+    private static readonly AclEntry[] NothingAllowed = [new("#", AclAccess.Deny)];
+
+    private readonly PasswordHasher<BrokerUserEntity> _hasher = new();
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    // Who each connected (or offline persistent) client authenticated as; null is anonymous.
+    private readonly ConcurrentDictionary<string, string?> _clients = new(StringComparer.Ordinal);
+    private volatile Snapshot _snapshot = new(new Dictionary<string, Cached>(StringComparer.Ordinal), []);
+
+    public bool AllowAnonymous => options.Value.AllowAnonymous;
+
+    /// <summary>Raised after any change, for pages that list users.</summary>
+    public event Action? Changed;
+
+    public IReadOnlyList<BrokerUser> Users() =>
+        [.. _snapshot.Users.Values.Select(c => c.User).OrderBy(u => u.Name, StringComparer.Ordinal)];
+
+    public BrokerUser? Find(string name) => _snapshot.Users.TryGetValue(name, out var cached) ? cached.User : null;
+
+    public IReadOnlyList<AclEntry> AnonymousAcl => _snapshot.AnonymousAcl;
+
+    public async Task LoadAsync(DashboardDbContext db, CancellationToken cancellationToken)
+    {
+        var users = await db.Set<BrokerUserEntity>().AsNoTracking().ToListAsync(cancellationToken);
+        var entries = await db.Set<BrokerAclEntryEntity>().AsNoTracking().OrderBy(a => a.Position).ToListAsync(cancellationToken);
+        var byUser = entries.Where(a => a.UserName is not null).ToLookup(a => a.UserName!, StringComparer.Ordinal);
+        var cached = users.ToDictionary(u => u.Name,
+            u => new Cached(new BrokerUser(u.Name, ToAcl(byUser[u.Name]), u.UpdatedAt), u), StringComparer.Ordinal);
+        _snapshot = new Snapshot(cached, ToAcl(entries.Where(a => a.UserName is null)));
+    }
+
+    /// <summary>Checks CONNECT's credentials. An unknown user connects anonymously while anonymous access is on, as the seeds' scripts expect.</summary>
+    public AuthenticationOutcome Authenticate(string clientId, string? userName, string? password)
+    {
+        var snapshot = _snapshot;
+        AuthenticationOutcome outcome;
+        if (!string.IsNullOrEmpty(userName) && snapshot.Users.TryGetValue(userName, out var cached))
+        {
+            var verified = password is not null
+                && _hasher.VerifyHashedPassword(cached.Entity, cached.Entity.PasswordHash, password) != PasswordVerificationResult.Failed;
+            outcome = verified ? AuthenticationOutcome.User : AuthenticationOutcome.BadCredentials;
+        }
+        else if (AllowAnonymous)
+        {
+            outcome = AuthenticationOutcome.Anonymous;
+        }
+        else
+        {
+            outcome = string.IsNullOrEmpty(userName) ? AuthenticationOutcome.AnonymousRefused : AuthenticationOutcome.BadCredentials;
+        }
+
+        if (outcome is AuthenticationOutcome.User or AuthenticationOutcome.Anonymous)
+        {
+            _clients[clientId] = outcome == AuthenticationOutcome.User ? userName : null;
+        }
+
+        return outcome;
+    }
+
+    /// <summary>True when every ACL is empty: deliveries need no check at all.</summary>
+    public bool Unrestricted => _snapshot.Unrestricted;
+
+    public bool CanPublish(string clientId, string topic) => Check(clientId, out var user) is var acl && Acl.CanPublish(acl, topic, user, clientId);
+
+    public bool CanSubscribe(string clientId, string filter) => Check(clientId, out var user) is var acl && Acl.CanSubscribe(acl, filter, user, clientId);
+
+    public bool CanRead(string clientId, string topic) => Check(clientId, out var user) is var acl && Acl.CanRead(acl, topic, user, clientId);
+
+    // The client's current ACL: a change applies to clients already connected. A deleted user may do nothing.
+    // A session restored at start-up has not authenticated yet: it gets the anonymous ACL until it reconnects.
+    private IReadOnlyList<AclEntry> Check(string clientId, out string? user)
+    {
+        var snapshot = _snapshot;
+        user = _clients.TryGetValue(clientId, out var name) ? name : null;
+        if (user is null)
+        {
+            return snapshot.AnonymousAcl;
+        }
+
+        return snapshot.Users.TryGetValue(user, out var cached) ? cached.User.Acl : NothingAllowed;
+    }
+
+    public async Task<BrokerUserResult> CreateAsync(BrokerUserInput input)
+    {
+        var errors = new Dictionary<string, string[]>();
+        AddError(errors, "name", BrokerUserValidator.NameError(input.Name));
+        AddError(errors, "password", BrokerUserValidator.PasswordError(input.Password, required: true));
+        var (acl, aclErrors) = BrokerUserValidator.ParseAcl(input.Acl);
+        if (aclErrors.Count > 0)
+        {
+            errors["acl"] = [.. aclErrors];
+        }
+
+        if (errors.Count == 0 && Find(input.Name!) is not null)
+        {
+            errors["name"] = [$"There is already a user '{input.Name}'."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return new BrokerUserResult(null, errors);
+        }
+
+        return await WriteAsync(input.Name!, input.Password, acl, create: true);
+    }
+
+    public async Task<BrokerUserResult> UpdateAsync(string name, BrokerUserInput input)
+    {
+        if (Find(name) is null)
+        {
+            return new BrokerUserResult(null, BrokerUserResult.NoErrors, NotFound: true);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        AddError(errors, "password", BrokerUserValidator.PasswordError(input.Password, required: false));
+        var (acl, aclErrors) = BrokerUserValidator.ParseAcl(input.Acl);
+        if (aclErrors.Count > 0)
+        {
+            errors["acl"] = [.. aclErrors];
+        }
+
+        return errors.Count > 0 ? new BrokerUserResult(null, errors) : await WriteAsync(name, input.Password, acl, create: false);
+    }
+
+    public async Task<bool> DeleteAsync(string name)
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
+            var deleted = await db.Set<BrokerUserEntity>().Where(u => u.Name == name).ExecuteDeleteAsync();
+            await db.Set<BrokerAclEntryEntity>().Where(a => a.UserName == name).ExecuteDeleteAsync();
+            await LoadAsync(db, CancellationToken.None);
+            return deleted > 0;
+        }
+        finally
+        {
+            _writeLock.Release();
+            Changed?.Invoke();
+        }
+    }
+
+    /// <summary>Replaces the anonymous ACL; the errors are those of the entries.</summary>
+    public async Task<IReadOnlyList<string>> SetAnonymousAclAsync(IReadOnlyList<AclEntryInput>? input)
+    {
+        var (acl, errors) = BrokerUserValidator.ParseAcl(input);
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+
+        await _writeLock.WaitAsync();
+        try
+        {
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
+            await ReplaceAclAsync(db, null, acl);
+            await LoadAsync(db, CancellationToken.None);
+        }
+        finally
+        {
+            _writeLock.Release();
+            Changed?.Invoke();
+        }
+
+        return errors;
+    }
+
+    private async Task<BrokerUserResult> WriteAsync(string name, string? password, List<AclEntry> acl, bool create)
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
+            var entity = await db.Set<BrokerUserEntity>().FindAsync(name);
+            if (entity is null != create)
+            {
+                return create
+                    ? new BrokerUserResult(null, new Dictionary<string, string[]> { ["name"] = [$"There is already a user '{name}'."] })
+                    : new BrokerUserResult(null, BrokerUserResult.NoErrors, NotFound: true);
+            }
+
+            if (entity is null)
+            {
+                entity = new BrokerUserEntity { Name = name };
+                db.Add(entity);
+            }
+
+            if (password is not null)
+            {
+                entity.PasswordHash = _hasher.HashPassword(entity, password);
+            }
+
+            entity.UpdatedAt = time.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync();
+            await ReplaceAclAsync(db, name, acl);
+            await LoadAsync(db, CancellationToken.None);
+            return new BrokerUserResult(Find(name), BrokerUserResult.NoErrors);
+        }
+        finally
+        {
+            _writeLock.Release();
+            Changed?.Invoke();
+        }
+    }
+
+    private static async Task ReplaceAclAsync(DashboardDbContext db, string? userName, List<AclEntry> acl)
+    {
+        await db.Set<BrokerAclEntryEntity>().Where(a => a.UserName == userName).ExecuteDeleteAsync();
+        db.AddRange(acl.Select((entry, i) => new BrokerAclEntryEntity { UserName = userName, Position = i, Filter = entry.Filter, Access = entry.Access }));
+        await db.SaveChangesAsync();
+    }
+
+    private static AclEntry[] ToAcl(IEnumerable<BrokerAclEntryEntity> entries) =>
+        [.. entries.OrderBy(a => a.Position).Select(a => new AclEntry(a.Filter, a.Access))];
+
+    private static void AddError(Dictionary<string, string[]> errors, string field, string? error)
+    {
+        if (error is not null)
+        {
+            errors[field] = [error];
+        }
+    }
+
+    private sealed record Cached(BrokerUser User, BrokerUserEntity Entity);
+
+    private sealed record Snapshot(Dictionary<string, Cached> Users, AclEntry[] AnonymousAcl)
+    {
+        public bool Unrestricted { get; } = AnonymousAcl.Length == 0 && Users.Values.All(c => c.User.Acl.Count == 0);
+    }
+}
