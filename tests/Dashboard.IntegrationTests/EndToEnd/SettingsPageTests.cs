@@ -1,0 +1,41 @@
+using Dashboard.IntegrationTests.Infrastructure;
+using Microsoft.Playwright;
+using MQTTnet;
+using MQTTnet.Formatter;
+
+namespace Dashboard.IntegrationTests.EndToEnd;
+
+public sealed class SettingsPageTests(Browser browser) : IClassFixture<Browser>
+{
+    [Fact]
+    public async Task A_user_added_in_settings_connects_and_is_held_to_its_acl()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        var page = await browser.OpenAsync(app, "settings");
+        await Assertions.Expect(page.Locator(".anonymous-banner")).ToContainTextAsync("Anonymous MQTT access is on");
+        await Assertions.Expect(page.Locator(".no-users")).ToBeVisibleAsync();
+
+        await page.ClickAsync(".add-user");
+        await page.FillAsync(".user-name input", "sensor-7");
+        await page.ClickAsync(".user-save");
+        await Assertions.Expect(page.Locator(".user-password")).ToContainTextAsync("A password is required.");
+        await page.FillAsync(".user-password input", "pw-7");
+        await page.ClickAsync(".user-save");
+
+        var row = page.Locator(".user-row[data-user='sensor-7']");
+        await Assertions.Expect(row).ToContainTextAsync("readwrite devices/%u/#");
+
+        await using var sensor = await TestClient.ConnectAsync(TestClient.Options(app, version: MqttProtocolVersion.V500).WithCredentials("sensor-7", "pw-7").Build());
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, (await sensor.SubscribeAsync("devices/sensor-7/#")).Items.Single().ResultCode);
+        Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, (await sensor.SubscribeAsync("devices/other/#")).Items.Single().ResultCode);
+    }
+
+    [Fact]
+    public async Task No_banner_once_anonymous_access_is_off()
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:AllowAnonymous"] = "false" });
+        var page = await browser.OpenAsync(app, "settings");
+        await Assertions.Expect(page.Locator(".anonymous-state")).ToHaveTextAsync("off");
+        await Assertions.Expect(page.Locator(".anonymous-banner")).ToHaveCountAsync(0);
+    }
+}
