@@ -133,6 +133,9 @@ public sealed class BrokerAuthTests(SecuredAppFixture fixture) : IClassFixture<S
         Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, await SubscribeCodeAsync(device, "devices/#"));
         Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, await SubscribeCodeAsync(device, "devices/device1/private/#"));
 
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, await SubscribeCodeAsync(device, "$share/g/devices/device1/#"));
+        Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, await SubscribeCodeAsync(device, "$share/g/devices/#"));
+
         await using var viewer = await ConnectAsync("viewer", "viewer-secret", version: MqttProtocolVersion.V500);
         Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, await SubscribeCodeAsync(viewer, "devices/+/status"));
         Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, await SubscribeCodeAsync(viewer, "devices/device7/status"));
@@ -179,6 +182,19 @@ public sealed class BrokerAuthTests(SecuredAppFixture fixture) : IClassFixture<S
 
         Assert.Contains($"devices/device1/public/{id}", topics);
         Assert.DoesNotContain(topics, t => t.Contains("/private/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_shared_subscription_does_not_carry_what_a_deny_entry_forbids()
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        await using var device = await ConnectAsync("device1", SecuredAppFixture.DevicePassword, version: MqttProtocolVersion.V500);
+        await device.SubscribeAsync($"$share/{id}/devices/device1/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        await using var admin = await ConnectAsync("admin", SecuredAppFixture.AdminPassword);
+        await admin.PublishAsync($"devices/device1/private/{id}", "secret", MqttQualityOfServiceLevel.AtLeastOnce);
+        await admin.PublishAsync($"devices/device1/cmd/{id}", "reboot", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        Assert.Equal($"devices/device1/cmd/{id}", (await device.NextAsync()).Topic);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Dashboard.Broker.Auth;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Sessions;
 using Dashboard.Broker.Transport;
@@ -19,6 +20,7 @@ internal sealed class SharedSubscriptions(
     BrokerServer broker,
     ConnectionRegistry connections,
     PersistentSessions sessions,
+    BrokerUsers users,
     BrokerMetrics metrics) : IMqttPacketHook
 {
     public const string Prefix = "$share/";
@@ -162,9 +164,15 @@ internal sealed class SharedSubscriptions(
         }
 
         var start = (int)((uint)Interlocked.Increment(ref group.Next) % (uint)members.Length);
+        var checkAcl = !users.Unrestricted;
         for (var i = 0; i < members.Length; i++)
         {
             var member = members[(start + i) % members.Length];
+            if (checkAcl && !users.CanRead(member.ClientId, message.Topic))
+            {
+                continue; // a deny entry (or an ACL changed since subscribing) keeps it from this member
+            }
+
             if (connections.IsConnected(member.ClientId) && broker.FindSession(member.ClientId) is { } session)
             {
                 if (!session.TryEnqueueApplicationMessage(message.CopyFor(Min(member.Qos, message.QualityOfServiceLevel), retain: false), out _))
@@ -180,7 +188,7 @@ internal sealed class SharedSubscriptions(
         for (var i = 0; i < members.Length; i++)
         {
             var member = members[(start + i) % members.Length];
-            if (sessions.TryGet(member.ClientId, out var record))
+            if ((!checkAcl || users.CanRead(member.ClientId, message.Topic)) && sessions.TryGet(member.ClientId, out var record))
             {
                 sessions.EnqueueOffline(record, message, Min(member.Qos, message.QualityOfServiceLevel));
                 return;
@@ -199,6 +207,14 @@ internal sealed class SharedSubscriptions(
             // MQTT 5 §4.8.2: No Local on a shared subscription is a protocol error; we refuse just the filter.
             return connection.ProtocolVersion == MqttProtocolVersion.V500
                 ? MqttSubscribeReasonCode.TopicFilterInvalid
+                : MqttSubscribeReasonCode.UnspecifiedError;
+        }
+
+        if (!users.CanSubscribe(connection.ClientId, filter))
+        {
+            // The ACL applies to the filter inside $share/{group}/, as for any subscription.
+            return connection.ProtocolVersion == MqttProtocolVersion.V500
+                ? MqttSubscribeReasonCode.NotAuthorized
                 : MqttSubscribeReasonCode.UnspecifiedError;
         }
 
