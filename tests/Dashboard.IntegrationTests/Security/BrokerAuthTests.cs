@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -92,6 +93,23 @@ public sealed class BrokerAuthTests(SecuredAppFixture fixture) : IClassFixture<S
             Password = password is null ? null : Encoding.UTF8.GetBytes(password),
         });
         Assert.Equal([0x20, 0x02, 0x00, returnCode], await socket.ReadAsync(4));
+    }
+
+    [Fact]
+    public async Task Mosquitto_pub_with_u_and_P_is_let_in_with_the_right_password_only()
+    {
+        await using var admin = await ConnectAsync("admin", SecuredAppFixture.AdminPassword);
+        await admin.SubscribeAsync("devices/device1/#");
+        var port = App.MqttPort.ToString(CultureInfo.InvariantCulture);
+
+        var (refused, _) = await ExternalProcess.RunAsync("mosquitto_pub",
+            ["-h", "127.0.0.1", "-p", port, "-u", "device1", "-P", "wrong", "-t", "devices/device1/temp", "-m", "bad"]);
+        var (accepted, _) = await ExternalProcess.RunAsync("mosquitto_pub",
+            ["-h", "127.0.0.1", "-p", port, "-u", "device1", "-P", SecuredAppFixture.DevicePassword, "-t", "devices/device1/temp", "-m", "good"]);
+
+        Assert.NotEqual(0, refused);
+        Assert.Equal(0, accepted);
+        Assert.Equal("good", (await admin.NextAsync()).Text());
     }
 
     [Fact]
