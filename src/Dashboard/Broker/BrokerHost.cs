@@ -127,7 +127,13 @@ internal sealed class BrokerHost(
         }
 
         // Refused before the will is taken in: a client that may not connect leaves no will behind.
-        switch (users.Authenticate(connection.ClientId, e.UserName, e.Password))
+        var outcome = users.Authenticate(connection.ClientId, e.UserName, e.Password, out var identity);
+        if (identity is not null)
+        {
+            connection.HookState[typeof(BrokerUsers)] = identity; // forgotten by BrokerUserHook when a clean connection closes
+        }
+
+        switch (outcome)
         {
             case AuthenticationOutcome.BadCredentials:
                 e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword; // 3.1.1: return code 4

@@ -45,6 +45,7 @@ public static class BrokerServiceCollectionExtensions
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<PersistentSessions>());
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<SharedSubscriptions>());
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<WillService>());
+        services.AddSingleton<IMqttPacketHook, BrokerUserHook>();
         services.AddSingleton<MqttTransportHandler>();
 
         // Hosted services start in this order and stop in reverse: the writer's last flush comes after the broker stops.

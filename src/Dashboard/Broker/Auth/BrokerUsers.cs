@@ -19,8 +19,9 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
     private readonly PasswordHasher<BrokerUserEntity> _hasher = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
-    // Who each connected (or offline persistent) client authenticated as; null is anonymous.
-    private readonly ConcurrentDictionary<string, string?> _clients = new(StringComparer.Ordinal);
+    // Who each connected (or offline persistent) client authenticated as. A class, not a record: a closing
+    // connection removes its own entry only, never the one of a client that took its id over.
+    private readonly ConcurrentDictionary<string, ClientIdentity> _clients = new(StringComparer.Ordinal);
     private volatile Snapshot _snapshot = new(new Dictionary<string, Cached>(StringComparer.Ordinal), []);
 
     public bool AllowAnonymous => options.Value.AllowAnonymous;
@@ -46,8 +47,13 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
     }
 
     /// <summary>Checks CONNECT's credentials. An unknown user connects anonymously while anonymous access is on, as the seeds' scripts expect.</summary>
-    public AuthenticationOutcome Authenticate(string clientId, string? userName, string? password)
+    public AuthenticationOutcome Authenticate(string clientId, string? userName, string? password) =>
+        Authenticate(clientId, userName, password, out _);
+
+    /// <summary>As above; <paramref name="identity"/> is what <see cref="Forget"/> takes when the connection closes.</summary>
+    public AuthenticationOutcome Authenticate(string clientId, string? userName, string? password, out object? identity)
     {
+        identity = null;
         var snapshot = _snapshot;
         AuthenticationOutcome outcome;
         if (!string.IsNullOrEmpty(userName) && snapshot.Users.TryGetValue(userName, out var cached))
@@ -67,10 +73,21 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
 
         if (outcome is AuthenticationOutcome.User or AuthenticationOutcome.Anonymous)
         {
-            _clients[clientId] = outcome == AuthenticationOutcome.User ? userName : null;
+            var entry = new ClientIdentity(outcome == AuthenticationOutcome.User ? userName : null);
+            _clients[clientId] = entry;
+            identity = entry;
         }
 
         return outcome;
+    }
+
+    /// <summary>A clean connection has closed: its identity is no longer needed (unless another connection has taken the id).</summary>
+    public void Forget(string clientId, object identity)
+    {
+        if (identity is ClientIdentity entry)
+        {
+            _clients.TryRemove(new KeyValuePair<string, ClientIdentity>(clientId, entry));
+        }
     }
 
     /// <summary>True when every ACL is empty: deliveries need no check at all.</summary>
@@ -87,7 +104,7 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
     private IReadOnlyList<AclEntry> Check(string clientId, out string? user)
     {
         var snapshot = _snapshot;
-        user = _clients.TryGetValue(clientId, out var name) ? name : null;
+        user = _clients.TryGetValue(clientId, out var identity) ? identity.UserName : null;
         if (user is null)
         {
             return snapshot.AnonymousAcl;
@@ -238,6 +255,11 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
         {
             errors[field] = [error];
         }
+    }
+
+    private sealed class ClientIdentity(string? userName)
+    {
+        public string? UserName { get; } = userName;
     }
 
     private sealed record Cached(BrokerUser User, BrokerUserEntity Entity);
