@@ -1,3 +1,4 @@
+using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Retained;
 using Dashboard.Broker.Sessions;
 using Dashboard.Broker.Shared;
@@ -26,11 +27,13 @@ internal sealed class BrokerHost(
     WillService wills,
     RetainedStore retained,
     BrokerEventChannel events,
+    BrokerMetrics metrics,
     IServiceScopeFactory scopes,
     IOptions<BrokerOptions> options,
     ILoggerFactory loggerFactory,
     ILogger<BrokerHost> logger) : IHostedService
 {
+    private readonly LogLimiter _dropLog = new(TimeSpan.FromSeconds(10));
     private MqttServer? _server;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -54,6 +57,7 @@ internal sealed class BrokerHost(
         server.InterceptingPublishAsync += OnInterceptingPublish;
         server.InterceptingClientEnqueueAsync += OnInterceptingEnqueue;
         server.InterceptingSubscriptionAsync += OnInterceptingSubscription;
+        server.ApplicationMessageEnqueuedOrDroppedAsync += OnEnqueuedOrDropped;
         sessions.SessionEnded += shared.RemoveClient;
 
         await server.StartAsync();
@@ -170,6 +174,25 @@ internal sealed class BrokerHost(
         if (sessions.TryTakeForOffline(e.ReceiverClientId, e.ApplicationMessage))
         {
             e.AcceptEnqueue = false;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A connected client that reads slower than messages arrive (or not at all) fills its MQTTnet queue;
+    /// beyond Broker:MaxQueuedMessages new messages for it are dropped, and counted here.
+    /// </summary>
+    private Task OnEnqueuedOrDropped(ApplicationMessageEnqueuedEventArgs e)
+    {
+        if (e.IsDropped)
+        {
+            metrics.MessageDropped();
+            if (_dropLog.ShouldLog())
+            {
+                logger.LogWarning("Queue of client {ClientId} is full ({Max} messages): dropping new messages (Broker:MaxQueuedMessages)",
+                    e.ReceiverClientId, options.Value.MaxQueuedMessages);
+            }
         }
 
         return Task.CompletedTask;
