@@ -34,6 +34,8 @@ internal sealed class BrokerHost(
     ILogger<BrokerHost> logger) : IHostedService
 {
     private readonly LogLimiter _dropLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _topicLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _rateLog = new(TimeSpan.FromSeconds(10));
     private MqttServer? _server;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -147,6 +149,30 @@ internal sealed class BrokerHost(
             return Task.CompletedTask;
         }
 
+        if (fromClient && !WithinTopicLimits(message.Topic))
+        {
+            // Too long or too deep: refused like a malformed topic, so no subscriber or retained store ever holds it.
+            RefuseTopic(e.ClientId, message.Topic);
+            e.ProcessPublish = false;
+            e.CloseConnection = true;
+            return Task.CompletedTask;
+        }
+
+        if (fromClient && options.Value.MaxPublishRatePerClient > 0 && !PublishRate.For(e.SessionItems).TryTake(options.Value.MaxPublishRatePerClient))
+        {
+            // Dropped, not disconnected: a bursty client keeps its session and will, and does not come back in a reconnect storm.
+            metrics.PublishRateLimited();
+            if (_rateLog.ShouldLog())
+            {
+                logger.LogWarning("Client {ClientId} publishes faster than {Max} messages/s: dropping messages (Broker:MaxPublishRatePerClient)",
+                    e.ClientId, options.Value.MaxPublishRatePerClient);
+            }
+
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
+            return Task.CompletedTask;
+        }
+
         var isSys = message.Topic.StartsWith("$SYS/", StringComparison.Ordinal);
         if (fromClient && (isSys || message.Topic.StartsWith(SharedSubscriptions.Prefix, StringComparison.Ordinal)))
         {
@@ -198,13 +224,33 @@ internal sealed class BrokerHost(
         return Task.CompletedTask;
     }
 
-    private static Task OnInterceptingSubscription(InterceptingSubscriptionEventArgs e)
+    private Task OnInterceptingSubscription(InterceptingSubscriptionEventArgs e)
     {
-        if (!MqttTopic.IsValidFilter(e.TopicFilter.Topic))
+        var filter = e.TopicFilter.Topic;
+        if (!MqttTopic.IsValidFilter(filter))
         {
+            e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
+        }
+        else if (!WithinTopicLimits(filter))
+        {
+            RefuseTopic(e.ClientId, filter);
             e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
         }
 
         return Task.CompletedTask;
+    }
+
+    private bool WithinTopicLimits(string topic) =>
+        System.Text.Encoding.UTF8.GetByteCount(topic) <= options.Value.MaxTopicLength
+        && topic.AsSpan().Count('/') < options.Value.MaxTopicLevels;
+
+    private void RefuseTopic(string clientId, string topic)
+    {
+        metrics.TopicRefused();
+        if (_topicLog.ShouldLog())
+        {
+            logger.LogWarning("Client {ClientId}: topic of {Length} bytes and {Levels} levels refused (Broker:MaxTopicLength {MaxLength}, MaxTopicLevels {MaxLevels})",
+                clientId, System.Text.Encoding.UTF8.GetByteCount(topic), topic.AsSpan().Count('/') + 1, options.Value.MaxTopicLength, options.Value.MaxTopicLevels);
+        }
     }
 }
