@@ -14,6 +14,7 @@ namespace Dashboard.IntegrationTests.Broker;
 /// Seeded random and mutated MQTT packets over TCP and WebSocket while a well-behaved client keeps round-tripping:
 /// the broker must keep serving, stay healthy, shed every fuzz connection and keep its memory bounded.
 /// </summary>
+[Collection(MemoryBoundCollection.Name)]
 public sealed class FuzzTests
 {
     private const int PacketsPerTransport = 10_000;
@@ -309,4 +310,14 @@ public sealed class FuzzTests
             return (i, length);
         }
     }
+}
+
+/// <summary>
+/// Tests that bound the process's managed memory run alone: GC.GetTotalMemory counts every app in the test
+/// process, and other test classes starting and stopping apps at the same time would blur the figure.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MemoryBoundCollection
+{
+    public const string Name = "Memory bound";
 }
