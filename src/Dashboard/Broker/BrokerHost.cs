@@ -1,4 +1,5 @@
 using Dashboard.Broker.Auth;
+using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Retained;
 using Dashboard.Broker.Sessions;
 using Dashboard.Broker.Shared;
@@ -28,11 +29,15 @@ internal sealed class BrokerHost(
     RetainedStore retained,
     BrokerUsers users,
     BrokerEventChannel events,
+    BrokerMetrics metrics,
     IServiceScopeFactory scopes,
     IOptions<BrokerOptions> options,
     ILoggerFactory loggerFactory,
     ILogger<BrokerHost> logger) : IHostedService
 {
+    private readonly LogLimiter _dropLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _topicLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _rateLog = new(TimeSpan.FromSeconds(10));
     private MqttServer? _server;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -57,6 +62,7 @@ internal sealed class BrokerHost(
         server.InterceptingPublishAsync += OnInterceptingPublish;
         server.InterceptingClientEnqueueAsync += OnInterceptingEnqueue;
         server.InterceptingSubscriptionAsync += OnInterceptingSubscription;
+        server.ApplicationMessageEnqueuedOrDroppedAsync += OnEnqueuedOrDropped;
         sessions.SessionEnded += shared.RemoveClient;
 
         await server.StartAsync();
@@ -163,6 +169,30 @@ internal sealed class BrokerHost(
             return Task.CompletedTask;
         }
 
+        if (fromClient && !WithinTopicLimits(message.Topic))
+        {
+            // Too long or too deep: refused like a malformed topic, so no subscriber or retained store ever holds it.
+            RefuseTopic(e.ClientId, message.Topic);
+            e.ProcessPublish = false;
+            e.CloseConnection = true;
+            return Task.CompletedTask;
+        }
+
+        if (fromClient && options.Value.MaxPublishRatePerClient > 0 && !PublishRate.For(e.SessionItems).TryTake(options.Value.MaxPublishRatePerClient))
+        {
+            // Dropped, not disconnected: a bursty client keeps its session and will, and does not come back in a reconnect storm.
+            metrics.PublishRateLimited();
+            if (_rateLog.ShouldLog())
+            {
+                logger.LogWarning("Client {ClientId} publishes faster than {Max} messages/s: dropping messages (Broker:MaxPublishRatePerClient)",
+                    e.ClientId, options.Value.MaxPublishRatePerClient);
+            }
+
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
+            return Task.CompletedTask;
+        }
+
         var isSys = message.Topic.StartsWith("$SYS/", StringComparison.Ordinal);
         if (fromClient && (isSys || message.Topic.StartsWith(SharedSubscriptions.Prefix, StringComparison.Ordinal)))
         {
@@ -211,10 +241,35 @@ internal sealed class BrokerHost(
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A connected client that reads slower than messages arrive (or not at all) fills its MQTTnet queue;
+    /// beyond Broker:MaxQueuedMessages new messages for it are dropped, and counted here.
+    /// </summary>
+    private Task OnEnqueuedOrDropped(ApplicationMessageEnqueuedEventArgs e)
+    {
+        if (e.IsDropped)
+        {
+            metrics.MessageDropped();
+            if (_dropLog.ShouldLog())
+            {
+                logger.LogWarning("Queue of client {ClientId} is full ({Max} messages): dropping new messages (Broker:MaxQueuedMessages)",
+                    e.ReceiverClientId, options.Value.MaxQueuedMessages);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     private Task OnInterceptingSubscription(InterceptingSubscriptionEventArgs e)
     {
-        if (!MqttTopic.IsValidFilter(e.TopicFilter.Topic))
+        var filter = e.TopicFilter.Topic;
+        if (!MqttTopic.IsValidFilter(filter))
         {
+            e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
+        }
+        else if (!WithinTopicLimits(filter))
+        {
+            RefuseTopic(e.ClientId, filter);
             e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
         }
         else if (!users.CanSubscribe(e.ClientId, e.TopicFilter.Topic))
@@ -225,5 +280,19 @@ internal sealed class BrokerHost(
         }
 
         return Task.CompletedTask;
+    }
+
+    private bool WithinTopicLimits(string topic) =>
+        System.Text.Encoding.UTF8.GetByteCount(topic) <= options.Value.MaxTopicLength
+        && topic.AsSpan().Count('/') < options.Value.MaxTopicLevels;
+
+    private void RefuseTopic(string clientId, string topic)
+    {
+        metrics.TopicRefused();
+        if (_topicLog.ShouldLog())
+        {
+            logger.LogWarning("Client {ClientId}: topic of {Length} bytes and {Levels} levels refused (Broker:MaxTopicLength {MaxLength}, MaxTopicLevels {MaxLevels})",
+                clientId, System.Text.Encoding.UTF8.GetByteCount(topic), topic.AsSpan().Count('/') + 1, options.Value.MaxTopicLength, options.Value.MaxTopicLevels);
+        }
     }
 }

@@ -18,6 +18,25 @@ public sealed class BrokerOptions
     /// </summary>
     public bool AllowAnonymous { get; set; } = true;
 
+    /// <summary>Open MQTT connections (TCP and WebSocket together); one more is closed before its CONNECT is read.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>Longest topic name or filter in UTF-8 bytes; a longer PUBLISH topic disconnects the client, a longer filter is refused in SUBACK.</summary>
+    [Range(1, 65_535)]
+    public int MaxTopicLength { get; set; } = 1024;
+
+    /// <summary>Most levels ('/'-separated parts) in a topic name or filter; refused like <see cref="MaxTopicLength"/>.</summary>
+    [Range(1, 65_535)]
+    public int MaxTopicLevels { get; set; } = 32;
+
+    /// <summary>
+    /// PUBLISH packets a client may send per second, on average, with bursts up to one second's worth; zero turns the limit off.
+    /// Beyond it messages are dropped and counted (MQTT 5 QoS 1/2 get PUBACK/PUBREC 0x97 "quota exceeded").
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxPublishRatePerClient { get; set; }
+
     /// <summary>How long a new connection may take to send CONNECT.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);

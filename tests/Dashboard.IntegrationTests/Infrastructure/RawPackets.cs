@@ -11,6 +11,9 @@ public static class RawPackets
     public static byte[] Subscribe(ushort packetId, params string[] filters) =>
         Packet(0x82, [(byte)(packetId >> 8), (byte)packetId, .. filters.SelectMany(f => (byte[])[.. String(f), 0])]);
 
+    public static byte[] Subscribe(ushort packetId, string filter, byte qos) =>
+        Packet(0x82, [(byte)(packetId >> 8), (byte)packetId, .. String(filter), qos]);
+
     public static byte[] Publish(string topic, byte[] payload, bool retain = false) =>
         Packet((byte)(0x30 | (retain ? 1 : 0)), [.. String(topic), .. payload]);
 

@@ -7,20 +7,33 @@ namespace Dashboard.IntegrationTests.Infrastructure;
 /// <summary>A loopback HTTP server that records every request body it receives and answers 204.</summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Channel<(string Method, string ContentType, string Body)> _received = Channel.CreateUnbounded<(string, string, string)>();
     private readonly Task _loop;
 
     public WebhookReceiver()
     {
-        var port = FreePort.Next();
-        Url = $"http://127.0.0.1:{port}/hook/";
-        _listener.Prefixes.Add(Url);
-        _listener.Start();
+        // A free port can be taken by a parallel test before we bind it: try a few.
+        for (var attempt = 1; ; attempt++)
+        {
+            Url = $"http://127.0.0.1:{FreePort.Next()}/hook/";
+            _listener = new HttpListener();
+            _listener.Prefixes.Add(Url);
+            try
+            {
+                _listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                _listener.Close();
+            }
+        }
+
         _loop = Task.Run(ServeAsync);
     }
 
-    public string Url { get; }
+    public string Url { get; private set; } = "";
 
     /// <summary>The next request received, waiting up to <see cref="TestClient.Patience"/>.</summary>
     public async Task<(string Method, string ContentType, string Body)> NextAsync()
@@ -38,8 +51,15 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // .NET's managed HttpListener can look its endpoint up again while closing and fail to bind it: nothing to clean.
+        }
+
         try
         {
             await _loop;

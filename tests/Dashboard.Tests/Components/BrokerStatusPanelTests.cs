@@ -82,6 +82,23 @@ public sealed class BrokerStatusPanelTests : BunitContext
     }
 
     [Fact]
+    public void Warns_about_each_limit_that_refused_something()
+    {
+        _feed.Publish(Status());
+        var cut = Render<BrokerStatusPanel>();
+        Assert.DoesNotContain("refused", cut.Markup);
+
+        _feed.Publish(Status() with { ConnectionsRefused = 2, TopicsRefused = 3, PublishRateExceeded = 1_500 });
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("2 connections refused because Broker:MaxConnections were open", cut.Markup);
+            Assert.Contains("3 topics refused for Broker:MaxTopicLength or MaxTopicLevels", cut.Markup);
+            Assert.Contains("1,500 messages dropped because a client published faster than Broker:MaxPublishRatePerClient", cut.Markup);
+        });
+    }
+
+    [Fact]
     public async Task Stops_listening_when_it_is_removed()
     {
         var cut = Render<BrokerStatusPanel>();

@@ -20,6 +20,9 @@ public sealed class BrokerMetrics : IDisposable
     private long _packetsTooLarge;
     private long _messagesDropped;
     private long _ingestionDropped;
+    private long _connectionsRefused;
+    private long _topicsRefused;
+    private long _publishRateExceeded;
 
     public BrokerMetrics(IMeterFactory meterFactory)
     {
@@ -31,6 +34,9 @@ public sealed class BrokerMetrics : IDisposable
         _meter.CreateObservableUpDownCounter("mqtt.clients.connected", () => ConnectedClients);
         _meter.CreateObservableCounter("mqtt.packets.too_large", () => PacketsTooLarge, description: "Connections closed for an oversized packet");
         _meter.CreateObservableCounter("mqtt.messages.dropped", () => MessagesDropped, description: "Messages dropped because a client's queue was full");
+        _meter.CreateObservableCounter("mqtt.connections.refused", () => ConnectionsRefused, description: "Connections closed because Broker:MaxConnections were open");
+        _meter.CreateObservableCounter("mqtt.topics.refused", () => TopicsRefused, description: "Topics and filters refused for Broker:MaxTopicLength or MaxTopicLevels");
+        _meter.CreateObservableCounter("mqtt.messages.rate_limited", () => PublishRateExceeded, description: "Messages dropped because a client exceeded Broker:MaxPublishRatePerClient");
         _meter.CreateObservableCounter("dashboard.ingestion.dropped", () => IngestionDropped, description: "Broker events not ingested because the ingestion channel was full");
     }
 
@@ -43,17 +49,24 @@ public sealed class BrokerMetrics : IDisposable
     public long PacketsTooLarge => Interlocked.Read(ref _packetsTooLarge);
     public long MessagesDropped => Interlocked.Read(ref _messagesDropped);
     public long IngestionDropped => Interlocked.Read(ref _ingestionDropped);
+    public long ConnectionsRefused => Interlocked.Read(ref _connectionsRefused);
+    public long TopicsRefused => Interlocked.Read(ref _topicsRefused);
+    public long PublishRateExceeded => Interlocked.Read(ref _publishRateExceeded);
 
     public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
     public void MessageSent() => Interlocked.Increment(ref _messagesSent);
     public void BytesReceived(long count) => Interlocked.Add(ref _bytesReceived, count);
     public void BytesSent(long count) => Interlocked.Add(ref _bytesSent, count);
-    public void ConnectionOpened() => Interlocked.Increment(ref _openConnections);
+    /// <summary>Counts a new connection; returns the number open, this one included.</summary>
+    public long ConnectionOpened() => Interlocked.Increment(ref _openConnections);
     public void ConnectionClosed() => Interlocked.Decrement(ref _openConnections);
     public void ClientConnected() => Interlocked.Increment(ref _connectedClients);
     public void ClientDisconnected() => Interlocked.Decrement(ref _connectedClients);
     public void PacketTooLarge() => Interlocked.Increment(ref _packetsTooLarge);
     public void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
+    public void ConnectionRefused() => Interlocked.Increment(ref _connectionsRefused);
+    public void TopicRefused() => Interlocked.Increment(ref _topicsRefused);
+    public void PublishRateLimited() => Interlocked.Increment(ref _publishRateExceeded);
 
     /// <summary>Counts one event the ingestion channel had no room for; returns the new total.</summary>
     public long IngestionDrop() => Interlocked.Increment(ref _ingestionDropped);

@@ -57,7 +57,10 @@ internal sealed class BrokerStatusSampler(
                     events.Count,
                     metrics.IngestionDropped,
                     metrics.MessagesDropped,
-                    metrics.PacketsTooLarge);
+                    metrics.PacketsTooLarge,
+                    metrics.ConnectionsRefused,
+                    metrics.TopicsRefused,
+                    metrics.PublishRateExceeded);
                 previous = (now, received, sent);
                 feed.Publish(status);
 

@@ -22,6 +22,7 @@ internal sealed class MqttTransportHandler(
     ILogger<MqttTransportHandler> logger) : ConnectionHandler, IMqttServerAdapter
 {
     private readonly IReadOnlyList<IMqttPacketHook> _hooks = [.. hooks];
+    private readonly LogLimiter _refusedLog = new(TimeSpan.FromSeconds(10));
     private MqttServerOptions? _serverOptions;
 
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
@@ -32,6 +33,20 @@ internal sealed class MqttTransportHandler(
         if (handler is null || _serverOptions is null)
         {
             return; // not started yet, or stopping: the connection simply closes
+        }
+
+        if (metrics.ConnectionOpened() > options.Value.MaxConnections)
+        {
+            // Closed before CONNECT is read: nothing is buffered for it, as Mosquitto does at max_connections.
+            metrics.ConnectionClosed();
+            metrics.ConnectionRefused();
+            if (_refusedLog.ShouldLog())
+            {
+                logger.LogWarning("Connection from {RemoteEndPoint} refused: {Max} connections are open (Broker:MaxConnections)",
+                    connection.RemoteEndPoint, options.Value.MaxConnections);
+            }
+
+            return;
         }
 
         if (connection.Features.Get<ITransferFormatFeature>() is { } format)
@@ -46,7 +61,6 @@ internal sealed class MqttTransportHandler(
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(_serverOptions.WriterBufferSize, _serverOptions.WriterBufferSizeMax));
         using var channel = new MqttChannel(connection, client, formatter, _hooks, metrics, options.Value.MaxPacketSize);
         using var closing = (connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None).Register(() => _ = CloseAsync(channel));
-        metrics.ConnectionOpened();
         try
         {
             await handler(channel);
