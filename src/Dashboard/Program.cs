@@ -1,3 +1,4 @@
+using Dashboard.Accounts;
 using Dashboard.Alerts;
 using Dashboard.Api;
 using Dashboard.Broker;
@@ -17,11 +18,14 @@ builder.AddLive();
 builder.AddHistory(); // after AddLive: its recorder asks live state for each new series' device
 builder.AddAlerts();
 builder.AddHealth();
+builder.AddAccounts(); // dashboard login, roles and API keys: every page, API and hub needs one
 builder.AddDashboardUi();
 
 var app = builder.Build();
 
 app.MapBroker();
+app.UseAccounts();
+app.MapAccounts();
 app.MapHealth();
 app.MapLive();
 app.MapLiveApi();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Dashboard.Accounts;
 
 namespace Dashboard.Alerts;
 
@@ -35,7 +36,7 @@ internal static class AlertApi
             return result.Rule is { } rule
                 ? Results.Created($"/api/alert-rules/{rule.Id}", AlertRuleDto.From(rule))
                 : Invalid(result.Errors);
-        });
+        }).RequireAuthorization(DashboardPolicies.Admin);
         rules.MapPut("/{id:long}", async (long id, HttpRequest request, AlertService alerts) =>
         {
             var (input, problem) = await ReadAsync(request);
@@ -48,9 +49,10 @@ internal static class AlertApi
             return result.NotFound ? NotFound($"There is no alert rule {id}.")
                 : result.Rule is { } rule ? Results.Ok(AlertRuleDto.From(rule))
                 : Invalid(result.Errors);
-        });
+        }).RequireAuthorization(DashboardPolicies.Admin);
         rules.MapDelete("/{id:long}", async (long id, AlertService alerts) =>
-            await alerts.DeleteAsync(id) ? Results.NoContent() : NotFound($"There is no alert rule {id}."));
+            await alerts.DeleteAsync(id) ? Results.NoContent() : NotFound($"There is no alert rule {id}."))
+            .RequireAuthorization(DashboardPolicies.Admin);
 
         var alertsApi = app.MapGroup("/api/alerts").WithTags("Alerts");
         alertsApi.MapGet("/", async (string? state, int? limit, AlertService alerts) =>
@@ -77,7 +79,7 @@ internal static class AlertApi
                 ? Results.Problem($"Alert {id} has already cleared.", statusCode: StatusCodes.Status409Conflict, title: "Alert already cleared",
                     extensions: new Dictionary<string, object?> { ["alert"] = AlertDto.From(cleared) })
                 : NotFound($"There is no alert {id}.");
-        });
+        }).RequireAuthorization(DashboardPolicies.Admin);
         return app;
     }
 

@@ -88,7 +88,7 @@ public static class BrokerServiceCollectionExtensions
             options.WebSockets.SubProtocolSelector = MqttSubProtocolSelector.SelectSubProtocol;
             // A whole packet must fit in the pipes, or a large one would stall the connection.
             options.TransportMaxBufferSize = options.ApplicationMaxBufferSize = maxPacketSize + 65536L;
-        });
+        }).AllowAnonymous(); // MQTT's own CONNECT (username, password, ACLs) decides who may use the broker.
         app.MapBrokerUserApi();
         return app;
     }

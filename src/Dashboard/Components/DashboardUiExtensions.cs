@@ -24,7 +24,7 @@ public static class DashboardUiExtensions
         }
 
         app.UseAntiforgery();
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous(); // the login page needs its styles; nothing in wwwroot is private
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -17,7 +17,7 @@ public static class HealthEndpoints
 
     public static WebApplication MapHealth(this WebApplication app)
     {
-        app.MapHealthChecks("/healthz");
+        app.MapHealthChecks("/healthz").AllowAnonymous(); // for load balancers and docker, which have no login
         return app;
     }
 

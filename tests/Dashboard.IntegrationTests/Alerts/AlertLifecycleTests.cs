@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dashboard.Accounts;
 using Dashboard.Alerts;
 using Dashboard.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -247,7 +248,7 @@ public sealed class AlertLifecycleTests
     {
         await using var app = await DashboardApp.StartAsync();
         using var http = app.CreateHttpClient();
-        await using var hub = new HubConnectionBuilder().WithUrl(new Uri(app.HttpBase, "hubs/telemetry")).Build();
+        await using var hub = new HubConnectionBuilder().WithUrl(new Uri(app.HttpBase, "hubs/telemetry"), o => o.Headers[ApiKeys.Header] = app.AdminApiKey).Build();
         var received = System.Threading.Channels.Channel.CreateUnbounded<AlertNotice>();
         hub.On<List<AlertNotice>>("alerts", notices => notices.ForEach(n => received.Writer.TryWrite(n)));
         await hub.StartAsync();

@@ -10,6 +10,7 @@ public sealed class Browser : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
+    private readonly Dictionary<(Uri, string), string> _signedIn = [];
     private IPlaywright? _playwright;
 
     public IBrowser Chromium { get; private set; } = null!;
@@ -43,13 +44,56 @@ public sealed class Browser : IAsyncLifetime
         _playwright?.Dispose();
     }
 
-    /// <summary>A page on the app, once its Blazor circuit is up (live updates flow from then on).</summary>
-    public async Task<IPage> OpenAsync(DashboardApp app, string path = "", int width = 1280)
+    /// <summary>A page on the app signed in as its admin, once its Blazor circuit is up (live updates flow from then on).</summary>
+    public Task<IPage> OpenAsync(DashboardApp app, string path = "", int width = 1280) =>
+        OpenAsAsync(app, DashboardApp.AdminUser, DashboardApp.AdminPassword, path, width);
+
+    /// <summary>
+    /// A page signed in as <paramref name="user"/>: the first time through the login form, as a person does; then with the
+    /// cookies that sign-in left (each page gets its own browser context, so pages do not share state otherwise).
+    /// </summary>
+    public async Task<IPage> OpenAsAsync(DashboardApp app, string user, string password, string path = "", int width = 1280)
     {
-        var page = await Chromium.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = 900 } });
-        page.SetDefaultTimeout((float)TestClient.Patience.TotalMilliseconds);
+        _signedIn.TryGetValue((app.HttpBase, user), out var state);
+        var page = await NewPageAsync(width, state);
         await page.GotoAsync(new Uri(app.HttpBase, path).ToString());
+        if (state is null)
+        {
+            await SignInAsync(page, user, password);
+            _signedIn[(app.HttpBase, user)] = await page.Context.StorageStateAsync();
+        }
+
         await page.Locator("[data-circuit=connected]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        return page;
+    }
+
+    /// <summary>A page with no sign-in (a stranger's browser).</summary>
+    public async Task<IPage> OpenSignedOutAsync(DashboardApp app, string path = "", int width = 1280)
+    {
+        var page = await NewPageAsync(width, state: null);
+        await page.GotoAsync(new Uri(app.HttpBase, path).ToString());
+        return page;
+    }
+
+    /// <summary>Fills and sends the login form the page is on, and waits until it has left it.</summary>
+    public static async Task SignInAsync(IPage page, string user, string password)
+    {
+        await page.Locator("#username").FillAsync(user);
+        await page.Locator("#password").FillAsync(password);
+        await page.Locator("button[type=submit]").ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
+    }
+
+    private async Task<IPage> NewPageAsync(int width, string? state)
+    {
+        var context = await Chromium.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = 900 },
+            StorageState = state,
+        });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout((float)TestClient.Patience.TotalMilliseconds);
+        page.Close += async (_, _) => await context.CloseAsync();
         return page;
     }
 }

@@ -1,3 +1,4 @@
+using Dashboard.Accounts;
 using Dashboard.Broker;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -18,6 +19,13 @@ public sealed class DashboardApp : IAsyncDisposable
         _factory = factory;
         DatabasePath = databasePath;
     }
+
+    /// <summary>The admin every test app has (<c>Dashboard:Admin</c>), unless the test's settings clear it.</summary>
+    public const string AdminUser = "admin";
+    public const string AdminPassword = "admin password for tests";
+
+    /// <summary>An admin API key, sent by <see cref="CreateHttpClient()"/>.</summary>
+    public string AdminApiKey { get; private set; } = "";
 
     public int HttpPort { get; private init; }
     public int MqttPort { get; private init; }
@@ -60,6 +68,8 @@ public sealed class DashboardApp : IAsyncDisposable
             ["Kestrel:Endpoints:MqttWebSockets:Url"] = $"http://127.0.0.1:{ws}",
             ["ConnectionStrings:Dashboard"] = $"Data Source={databasePath}",
             ["Broker:SysInterval"] = "00:00:00",
+            ["Dashboard:Admin:Username"] = AdminUser,
+            ["Dashboard:Admin:Password"] = AdminPassword,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -78,7 +88,28 @@ public sealed class DashboardApp : IAsyncDisposable
             throw;
         }
 
-        return new DashboardApp(factory, databasePath) { HttpPort = http, MqttPort = mqtt, WebSocketPort = ws };
+        var app = new DashboardApp(factory, databasePath) { HttpPort = http, MqttPort = mqtt, WebSocketPort = ws };
+        app.AdminApiKey = Task.Run(() => app.CreateApiKeyAsync(DashboardRoles.Admin)).GetAwaiter().GetResult();
+        return app;
+    }
+
+    /// <summary>A new API key with <paramref name="role"/>, made the way the Settings page makes one; returns its secret.</summary>
+    public async Task<string> CreateApiKeyAsync(string role, string name = "tests")
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var (created, error) = await scope.ServiceProvider.GetRequiredService<ApiKeys>().CreateAsync(name, role, "tests");
+        return created?.Secret ?? throw new InvalidOperationException(error);
+    }
+
+    /// <summary>Creates a dashboard account (as an admin does in Settings).</summary>
+    public async Task CreateAccountAsync(string userName, string password, string role)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var errors = await scope.ServiceProvider.GetRequiredService<DashboardAccounts>().CreateAsync(userName, password, role);
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException(string.Join(" ", errors));
+        }
     }
 
     /// <summary>Waits until the broker has accepted a connection from <paramref name="clientId"/> (CONNACK sent).</summary>
@@ -114,7 +145,20 @@ public sealed class DashboardApp : IAsyncDisposable
         }
     }
 
-    public HttpClient CreateHttpClient() => new() { BaseAddress = HttpBase };
+    /// <summary>An HTTP client signed in with the admin API key.</summary>
+    public HttpClient CreateHttpClient() => CreateHttpClient(AdminApiKey);
+
+    /// <summary>An HTTP client sending <paramref name="apiKey"/> (none when null: a stranger).</summary>
+    public HttpClient CreateHttpClient(string? apiKey)
+    {
+        var client = new HttpClient { BaseAddress = HttpBase };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add(ApiKeys.Header, apiKey);
+        }
+
+        return client;
+    }
 
     /// <summary>Writes broker state (retained messages, sessions) to the database now instead of at the next interval.</summary>
     public Task FlushBrokerStateAsync() =>

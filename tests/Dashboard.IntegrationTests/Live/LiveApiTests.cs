@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Dashboard.Accounts;
 using Dashboard.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.SignalR.Client;
 using MQTTnet;
@@ -43,7 +44,7 @@ public sealed class LiveApiTests(AppFixture fixture) : IClassFixture<AppFixture>
         var device = NewDevice();
         var readings = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         var presence = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var hub = new HubConnectionBuilder().WithUrl(new Uri(App.HttpBase, "hubs/telemetry")).Build();
+        await using var hub = new HubConnectionBuilder().WithUrl(new Uri(App.HttpBase, "hubs/telemetry"), o => o.Headers[ApiKeys.Header] = App.AdminApiKey).Build();
         hub.On<JsonElement[]>("readings", batch =>
         {
             if (batch.FirstOrDefault(r => r.GetProperty("deviceId").GetString() == device) is { ValueKind: JsonValueKind.Object } mine)

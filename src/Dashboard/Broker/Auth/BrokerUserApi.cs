@@ -1,17 +1,18 @@
 using System.Text.Json;
+using Dashboard.Accounts;
 
 namespace Dashboard.Broker.Auth;
 
 /// <summary>
 /// <c>/api/broker-users</c> and <c>/api/broker-acl/anonymous</c>. Passwords go in, never out. Bad input gets a
-/// 400 problem-details reply whose <c>errors</c> name the fields. The routes sit in one group so that putting
-/// them behind the dashboard's admin login later is one <c>RequireAuthorization</c> call.
+/// 400 problem-details reply whose <c>errors</c> name the fields. Admins only, reading included: the list says who
+/// may touch which topics.
 /// </summary>
 internal static class BrokerUserApi
 {
     public static WebApplication MapBrokerUserApi(this WebApplication app)
     {
-        var users = app.MapGroup("/api/broker-users").WithTags("Broker users");
+        var users = app.MapGroup("/api/broker-users").WithTags("Broker users").RequireAuthorization(DashboardPolicies.Admin);
         users.MapGet("/", (BrokerUsers store) => store.Users().Select(BrokerUserDto.From));
         users.MapGet("/{name}", (string name, BrokerUsers store) =>
             store.Find(name) is { } user ? Results.Ok(BrokerUserDto.From(user)) : NotFound(name));
@@ -49,7 +50,7 @@ internal static class BrokerUserApi
         users.MapDelete("/{name}", async (string name, BrokerUsers store) =>
             await store.DeleteAsync(name) ? Results.NoContent() : NotFound(name));
 
-        var anonymous = app.MapGroup("/api/broker-acl/anonymous").WithTags("Broker users");
+        var anonymous = app.MapGroup("/api/broker-acl/anonymous").WithTags("Broker users").RequireAuthorization(DashboardPolicies.Admin);
         anonymous.MapGet("/", (BrokerUsers store) => new AnonymousAclDto(store.AllowAnonymous, [.. store.AnonymousAcl.Select(AclEntryDto.From)]));
         anonymous.MapPut("/", async (HttpRequest request, BrokerUsers store) =>
         {
