@@ -75,13 +75,8 @@ internal sealed class BrokerUserHook : IMqttPacketHook
     {
         try
         {
-            foreach (var connection in _registry.Snapshot())
-            {
-                if (connection.AuthenticatedUser == revoked.Name)
-                {
-                    await DisconnectAsync(connection);
-                }
-            }
+            // All at once: one client slow to take its DISCONNECT must not hold up the others.
+            await Task.WhenAll(_registry.Snapshot().Where(c => c.AuthenticatedUser == revoked.Name).Select(DisconnectAsync));
 
             if (revoked.Deleted)
             {
