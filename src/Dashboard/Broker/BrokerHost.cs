@@ -64,6 +64,7 @@ internal sealed class BrokerHost(
         server.InterceptingSubscriptionAsync += OnInterceptingSubscription;
         server.ApplicationMessageEnqueuedOrDroppedAsync += OnEnqueuedOrDropped;
         sessions.SessionEnded += shared.RemoveClient;
+        sessions.SessionEnded += users.SessionEnded;
 
         await server.StartAsync();
         broker.Attach(server);
@@ -105,6 +106,7 @@ internal sealed class BrokerHost(
         sessions.Restore(records);
         foreach (var record in records)
         {
+            users.Restore(record.ClientId, record.UserName);
             await transport.ReplayAsync(new SessionReplayChannel(record));
             foreach (var (filter, subscription) in record.Subscriptions)
             {
@@ -136,7 +138,9 @@ internal sealed class BrokerHost(
         var outcome = users.Authenticate(connection.ClientId, e.UserName, e.Password, out var identity);
         if (identity is not null)
         {
-            connection.HookState[typeof(BrokerUsers)] = identity; // forgotten by BrokerUserHook when a clean connection closes
+            // Installed by BrokerUserHook once CONNACK has gone out, forgotten when it is no longer needed.
+            connection.HookState[typeof(BrokerUsers)] = identity;
+            connection.AuthenticatedUser = BrokerUsers.UserNameOf(identity);
         }
 
         switch (outcome)

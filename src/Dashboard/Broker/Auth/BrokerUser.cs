@@ -15,6 +15,9 @@ public sealed record BrokerUserResult(BrokerUser? User, IReadOnlyDictionary<stri
     public static readonly IReadOnlyDictionary<string, string[]> NoErrors = new Dictionary<string, string[]>();
 }
 
+/// <summary>A user's credentials no longer hold: the password changed, or the user was deleted.</summary>
+public sealed record BrokerUserRevoked(string Name, bool Deleted);
+
 /// <summary>What a CONNECT's credentials came to.</summary>
 public enum AuthenticationOutcome
 {

@@ -20,7 +20,8 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
     // Who each connected (or offline persistent) client authenticated as. A class, not a record: a closing
-    // connection removes its own entry only, never the one of a client that took its id over.
+    // connection removes its own entry only, never the one of a client that took its id over. Entries are
+    // installed when CONNACK has gone out (a refused connection never replaces the identity of a session).
     private readonly ConcurrentDictionary<string, ClientIdentity> _clients = new(StringComparer.Ordinal);
     private volatile Snapshot _snapshot = new(new Dictionary<string, Cached>(StringComparer.Ordinal), []);
 
@@ -28,6 +29,15 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
 
     /// <summary>Raised after any change, for pages that list users.</summary>
     public event Action? Changed;
+
+    /// <summary>
+    /// Raised when a user's password changed or the user was deleted: credentials checked before no longer hold.
+    /// Awaited before the change returns, so the API answers once the user's clients have been dealt with.
+    /// </summary>
+    public event Func<BrokerUserRevoked, Task>? Revoked;
+
+    /// <summary>How many client ids have a known identity: connected clients plus offline persistent sessions.</summary>
+    public int KnownClients => _clients.Count;
 
     public IReadOnlyList<BrokerUser> Users() =>
         [.. _snapshot.Users.Values.Select(c => c.User).OrderBy(u => u.Name, StringComparer.Ordinal)];
@@ -50,7 +60,10 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
     public AuthenticationOutcome Authenticate(string clientId, string? userName, string? password) =>
         Authenticate(clientId, userName, password, out _);
 
-    /// <summary>As above; <paramref name="identity"/> is what <see cref="Forget"/> takes when the connection closes.</summary>
+    /// <summary>
+    /// As above; <paramref name="identity"/> is what <see cref="Install"/> takes once the connection is established
+    /// and <see cref="Closed"/> when it closes.
+    /// </summary>
     public AuthenticationOutcome Authenticate(string clientId, string? userName, string? password, out object? identity)
     {
         identity = null;
@@ -61,30 +74,82 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
             var verified = password is not null
                 && _hasher.VerifyHashedPassword(cached.Entity, cached.Entity.PasswordHash, password) != PasswordVerificationResult.Failed;
             outcome = verified ? AuthenticationOutcome.User : AuthenticationOutcome.BadCredentials;
+            identity = verified ? new ClientIdentity(userName, cached.Entity.PasswordHash, online: true) : null;
         }
         else if (AllowAnonymous)
         {
             outcome = AuthenticationOutcome.Anonymous;
+            identity = new ClientIdentity(null, null, online: true);
         }
         else
         {
             outcome = string.IsNullOrEmpty(userName) ? AuthenticationOutcome.AnonymousRefused : AuthenticationOutcome.BadCredentials;
         }
 
-        if (outcome is AuthenticationOutcome.User or AuthenticationOutcome.Anonymous)
-        {
-            var entry = new ClientIdentity(outcome == AuthenticationOutcome.User ? userName : null);
-            _clients[clientId] = entry;
-            identity = entry;
-        }
-
         return outcome;
     }
 
-    /// <summary>A clean connection has closed: its identity is no longer needed (unless another connection has taken the id).</summary>
-    public void Forget(string clientId, object identity)
+    /// <summary>The user a successful <see cref="Authenticate(string, string?, string?, out object?)"/> gave, or null for anonymous.</summary>
+    public static string? UserNameOf(object? identity) => (identity as ClientIdentity)?.UserName;
+
+    /// <summary>The connection is established: from now on the client id is checked as this identity.</summary>
+    public void Install(string clientId, object identity)
     {
         if (identity is ClientIdentity entry)
+        {
+            _clients[clientId] = entry;
+        }
+    }
+
+    /// <summary>
+    /// A persistent session restored at start-up: until its client returns, messages for it are judged by the
+    /// ACL of the user it last connected as, not by the anonymous one.
+    /// </summary>
+    public void Restore(string clientId, string? userName) =>
+        _clients.TryAdd(clientId, new ClientIdentity(userName, null, online: false));
+
+    /// <summary>
+    /// True when a CONNECT for <paramref name="clientId"/> as <paramref name="userName"/> would be judged as someone
+    /// other than the one its existing session belongs to; such a client must start a new session rather than
+    /// inherit the old one's subscriptions and queued messages. An unknown username counts as anonymous, as in
+    /// <see cref="Authenticate(string, string?, string?, out object?)"/>.
+    /// </summary>
+    public bool BelongsToSomeoneElse(string clientId, string? userName)
+    {
+        if (!_clients.TryGetValue(clientId, out var current))
+        {
+            return false;
+        }
+
+        var wouldBe = !string.IsNullOrEmpty(userName) && _snapshot.Users.ContainsKey(userName) ? userName : null;
+        return !string.Equals(current.UserName, wouldBe, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// False when the user's password changed or the user was deleted since <paramref name="identity"/> was
+    /// authenticated; anonymous identities are always current.
+    /// </summary>
+    public bool IsCurrent(object identity) =>
+        identity is not ClientIdentity { UserName: { } name } entry
+        || (_snapshot.Users.TryGetValue(name, out var cached) && cached.Entity.PasswordHash == entry.PasswordHash);
+
+    /// <summary>A connection has closed: its identity is no longer needed unless a persistent session keeps it (or another connection has taken the id).</summary>
+    public void Closed(string clientId, object identity, bool sessionKept)
+    {
+        if (identity is ClientIdentity entry)
+        {
+            entry.Online = false;
+            if (!sessionKept)
+            {
+                _clients.TryRemove(new KeyValuePair<string, ClientIdentity>(clientId, entry));
+            }
+        }
+    }
+
+    /// <summary>A persistent session has ended (expired, cleaned, taken over by a clean session, its user deleted): forget who it was, unless a client is connected with that id.</summary>
+    public void SessionEnded(string clientId)
+    {
+        if (_clients.TryGetValue(clientId, out var entry) && !entry.Online)
         {
             _clients.TryRemove(new KeyValuePair<string, ClientIdentity>(clientId, entry));
         }
@@ -99,12 +164,20 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
 
     public bool CanRead(string clientId, string topic) => Check(clientId, out var user) is var acl && Acl.CanRead(acl, topic, user, clientId);
 
+    /// <summary>May <paramref name="userName"/> (null: anonymous) read <paramref name="topic"/> as <paramref name="clientId"/>, by the ACL as it is now?</summary>
+    public bool CanRead(string? userName, string clientId, string topic) => Acl.CanRead(AclOf(userName), topic, userName, clientId);
+
     // The client's current ACL: a change applies to clients already connected. A deleted user may do nothing.
-    // A session restored at start-up has not authenticated yet: it gets the anonymous ACL until it reconnects.
+    // A client id without a known identity is anonymous.
     private IReadOnlyList<AclEntry> Check(string clientId, out string? user)
     {
-        var snapshot = _snapshot;
         user = _clients.TryGetValue(clientId, out var identity) ? identity.UserName : null;
+        return AclOf(user);
+    }
+
+    private IReadOnlyList<AclEntry> AclOf(string? user)
+    {
+        var snapshot = _snapshot;
         if (user is null)
         {
             return snapshot.AnonymousAcl;
@@ -157,6 +230,7 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
 
     public async Task<bool> DeleteAsync(string name)
     {
+        var removed = false;
         await _writeLock.WaitAsync();
         try
         {
@@ -165,13 +239,20 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
             var deleted = await db.Set<BrokerUserEntity>().Where(u => u.Name == name).ExecuteDeleteAsync();
             await db.Set<BrokerAclEntryEntity>().Where(a => a.UserName == name).ExecuteDeleteAsync();
             await LoadAsync(db, CancellationToken.None);
-            return deleted > 0;
+            removed = deleted > 0;
         }
         finally
         {
             _writeLock.Release();
             Changed?.Invoke();
         }
+
+        if (removed)
+        {
+            await RaiseRevokedAsync(new BrokerUserRevoked(name, Deleted: true));
+        }
+
+        return removed;
     }
 
     /// <summary>Replaces the anonymous ACL; the errors are those of the entries.</summary>
@@ -202,6 +283,8 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
 
     private async Task<BrokerUserResult> WriteAsync(string name, string? password, List<AclEntry> acl, bool create)
     {
+        var passwordChanged = false;
+        BrokerUserResult result;
         await _writeLock.WaitAsync();
         try
         {
@@ -230,12 +313,28 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
             await db.SaveChangesAsync();
             await ReplaceAclAsync(db, name, acl);
             await LoadAsync(db, CancellationToken.None);
-            return new BrokerUserResult(Find(name), BrokerUserResult.NoErrors);
+            passwordChanged = !create && password is not null;
+            result = new BrokerUserResult(Find(name), BrokerUserResult.NoErrors);
         }
         finally
         {
             _writeLock.Release();
             Changed?.Invoke();
+        }
+
+        if (passwordChanged)
+        {
+            await RaiseRevokedAsync(new BrokerUserRevoked(name, Deleted: false));
+        }
+
+        return result;
+    }
+
+    private async Task RaiseRevokedAsync(BrokerUserRevoked revoked)
+    {
+        foreach (var handler in Revoked?.GetInvocationList() ?? [])
+        {
+            await ((Func<BrokerUserRevoked, Task>)handler)(revoked);
         }
     }
 
@@ -257,9 +356,20 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
         }
     }
 
-    private sealed class ClientIdentity(string? userName)
+    // PasswordHash is the hash the client was verified against: a changed password makes the identity stale.
+    private sealed class ClientIdentity(string? userName, string? passwordHash, bool online)
     {
+        private volatile bool _online = online;
+
         public string? UserName { get; } = userName;
+        public string? PasswordHash { get; } = passwordHash;
+
+        /// <summary>A connection holds this identity; false once it closed, or for a session restored at start-up.</summary>
+        public bool Online
+        {
+            get => _online;
+            set => _online = value;
+        }
     }
 
     private sealed record Cached(BrokerUser User, BrokerUserEntity Entity);

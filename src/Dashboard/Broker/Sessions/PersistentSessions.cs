@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Dashboard.Broker.Auth;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Shared;
 using Dashboard.Broker.Transport;
@@ -19,6 +20,7 @@ namespace Dashboard.Broker.Sessions;
 /// </summary>
 internal sealed class PersistentSessions(
     BrokerServer broker,
+    BrokerUsers users,
     BrokerMetrics metrics,
     IOptions<BrokerOptions> options,
     ILogger<PersistentSessions> logger) : IMqttPacketHook
@@ -29,7 +31,7 @@ internal sealed class PersistentSessions(
     private readonly LogLimiter _dropLog = new(TimeSpan.FromSeconds(10));
     private long _sequence;
 
-    /// <summary>Raised with the client id when a persistent session ends (clean start, expiry, or a non-persistent reconnect).</summary>
+    /// <summary>Raised with the client id when a persistent session ends (clean start, expiry, a non-persistent reconnect, or its user deleted).</summary>
     public event Action<string>? SessionEnded;
 
     public int Count => _sessions.Count;
@@ -123,6 +125,7 @@ internal sealed class PersistentSessions(
 
         lock (record)
         {
+            record.UserName = connection.AuthenticatedUser;
             record.ExpirySeconds = connection.SessionExpirySeconds;
             record.DisconnectedAt = null;
             DrainInto(record);
@@ -238,6 +241,32 @@ internal sealed class PersistentSessions(
         return removed;
     }
 
+    /// <summary>
+    /// Ends every session that belongs to <paramref name="userName"/> (the user was deleted), in MQTTnet too:
+    /// nothing is queued for them any more and a client that comes back starts afresh.
+    /// </summary>
+    public async Task<int> EndSessionsOfAsync(string userName)
+    {
+        var ended = 0;
+        foreach (var record in _sessions.Values)
+        {
+            bool owned;
+            lock (record)
+            {
+                owned = record.UserName == userName;
+            }
+
+            if (owned && _sessions.TryRemove(new KeyValuePair<string, SessionRecord>(record.ClientId, record)))
+            {
+                End(record);
+                await broker.DeleteSessionAsync(record.ClientId);
+                ended++;
+            }
+        }
+
+        return ended;
+    }
+
     /// <summary>Takes the sessions changed since the last call, for <see cref="SessionStore"/>.</summary>
     public List<SessionRecord> TakeChanged()
     {
@@ -299,7 +328,10 @@ internal sealed class PersistentSessions(
         MarkChanged(record);
     }
 
-    /// <summary>Moves an offline queue into the client's MQTTnet session, in order; expired messages are discarded.</summary>
+    /// <summary>
+    /// Moves an offline queue into the client's MQTTnet session, in order; expired messages are discarded, and so
+    /// are those the user's ACL no longer lets it read (it may have changed while the client was away).
+    /// </summary>
     private void DrainInto(SessionRecord record)
     {
         if (record.Queue.Count == 0)
@@ -313,6 +345,11 @@ internal sealed class PersistentSessions(
         {
             record.RemovedUpTo = Math.Max(record.RemovedUpTo, queued.Sequence);
             var message = queued.Message;
+            if (!users.Unrestricted && !users.CanRead(record.UserName, record.ClientId, message.Topic))
+            {
+                continue;
+            }
+
             if (message.MessageExpiryInterval > 0)
             {
                 var left = message.MessageExpiryInterval - (now - queued.QueuedAt).TotalSeconds;

@@ -8,6 +8,10 @@ namespace Dashboard.Broker.Sessions;
 public sealed class SessionEntity
 {
     public string ClientId { get; set; } = "";
+
+    /// <summary>The broker user the client last connected as; null for anonymous.</summary>
+    public string? UserName { get; set; }
+
     public long ExpirySeconds { get; set; }
     public DateTime? DisconnectedAt { get; set; }
     public List<SubscriptionEntity> Subscriptions { get; set; } = [];
@@ -38,6 +42,7 @@ internal sealed class SessionConfiguration : IEntityTypeConfiguration<SessionEnt
     {
         builder.ToTable("Sessions");
         builder.HasKey(s => s.ClientId);
+        builder.Property(s => s.UserName).HasMaxLength(Auth.BrokerUserValidator.MaxNameLength);
         builder.HasMany(s => s.Subscriptions).WithOne().HasForeignKey(s => s.ClientId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -20,6 +20,9 @@ internal sealed class SessionRecord(string clientId)
 {
     public string ClientId { get; } = clientId;
 
+    /// <summary>The broker user the session's client last connected as (null: anonymous); its ACL judges what is queued for it.</summary>
+    public string? UserName { get; set; }
+
     /// <summary>The connection using the session, or null while it is offline.</summary>
     public ClientConnection? Connection { get; set; }
 

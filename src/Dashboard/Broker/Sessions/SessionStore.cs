@@ -19,6 +19,7 @@ internal static class SessionStore
         {
             var record = new SessionRecord(session.ClientId)
             {
+                UserName = session.UserName,
                 ExpirySeconds = (uint)Math.Clamp(session.ExpirySeconds, 0, uint.MaxValue),
                 DisconnectedAt = session.DisconnectedAt ?? now,
             };
@@ -83,6 +84,7 @@ internal static class SessionStore
                 db.Sessions.Add(row);
             }
 
+            row.UserName = snapshot.UserName;
             row.ExpirySeconds = snapshot.ExpirySeconds;
             row.DisconnectedAt = snapshot.DisconnectedAt;
             if (snapshot.Subscriptions is not null)
@@ -116,7 +118,7 @@ internal static class SessionStore
     }
 
     private sealed record SessionSnapshot(
-        long ExpirySeconds, DateTime? DisconnectedAt, List<SubscriptionEntity>? Subscriptions,
+        string? UserName, long ExpirySeconds, DateTime? DisconnectedAt, List<SubscriptionEntity>? Subscriptions,
         List<QueuedMessageEntity> NewMessages, long RemovedUpTo, long PersistedRemovedUpTo);
 
     private static SessionSnapshot? Snapshot(SessionRecord record)
@@ -155,7 +157,7 @@ internal static class SessionStore
                 }
             }
 
-            return new SessionSnapshot(record.ExpirySeconds, record.DisconnectedAt, subscriptions, newMessages, record.RemovedUpTo, record.PersistedRemovedUpTo);
+            return new SessionSnapshot(record.UserName, record.ExpirySeconds, record.DisconnectedAt, subscriptions, newMessages, record.RemovedUpTo, record.PersistedRemovedUpTo);
         }
     }
 }

@@ -15,6 +15,9 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
 
     public string ClientId { get; set; } = "";
     public string? UserName { get; set; }
+
+    /// <summary>The broker user the credentials were verified for; null for an anonymous client (an unknown username included).</summary>
+    public string? AuthenticatedUser { get; set; }
     public MqttProtocolVersion ProtocolVersion { get; set; }
     public bool CleanStart { get; set; }
     public ushort KeepAliveSeconds { get; set; }

@@ -359,6 +359,10 @@ namespace Dashboard.Storage.Migrations
                     b.Property<long>("ExpirySeconds")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("UserName")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("ClientId");
 
                     b.ToTable("Sessions", (string)null);
