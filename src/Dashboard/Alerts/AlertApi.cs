@@ -68,9 +68,9 @@ internal static class AlertApi
         });
         alertsApi.MapGet("/{id:long}", async (long id, AlertService alerts) =>
             await alerts.FindAsync(id) is { } alert ? Results.Ok(AlertDto.From(alert)) : NotFound($"There is no alert {id}."));
-        alertsApi.MapPost("/{id:long}/ack", async (long id, AlertService alerts) =>
+        alertsApi.MapPost("/{id:long}/ack", async (long id, AlertService alerts, System.Security.Claims.ClaimsPrincipal user) =>
         {
-            if (alerts.Acknowledge(id) is { } acknowledged)
+            if (alerts.Acknowledge(id, user.Identity?.Name) is { } acknowledged)
             {
                 return Results.Ok(AlertDto.From(acknowledged));
             }

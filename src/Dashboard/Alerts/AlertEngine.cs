@@ -141,11 +141,11 @@ internal sealed class AlertEngine : IBrokerEventSink
     }
 
     /// <summary>The acknowledged alert, or null when no open alert has that id.</summary>
-    public Alert? Acknowledge(long alertId)
+    public Alert? Acknowledge(long alertId, string? by = null)
     {
         lock (_lock)
         {
-            var alert = _evaluator.Acknowledge(alertId, _clock.GetUtcNow(), _changes);
+            var alert = _evaluator.Acknowledge(alertId, _clock.GetUtcNow(), _changes, by);
             SendChanges();
             return alert;
         }

@@ -178,9 +178,9 @@ public sealed class AlertEvaluator(long nextAlertId = 1, int maxSeries = 50_000)
 
     /// <summary>
     /// Acknowledges an open alert; it stays acknowledged until it clears. Returns the alert (unchanged when it was
-    /// acknowledged already), or null when no open alert has that id.
+    /// acknowledged already), or null when no open alert has that id. <paramref name="by"/> (who) is kept as the event's note.
     /// </summary>
-    public Alert? Acknowledge(long alertId, DateTimeOffset now, List<AlertTransition> output)
+    public Alert? Acknowledge(long alertId, DateTimeOffset now, List<AlertTransition> output, string? by = null)
     {
         if (!_open.TryGetValue(alertId, out var key))
         {
@@ -198,7 +198,7 @@ public sealed class AlertEvaluator(long nextAlertId = 1, int maxSeries = 50_000)
         {
             State = AlertState.Acknowledged,
             AcknowledgedAt = now,
-            Events = [.. alert.Events, new AlertEvent(AlertState.Acknowledged, now, series.LastValue, null)],
+            Events = [.. alert.Events, new AlertEvent(AlertState.Acknowledged, now, series.LastValue, by is null ? null : $"by {by}")],
         };
         series.Alert = alert;
         output.Add(new(alert));

@@ -99,8 +99,8 @@ internal sealed class AlertService(AlertEngine engine, AlertFeed feed, IServiceS
         return stored?.ToAlert();
     }
 
-    /// <summary>Acknowledges an open alert (again is fine). Null when there is no open alert with that id.</summary>
-    public Alert? Acknowledge(long id) => engine.Acknowledge(id);
+    /// <summary>Acknowledges an open alert (again is fine), noting who did. Null when there is no open alert with that id.</summary>
+    public Alert? Acknowledge(long id, string? by = null) => engine.Acknowledge(id, by);
 
     private async Task<AlertRuleResult> SaveAsync(long id, AlertRuleInput input)
     {

@@ -104,6 +104,7 @@ public sealed class AlertLifecycleTests
         Assert.Equal(
             [("active", (double?)26.5), ("acknowledged", 26.5), ("cleared", 23)],
             history.Events.Select(e => (e.State, e.Value)));
+        Assert.Equal("by API key 'tests'", history.Events[1].Note); // who acknowledged
         Assert.True(history.RaisedAt <= history.AcknowledgedAt && history.AcknowledgedAt <= history.ClearedAt);
 
         var again = await http.PostAsync($"api/alerts/{active.Id}/ack", null);

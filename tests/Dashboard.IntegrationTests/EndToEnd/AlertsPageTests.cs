@@ -36,6 +36,7 @@ public sealed class AlertsPageTests(Browser browser) : IClassFixture<Browser>
         await row.Locator(".ack-button").ClickAsync();
 
         await Assertions.Expect(row.Locator(".alert-state")).ToHaveTextAsync("Acknowledged");
+        await Assertions.Expect(row.Locator(".acknowledged-by")).ToContainTextAsync($"by {DashboardApp.AdminUser}");
         await Assertions.Expect(page.Locator(".alert-count")).ToHaveCountAsync(0);
 
         await sensor.PublishAsync("home/livingroom/temperature", "23");
