@@ -97,15 +97,18 @@ internal sealed class BrokerProcess : IAsyncDisposable
         return broker;
     }
 
-    /// <summary>Mosquitto with a config written for the bench (see the comments in it); ready when its port accepts connections.</summary>
-    public static async Task<BrokerProcess> StartMosquittoAsync(string executable, bool noDelay, string tempDir, CancellationToken cancellationToken)
+    /// <summary>
+    /// Mosquitto with a config written for the bench (see the comments in it); ready when its port accepts connections.
+    /// <paramref name="security"/> (e.g. password_file and acl_file lines) is appended, and then anonymous clients are refused.
+    /// </summary>
+    public static async Task<BrokerProcess> StartMosquittoAsync(string executable, bool noDelay, string tempDir, CancellationToken cancellationToken, string? security = null)
     {
         var port = FreePort();
         var conf = Path.Combine(tempDir, "mosquitto.conf");
         await File.WriteAllTextAsync(conf, $"""
             # Written by Dashboard.Bench: mosquitto configured like the Dashboard is, so the two do the same work.
             listener {port} 127.0.0.1
-            allow_anonymous true
+            allow_anonymous {(security is null ? "true" : "false")}
             # In memory only: the bench's clean sessions give the Dashboard nothing to write to SQLite either.
             persistence false
             # Same per-client queue limit as the Dashboard's Broker:MaxQueuedMessages; 0 bytes = no byte limit.
@@ -123,8 +126,14 @@ internal sealed class BrokerProcess : IAsyncDisposable
             log_dest stdout
             log_type error
             log_type warning
+            {security}
             """, cancellationToken);
         var settings = $"persistence false, max_queued_messages {MaxQueuedMessages}, max_inflight_messages 0, set_tcp_nodelay {(noDelay ? "true" : "false")}, sys_interval 10";
+        if (security is not null)
+        {
+            settings += ", allow_anonymous false, " + string.Join(", ", security.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.StartsWith('#')));
+        }
+
 
         var broker = Start(MosquittoName, new ProcessStartInfo(executable, ["-c", conf]), port, Path.Combine(tempDir, "mosquitto.log"), settings);
         await broker.WaitUntilReadyAsync(async () =>
