@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using Dashboard.Storage;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -16,6 +18,12 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
     // Not empty and granting nothing: a deleted user's clients may do nothing.
     private static readonly AclEntry[] NothingAllowed = [new("#", AclAccess.Deny)];
 
+    // A PBKDF2 verification costs ~90 ms of CPU (bench/run.sh security), so a client that reconnects, or many clients
+    // sharing a user, would keep the broker busy. A successful one is remembered for a while as an HMAC of the password
+    // under a key that never leaves this process; it sits in the user's snapshot entry, which any change to the users
+    // replaces, so a changed password or a deleted user is never let in from it. Failures are never remembered.
+    private static readonly TimeSpan VerifiedFor = TimeSpan.FromMinutes(5);
+    private readonly byte[] _verifiedKey = RandomNumberGenerator.GetBytes(32);
     private readonly PasswordHasher<BrokerUserEntity> _hasher = new();
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
@@ -58,9 +66,7 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
         AuthenticationOutcome outcome;
         if (!string.IsNullOrEmpty(userName) && snapshot.Users.TryGetValue(userName, out var cached))
         {
-            var verified = password is not null
-                && _hasher.VerifyHashedPassword(cached.Entity, cached.Entity.PasswordHash, password) != PasswordVerificationResult.Failed;
-            outcome = verified ? AuthenticationOutcome.User : AuthenticationOutcome.BadCredentials;
+            outcome = password is not null && Verify(cached, password) ? AuthenticationOutcome.User : AuthenticationOutcome.BadCredentials;
         }
         else if (AllowAnonymous)
         {
@@ -79,6 +85,25 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
         }
 
         return outcome;
+    }
+
+    private bool Verify(Cached cached, string password)
+    {
+        var mac = HMACSHA256.HashData(_verifiedKey, Encoding.UTF8.GetBytes(password));
+        var now = time.GetUtcNow();
+        if (cached.Verified is { } verified && now < verified.Until && CryptographicOperations.FixedTimeEquals(verified.Mac, mac))
+        {
+            return true;
+        }
+
+        if (_hasher.VerifyHashedPassword(cached.Entity, cached.Entity.PasswordHash, password) == PasswordVerificationResult.Failed)
+        {
+            return false;
+        }
+
+        // Fixed from this verification, not sliding: a client that reconnects all the time still pays one PBKDF2 every period.
+        cached.Verified = new VerifiedPassword(mac, now + VerifiedFor);
+        return true;
     }
 
     /// <summary>A clean connection has closed: its identity is no longer needed (unless another connection has taken the id).</summary>
@@ -262,7 +287,19 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
         public string? UserName { get; } = userName;
     }
 
-    private sealed record Cached(BrokerUser User, BrokerUserEntity Entity);
+    private sealed record Cached(BrokerUser User, BrokerUserEntity Entity)
+    {
+        private VerifiedPassword? _verified;
+
+        // Written by whichever CONNECT verified last; a reference swap, read without a lock.
+        public VerifiedPassword? Verified
+        {
+            get => Volatile.Read(ref _verified);
+            set => Volatile.Write(ref _verified, value);
+        }
+    }
+
+    private sealed record VerifiedPassword(byte[] Mac, DateTimeOffset Until);
 
     private sealed record Snapshot(Dictionary<string, Cached> Users, AclEntry[] AnonymousAcl)
     {
