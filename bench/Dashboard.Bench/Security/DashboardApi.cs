@@ -36,5 +36,19 @@ internal sealed class DashboardApi : IDisposable
         }
     }
 
+    /// <summary>
+    /// PUT /api/broker-users/{name} with the same ACL and no password: changes nothing, but the app replaces its users
+    /// snapshot, and with it every remembered password check (BrokerUsers), so the next CONNECTs verify PBKDF2 again.
+    /// </summary>
+    public async Task TouchUserAsync(string name, IReadOnlyList<(string Filter, string Access)> acl, CancellationToken cancellationToken)
+    {
+        var body = new { acl = acl.Select(a => new { filter = a.Filter, access = a.Access }) };
+        using var response = await _http.PutAsJsonAsync($"/api/broker-users/{Uri.EscapeDataString(name)}", body, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"PUT /api/broker-users/{name} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 }
