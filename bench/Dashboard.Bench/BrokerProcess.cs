@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Dashboard.Accounts;
+using Dashboard.Storage;
+using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Bench;
 
@@ -59,8 +62,23 @@ internal sealed class BrokerProcess : IAsyncDisposable
     public int Pid => _process.Id;
     public int MqttPort { get; }
 
+    /// <summary>The dashboard admin the bench's Dashboard is started with (the browser signs in as it).</summary>
+    public const string AdminUser = "bench";
+    public const string AdminPassword = "bench admin password";
+
     /// <summary>The Dashboard's UI port; 0 for mosquitto.</summary>
     public int HttpPort { get; private set; }
+
+    /// <summary>An admin API key of the Dashboard (sent by <see cref="CreateHttpClient"/>); empty for mosquitto.</summary>
+    public string ApiKey { get; private set; } = "";
+
+    /// <summary>An HTTP client for the Dashboard's API, with its admin API key.</summary>
+    public HttpClient CreateHttpClient(TimeSpan timeout)
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}/"), Timeout = timeout };
+        http.DefaultRequestHeaders.Add(ApiKeys.Header, ApiKey);
+        return http;
+    }
     public string LogPath { get; }
 
     /// <summary>How the broker was configured, for the report.</summary>
@@ -79,6 +97,8 @@ internal sealed class BrokerProcess : IAsyncDisposable
         start.Environment["Kestrel__Endpoints__MqttWebSockets__Url"] = $"http://127.0.0.1:{webSockets}";
         start.Environment["ConnectionStrings__Dashboard"] = $"Data Source={Path.Combine(tempDir, "dashboard.db")}";
         start.Environment["Broker__MaxQueuedMessages"] = MaxQueuedMessages.ToString(CultureInfo.InvariantCulture);
+        start.Environment["Dashboard__Admin__Username"] = AdminUser;
+        start.Environment["Dashboard__Admin__Password"] = AdminPassword;
         var settings = $"Production, appsettings.json as built, Broker:MaxQueuedMessages={MaxQueuedMessages}, Workstation GC (Dashboard.csproj)";
         foreach (var (name, value) in environment)
         {
@@ -94,18 +114,30 @@ internal sealed class BrokerProcess : IAsyncDisposable
             using var response = await http200.GetAsync($"http://127.0.0.1:{http}/healthz", cancellationToken);
             return response.StatusCode == HttpStatusCode.OK;
         }, cancellationToken);
+
+        // A key made the way the Settings page makes one, in the app's own database (the app is up, so it is migrated).
+        var options = new DbContextOptionsBuilder<DashboardDbContext>().UseSqlite(start.Environment["ConnectionStrings__Dashboard"] + ";Pooling=False").Options;
+        await using (var db = new DashboardDbContext(options))
+        {
+            var (created, error) = await new ApiKeys(db, TimeProvider.System).CreateAsync("bench", DashboardRoles.Admin, "bench", cancellationToken);
+            broker.ApiKey = created?.Secret ?? throw new InvalidOperationException(error);
+        }
+
         return broker;
     }
 
-    /// <summary>Mosquitto with a config written for the bench (see the comments in it); ready when its port accepts connections.</summary>
-    public static async Task<BrokerProcess> StartMosquittoAsync(string executable, bool noDelay, string tempDir, CancellationToken cancellationToken)
+    /// <summary>
+    /// Mosquitto with a config written for the bench (see the comments in it); ready when its port accepts connections.
+    /// <paramref name="security"/> (e.g. password_file and acl_file lines) is appended, and then anonymous clients are refused.
+    /// </summary>
+    public static async Task<BrokerProcess> StartMosquittoAsync(string executable, bool noDelay, string tempDir, CancellationToken cancellationToken, string? security = null)
     {
         var port = FreePort();
         var conf = Path.Combine(tempDir, "mosquitto.conf");
         await File.WriteAllTextAsync(conf, $"""
             # Written by Dashboard.Bench: mosquitto configured like the Dashboard is, so the two do the same work.
             listener {port} 127.0.0.1
-            allow_anonymous true
+            allow_anonymous {(security is null ? "true" : "false")}
             # In memory only: the bench's clean sessions give the Dashboard nothing to write to SQLite either.
             persistence false
             # Same per-client queue limit as the Dashboard's Broker:MaxQueuedMessages; 0 bytes = no byte limit.
@@ -123,8 +155,14 @@ internal sealed class BrokerProcess : IAsyncDisposable
             log_dest stdout
             log_type error
             log_type warning
+            {security}
             """, cancellationToken);
         var settings = $"persistence false, max_queued_messages {MaxQueuedMessages}, max_inflight_messages 0, set_tcp_nodelay {(noDelay ? "true" : "false")}, sys_interval 10";
+        if (security is not null)
+        {
+            settings += ", allow_anonymous false, " + string.Join(", ", security.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.StartsWith('#')));
+        }
+
 
         var broker = Start(MosquittoName, new ProcessStartInfo(executable, ["-c", conf]), port, Path.Combine(tempDir, "mosquitto.log"), settings);
         await broker.WaitUntilReadyAsync(async () =>

@@ -36,16 +36,29 @@ internal sealed record RunResult(
     public double BrokerCores => Elapsed > TimeSpan.Zero ? BrokerCpu.Total / Elapsed : 0;
 }
 
+/// <summary>Username and password a bench client sends in CONNECT.</summary>
+internal sealed record MqttCredentials(string UserName, string Password);
+
 /// <summary>
-/// N publishers on bench/&lt;i&gt; and one subscriber on bench/#, all MQTTnet clients in this process over
+/// Where a run's publishers publish and its subscriber subscribes, and with which credentials (none by default).
+/// The security bench publishes on devices/&lt;user&gt;/data as users with ACLs.
+/// </summary>
+internal sealed record LoadTarget(string Filter, Func<int, string> Topic, MqttCredentials? Subscriber = null, Func<int, MqttCredentials?>? Publisher = null)
+{
+    public static readonly LoadTarget Bench = new("bench/#", i => $"bench/{i}");
+}
+
+/// <summary>
+/// N publishers on bench/&lt;i&gt; and one subscriber on bench/# (or a <see cref="LoadTarget"/>'s topics), all MQTTnet clients in this process over
 /// loopback TCP. Throughput is the messages the subscriber received over the time from the first publish to
 /// the last receive.
 /// </summary>
 internal static class LoadRun
 {
-    private const string TopicFilter = "bench/#";
+    public static Task<RunResult> RunAsync(BrokerProcess broker, MqttQualityOfServiceLevel qos, BenchOptions options, string runId, CancellationToken cancellationToken) =>
+        RunAsync(broker, qos, options, LoadTarget.Bench, runId, cancellationToken);
 
-    public static async Task<RunResult> RunAsync(BrokerProcess broker, MqttQualityOfServiceLevel qos, BenchOptions options, string runId, CancellationToken cancellationToken)
+    public static async Task<RunResult> RunAsync(BrokerProcess broker, MqttQualityOfServiceLevel qos, BenchOptions options, LoadTarget target, string runId, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.RunTimeout);
@@ -57,21 +70,21 @@ internal static class LoadRun
             var subscriberClient = factory.CreateMqttClient();
             clients.Add(subscriberClient);
             var subscriber = new Subscriber(subscriberClient, options.Publishers, options.MessagesPerPublisher);
-            await subscriberClient.ConnectAsync(ClientOptions(broker, $"bench-{runId}-sub", options), token);
-            var subscribed = await subscriberClient.SubscribeAsync(factory.CreateSubscribeOptionsBuilder().WithTopicFilter(TopicFilter, qos).Build(), token);
+            await subscriberClient.ConnectAsync(ClientOptions(broker, $"bench-{runId}-sub", options, target.Subscriber), token);
+            var subscribed = await subscriberClient.SubscribeAsync(factory.CreateSubscribeOptionsBuilder().WithTopicFilter(target.Filter, qos).Build(), token);
             if (subscribed.Items.Single().ResultCode != (MqttClientSubscribeResultCode)(int)qos)
             {
-                throw new InvalidOperationException($"{broker.Name} granted {subscribed.Items.Single().ResultCode} for {TopicFilter} at QoS {(int)qos}");
+                throw new InvalidOperationException($"{broker.Name} granted {subscribed.Items.Single().ResultCode} for {target.Filter} at QoS {(int)qos}");
             }
 
             var publishers = Enumerable.Range(0, options.Publishers).Select(_ => factory.CreateMqttClient()).ToArray();
             clients.AddRange(publishers);
-            await Task.WhenAll(publishers.Select((client, i) => client.ConnectAsync(ClientOptions(broker, $"bench-{runId}-pub{i}", options), token)));
+            await Task.WhenAll(publishers.Select((client, i) => client.ConnectAsync(ClientOptions(broker, $"bench-{runId}-pub{i}", options, target.Publisher?.Invoke(i)), token)));
 
             var brokerCpu = broker.CpuTime();
             var benchCpu = Process.GetCurrentProcess().TotalProcessorTime;
             var start = Stopwatch.GetTimestamp();
-            var published = await Task.WhenAll(publishers.Select((client, i) => Task.Run(() => PublishAllAsync(client, i, qos, options, token), CancellationToken.None)));
+            var published = await Task.WhenAll(publishers.Select((client, i) => Task.Run(() => PublishAllAsync(client, i, target.Topic(i), qos, options, token), CancellationToken.None)));
             await WaitForDeliveryAsync(subscriber, options.IdleTimeout, token);
             brokerCpu = broker.CpuTime() - brokerCpu;
             benchCpu = Process.GetCurrentProcess().TotalProcessorTime - benchCpu;
@@ -105,9 +118,8 @@ internal static class LoadRun
     /// sets the pace. QoS 1: up to <see cref="BenchOptions.Window"/> publishes wait for their PUBACK at once; the
     /// oldest is awaited first, as PUBACKs come back in order.
     /// </summary>
-    private static async Task<Published> PublishAllAsync(IMqttClient client, int publisher, MqttQualityOfServiceLevel qos, BenchOptions options, CancellationToken token)
+    private static async Task<Published> PublishAllAsync(IMqttClient client, int publisher, string topic, MqttQualityOfServiceLevel qos, BenchOptions options, CancellationToken token)
     {
-        var topic = $"bench/{publisher}";
         var inFlight = new Queue<Task<MqttClientPublishResult>>(options.Window);
         var (sent, errors) = (0, 0);
         string? firstError = null;
@@ -190,19 +202,24 @@ internal static class LoadRun
     }
 
     /// <summary>The 1-minute load average: other processes on this shared machine show up here.</summary>
-    private static double LoadAverage() =>
+    internal static double LoadAverage() =>
         double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
 
-    private static MqttClientOptions ClientOptions(BrokerProcess broker, string clientId, BenchOptions options)
+    internal static MqttClientOptions ClientOptions(BrokerProcess broker, string clientId, BenchOptions options, MqttCredentials? credentials = null)
     {
-        var clientOptions = new MqttClientOptionsBuilder()
+        var builder = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", broker.MqttPort)
             .WithClientId(clientId)
             .WithCleanSession()
             .WithProtocolVersion(options.ProtocolVersion)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
-            .WithTimeout(options.RunTimeout)
-            .Build();
+            .WithTimeout(options.RunTimeout);
+        if (credentials is not null)
+        {
+            builder = builder.WithCredentials(credentials.UserName, credentials.Password);
+        }
+
+        var clientOptions = builder.Build();
         ((MqttClientTcpOptions)clientOptions.ChannelOptions).BufferSize = options.ClientBufferBytes;
         return clientOptions;
     }

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Dashboard.Bench;
 using Dashboard.Bench.History;
 using Dashboard.Bench.Live;
+using Dashboard.Bench.Security;
 
 // Ctrl+C and kill (SIGTERM, as bench/run.sh's trap sends) unwind the run, so the brokers are stopped and the temp folder removed.
 using var stop = new CancellationTokenSource();
@@ -57,6 +58,12 @@ if (args is ["history", ..])
     using var onHistoryTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopHistory.Cancel(); });
     var dll = args.SkipWhile(a => a != "--dashboard-dll").Skip(1).FirstOrDefault() ?? FindDashboardDll();
     return await HistoryBench.RunAsync([.. HistoryArguments(args[1..])], dll, stopHistory.Token);
+}
+
+// `security`: what broker users and ACLs cost, CONNECT and delivery, against mosquitto with password and ACL files.
+if (args is ["security", .. var securityArgs])
+{
+    return await SecurityBench.RunAsync(securityArgs, FindDashboardDll(), stop.Token);
 }
 
 var options = BenchOptions.Parse(args, out var error);

@@ -189,7 +189,7 @@ internal static class HistoryBench
         var rows = new List<string>();
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{app.HttpPort}/"), Timeout = TimeSpan.FromMinutes(5) };
+            using var http = app.CreateHttpClient(TimeSpan.FromMinutes(5));
             var now = DateTimeOffset.UtcNow;
             var topic = Uri.EscapeDataString($"{BulkHistory.TopicPrefix}0");
             foreach (var (label, span) in new[] { ("30 d", TimeSpan.FromDays(30)), ("7 d", TimeSpan.FromDays(7)), ("24 h", TimeSpan.FromHours(24)), ("1 h", TimeSpan.FromHours(1)) })

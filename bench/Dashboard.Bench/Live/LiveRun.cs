@@ -340,8 +340,8 @@ internal sealed class LiveRun
             return null;
         }
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        using var latest = JsonDocument.Parse(await http.GetStringAsync(Url("/api/readings/latest"), _token));
+        using var http = _app.CreateHttpClient(TimeSpan.FromSeconds(30));
+        using var latest = JsonDocument.Parse(await http.GetStringAsync("api/readings/latest", _token));
         var server = latest.RootElement.EnumerateArray().ToDictionary(
             r => r.GetProperty("topic").GetString() ?? "", r => r.GetProperty("value").GetDouble().ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
         var serverHas = expected.Count(e => server.TryGetValue($"{e.Key.Device}/{e.Key.Metric}", out var v) && v == e.Value);

@@ -135,7 +135,7 @@ internal sealed class BrokerHost(
         }
 
         // Refused before the will is taken in: a client that may not connect leaves no will behind.
-        var outcome = users.Authenticate(connection.ClientId, e.UserName, e.Password, out var identity);
+        var (outcome, identity) = await users.AuthenticateAsync(e.UserName, e.Password);
         if (identity is not null)
         {
             // Installed by BrokerUserHook once CONNACK has gone out, forgotten when it is no longer needed.

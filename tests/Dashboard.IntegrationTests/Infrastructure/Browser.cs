@@ -84,6 +84,7 @@ public sealed class Browser : IAsyncLifetime
         await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
     }
 
+    // Contexts close with the browser at the end of the test class (a page's Close event firing during that would race it).
     private async Task<IPage> NewPageAsync(int width, string? state)
     {
         var context = await Chromium.NewContextAsync(new BrowserNewContextOptions
@@ -93,7 +94,6 @@ public sealed class Browser : IAsyncLifetime
         });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout((float)TestClient.Patience.TotalMilliseconds);
-        page.Close += async (_, _) => await context.CloseAsync();
         return page;
     }
 }

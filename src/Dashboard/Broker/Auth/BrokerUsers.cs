@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using Dashboard.Storage;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +18,14 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
     // Not empty and granting nothing: a deleted user's clients may do nothing.
     private static readonly AclEntry[] NothingAllowed = [new("#", AclAccess.Deny)];
 
+    // A PBKDF2 verification costs ~90 ms of CPU (bench/run.sh security), so a client that reconnects, or many clients
+    // sharing a user, would keep the broker busy. A successful one is remembered for a while as an HMAC of the password
+    // under a key that never leaves this process; it sits in the user's snapshot entry, which any change to the users
+    // replaces, so a changed password or a deleted user is never let in from it. Failures are never remembered.
+    private static readonly TimeSpan VerifiedFor = TimeSpan.FromMinutes(5);
+    private readonly byte[] _verifiedKey = RandomNumberGenerator.GetBytes(32);
     private readonly PasswordHasher<BrokerUserEntity> _hasher = new();
+    private readonly SemaphoreSlim _hashGate = new(Math.Max(1, Environment.ProcessorCount / 2));
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
     // Who each connected (or offline persistent) client authenticated as. A class, not a record: a closing
@@ -56,40 +65,60 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
         _snapshot = new Snapshot(cached, ToAcl(entries.Where(a => a.UserName is null)));
     }
 
-    /// <summary>Checks CONNECT's credentials. An unknown user connects anonymously while anonymous access is on, as the seeds' scripts expect.</summary>
-    public AuthenticationOutcome Authenticate(string clientId, string? userName, string? password) =>
-        Authenticate(clientId, userName, password, out _);
-
     /// <summary>
-    /// As above; <paramref name="identity"/> is what <see cref="Install"/> takes once the connection is established
-    /// and <see cref="Closed"/> when it closes.
+    /// Checks CONNECT's credentials. An unknown user connects anonymously while anonymous access is on, as the seeds'
+    /// scripts expect. The identity is what <see cref="Install"/> takes once the connection is established and
+    /// <see cref="Closed"/> when it closes.
     /// </summary>
-    public AuthenticationOutcome Authenticate(string clientId, string? userName, string? password, out object? identity)
+    public async ValueTask<(AuthenticationOutcome Outcome, object? Identity)> AuthenticateAsync(string? userName, string? password)
     {
-        identity = null;
         var snapshot = _snapshot;
-        AuthenticationOutcome outcome;
         if (!string.IsNullOrEmpty(userName) && snapshot.Users.TryGetValue(userName, out var cached))
         {
-            var verified = password is not null
-                && _hasher.VerifyHashedPassword(cached.Entity, cached.Entity.PasswordHash, password) != PasswordVerificationResult.Failed;
-            outcome = verified ? AuthenticationOutcome.User : AuthenticationOutcome.BadCredentials;
-            identity = verified ? new ClientIdentity(userName, cached.Entity.PasswordHash, online: true) : null;
-        }
-        else if (AllowAnonymous)
-        {
-            outcome = AuthenticationOutcome.Anonymous;
-            identity = new ClientIdentity(null, null, online: true);
-        }
-        else
-        {
-            outcome = string.IsNullOrEmpty(userName) ? AuthenticationOutcome.AnonymousRefused : AuthenticationOutcome.BadCredentials;
+            var verified = password is not null && await VerifyAsync(cached, password);
+            return verified
+                ? (AuthenticationOutcome.User, new ClientIdentity(userName, cached.Entity.PasswordHash, online: true))
+                : (AuthenticationOutcome.BadCredentials, null);
         }
 
-        return outcome;
+        if (AllowAnonymous)
+        {
+            return (AuthenticationOutcome.Anonymous, new ClientIdentity(null, null, online: true));
+        }
+
+        return (string.IsNullOrEmpty(userName) ? AuthenticationOutcome.AnonymousRefused : AuthenticationOutcome.BadCredentials, null);
     }
 
-    /// <summary>The user a successful <see cref="Authenticate(string, string?, string?, out object?)"/> gave, or null for anonymous.</summary>
+    private async ValueTask<bool> VerifyAsync(Cached cached, string password)
+    {
+        var mac = HMACSHA256.HashData(_verifiedKey, Encoding.UTF8.GetBytes(password));
+        var now = time.GetUtcNow();
+        if (cached.Verified is { } verified && now < verified.Until && CryptographicOperations.FixedTimeEquals(verified.Mac, mac))
+        {
+            return true;
+        }
+
+        // At most half the cores hash at once: a burst of CONNECTs with passwords (or a stream of wrong ones) waits its
+        // turn instead of taking every thread-pool thread from the clients already connected (bench/run.sh security).
+        await _hashGate.WaitAsync();
+        try
+        {
+            if (_hasher.VerifyHashedPassword(cached.Entity, cached.Entity.PasswordHash, password) == PasswordVerificationResult.Failed)
+            {
+                return false;
+            }
+        }
+        finally
+        {
+            _hashGate.Release();
+        }
+
+        // Fixed from this verification, not sliding: a client that reconnects all the time still pays one PBKDF2 every period.
+        cached.Verified = new VerifiedPassword(mac, now + VerifiedFor);
+        return true;
+    }
+
+    /// <summary>The user a successful <see cref="AuthenticateAsync"/> gave, or null for anonymous.</summary>
     public static string? UserNameOf(object? identity) => (identity as ClientIdentity)?.UserName;
 
     /// <summary>The connection is established: from now on the client id is checked as this identity.</summary>
@@ -112,7 +141,7 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
     /// True when a CONNECT for <paramref name="clientId"/> as <paramref name="userName"/> would be judged as someone
     /// other than the one its existing session belongs to; such a client must start a new session rather than
     /// inherit the old one's subscriptions and queued messages. An unknown username counts as anonymous, as in
-    /// <see cref="Authenticate(string, string?, string?, out object?)"/>.
+    /// <see cref="AuthenticateAsync"/>.
     /// </summary>
     public bool BelongsToSomeoneElse(string clientId, string? userName)
     {
@@ -372,7 +401,19 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
         }
     }
 
-    private sealed record Cached(BrokerUser User, BrokerUserEntity Entity);
+    private sealed record Cached(BrokerUser User, BrokerUserEntity Entity)
+    {
+        private VerifiedPassword? _verified;
+
+        // Written by whichever CONNECT verified last; a reference swap, read without a lock.
+        public VerifiedPassword? Verified
+        {
+            get => Volatile.Read(ref _verified);
+            set => Volatile.Write(ref _verified, value);
+        }
+    }
+
+    private sealed record VerifiedPassword(byte[] Mac, DateTimeOffset Until);
 
     private sealed record Snapshot(Dictionary<string, Cached> Users, AclEntry[] AnonymousAcl)
     {
