@@ -9,6 +9,7 @@ using Dashboard.Broker.Transport;
 using Dashboard.Broker.Wills;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Server.Kestrel;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -71,26 +72,29 @@ public static class BrokerServiceCollectionExtensions
             TlsCertificateCheck.Check(section, context.HostingEnvironment.ContentRootPath);
             var webSockets = kestrel.ApplicationServices.GetRequiredService<MqttWebSocketEndpoint>();
             kestrel.Configure(TlsEndpoints.Without(section, closed))
-                .Endpoint("Mqtt", endpoint => endpoint.ListenOptions.UseConnectionHandler<MqttTransportHandler>())
-                .Endpoint(TlsEndpoints.MqttTls, endpoint =>
-                {
-                    // TLS must wrap the connection before the MQTT handler takes it (MQTTnet #1185, #464); Kestrel would
-                    // otherwise add it after the handler, where it never runs.
-                    if (endpoint.IsHttps)
-                    {
-                        // Kestrel offers only h2/http/1.1 by ALPN and refuses a client that asks for "mqtt"; MQTT needs none.
-                        endpoint.HttpsOptions.OnAuthenticate = (_, ssl) => ssl.ApplicationProtocols = null;
-                        endpoint.ListenOptions.UseHttps(endpoint.HttpsOptions);
-                    }
-
-                    endpoint.ListenOptions.UseConnectionHandler<MqttTransportHandler>();
-                })
+                .Endpoint("Mqtt", UseMqtt)
+                .Endpoint(TlsEndpoints.MqttTls, UseMqtt)
                 .Endpoint("MqttWebSockets", endpoint => webSockets.Add(endpoint.ListenOptions))
                 .Endpoint(TlsEndpoints.MqttWebSocketsTls, endpoint => webSockets.Add(endpoint.ListenOptions));
         });
         services.AddSingleton<MqttWebSocketEndpoint>();
         services.AddConnections();
         return builder;
+    }
+
+    /// <summary>Raw MQTT on a TCP endpoint, inside TLS when its URL is https://.</summary>
+    private static void UseMqtt(EndpointConfiguration endpoint)
+    {
+        // TLS must wrap the connection before the MQTT handler takes it (MQTTnet #1185, #464): Kestrel would otherwise
+        // add it after the handler, where it never runs.
+        if (endpoint.IsHttps)
+        {
+            // Kestrel offers only h2 and http/1.1 by ALPN and refuses a client that asks for "mqtt"; MQTT needs none.
+            endpoint.HttpsOptions.OnAuthenticate = (_, ssl) => ssl.ApplicationProtocols = null;
+            endpoint.ListenOptions.UseHttps(endpoint.HttpsOptions);
+        }
+
+        endpoint.ListenOptions.UseConnectionHandler<MqttTransportHandler>();
     }
 
     /// <summary>MQTT over WebSockets at /mqtt, answered on the MqttWebSockets endpoint only; that endpoint serves nothing else.</summary>

@@ -76,6 +76,17 @@ public sealed class TlsTests(TlsTests.Fixture fixture) : IClassFixture<TlsTests.
     }
 
     [Fact]
+    public async Task A_client_asking_for_the_alpn_protocol_mqtt_is_served()
+    {
+        await using var client = await TestClient.ConnectAsync(TestClient.Options(App)
+            .WithTcpServer("127.0.0.1", App.Tls.Mqtt)
+            .WithTlsOptions(o => o.UseTls().WithTrustChain([Certificates.Ca]).WithApplicationProtocols([new SslApplicationProtocol("mqtt")]))
+            .Build());
+
+        Assert.True(client.Client.IsConnected);
+    }
+
+    [Fact]
     public async Task An_mqttnet_client_over_secure_websockets_round_trips_with_a_plain_tcp_client()
     {
         var topic = NewTopic();
