@@ -97,7 +97,7 @@ public static class BrokerServiceCollectionExtensions
         endpoint.ListenOptions.UseConnectionHandler<MqttTransportHandler>();
     }
 
-    /// <summary>MQTT over WebSockets at /mqtt, answered on the MqttWebSockets endpoint only; that endpoint serves nothing else.</summary>
+    /// <summary>MQTT over WebSockets at /mqtt, answered on the MqttWebSockets (and MqttWebSocketsTls) endpoints only; they serve nothing else.</summary>
     public static WebApplication MapBroker(this WebApplication app)
     {
         var endpoint = app.Services.GetRequiredService<MqttWebSocketEndpoint>();
