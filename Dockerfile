@@ -22,7 +22,8 @@ USER $APP_UID
 VOLUME /app/data
 # Ports come from appsettings.json (Kestrel:Endpoints), not from the image's ASPNETCORE_HTTP_PORTS.
 ENV ASPNETCORE_HTTP_PORTS=
-EXPOSE 8080 1883 9001
+# 8883, 9443 and 8443 (TLS) open only when a certificate is configured.
+EXPOSE 8080 1883 9001 8883 9443 8443
 ENTRYPOINT ["dotnet", "Dashboard.dll"]
 
 FROM mcr.microsoft.com/dotnet/runtime:10.0 AS simulator

@@ -4,10 +4,12 @@ using Dashboard.Broker.Retained;
 using Dashboard.Broker.Sessions;
 using Dashboard.Broker.Shared;
 using Dashboard.Broker.Status;
+using Dashboard.Broker.Tls;
 using Dashboard.Broker.Transport;
 using Dashboard.Broker.Wills;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Server.Kestrel;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,8 +22,9 @@ public static class BrokerServiceCollectionExtensions
     private const string WebSocketPath = "/mqtt";
 
     /// <summary>
-    /// The MQTT broker on Kestrel's named endpoints: <c>Mqtt</c> (TCP) and <c>MqttWebSockets</c> (path /mqtt),
-    /// both taken from <c>Kestrel:Endpoints</c> so every port moves with configuration.
+    /// The MQTT broker on Kestrel's named endpoints: <c>Mqtt</c> (TCP) and <c>MqttWebSockets</c> (path /mqtt), and with a
+    /// certificate their TLS twins <c>MqttTls</c> and <c>MqttWebSocketsTls</c>, all taken from <c>Kestrel:Endpoints</c>
+    /// so every port moves with configuration.
     /// </summary>
     public static WebApplicationBuilder AddBroker(this WebApplicationBuilder builder)
     {
@@ -56,22 +59,51 @@ public static class BrokerServiceCollectionExtensions
 
         var maxPacketSize = builder.Configuration.GetValue($"{BrokerOptions.Section}:{nameof(BrokerOptions.MaxPacketSize)}", new BrokerOptions().MaxPacketSize);
         services.Configure<SocketTransportOptions>(o => o.MaxReadBufferSize = Math.Max(o.MaxReadBufferSize ?? 0, maxPacketSize + 65536L));
-        builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel
-            .Configure(context.Configuration.GetSection("Kestrel"))
-            .Endpoint("Mqtt", endpoint => endpoint.ListenOptions.UseConnectionHandler<MqttTransportHandler>())
-            .Endpoint("MqttWebSockets", endpoint => kestrel.ApplicationServices.GetRequiredService<MqttWebSocketEndpoint>().Listen = endpoint.ListenOptions));
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var section = context.Configuration.GetSection("Kestrel");
+            var closed = TlsEndpoints.Closed(section);
+            if (closed.Count > 0)
+            {
+                kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TlsEndpoints)).LogInformation(
+                    "TLS listeners {Endpoints} are off: no certificate configured (Kestrel:Certificates:Default:Path and KeyPath)", string.Join(", ", closed));
+            }
+
+            TlsCertificateCheck.Check(section, context.HostingEnvironment.ContentRootPath);
+            var webSockets = kestrel.ApplicationServices.GetRequiredService<MqttWebSocketEndpoint>();
+            kestrel.Configure(TlsEndpoints.Without(section, closed))
+                .Endpoint("Mqtt", UseMqtt)
+                .Endpoint(TlsEndpoints.MqttTls, UseMqtt)
+                .Endpoint("MqttWebSockets", endpoint => webSockets.Add(endpoint.ListenOptions))
+                .Endpoint(TlsEndpoints.MqttWebSocketsTls, endpoint => webSockets.Add(endpoint.ListenOptions));
+        });
         services.AddSingleton<MqttWebSocketEndpoint>();
         services.AddConnections();
         return builder;
     }
 
-    /// <summary>MQTT over WebSockets at /mqtt, answered on the MqttWebSockets endpoint only; that endpoint serves nothing else.</summary>
+    /// <summary>Raw MQTT on a TCP endpoint, inside TLS when its URL is https://.</summary>
+    private static void UseMqtt(EndpointConfiguration endpoint)
+    {
+        // TLS must wrap the connection before the MQTT handler takes it (MQTTnet #1185, #464): Kestrel would otherwise
+        // add it after the handler, where it never runs.
+        if (endpoint.IsHttps)
+        {
+            // Kestrel offers only h2 and http/1.1 by ALPN and refuses a client that asks for "mqtt"; MQTT needs none.
+            endpoint.HttpsOptions.OnAuthenticate = (_, ssl) => ssl.ApplicationProtocols = null;
+            endpoint.ListenOptions.UseHttps(endpoint.HttpsOptions);
+        }
+
+        endpoint.ListenOptions.UseConnectionHandler<MqttTransportHandler>();
+    }
+
+    /// <summary>MQTT over WebSockets at /mqtt, answered on the MqttWebSockets (and MqttWebSocketsTls) endpoints only; they serve nothing else.</summary>
     public static WebApplication MapBroker(this WebApplication app)
     {
         var endpoint = app.Services.GetRequiredService<MqttWebSocketEndpoint>();
         app.Use((context, next) =>
         {
-            var onWebSocketPort = endpoint.Port is { } port && context.Connection.LocalPort == port;
+            var onWebSocketPort = endpoint.Serves(context.Connection.LocalPort);
             if (onWebSocketPort != context.Request.Path.StartsWithSegments(WebSocketPath))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -93,11 +125,24 @@ public static class BrokerServiceCollectionExtensions
         return app;
     }
 
-    /// <summary>The MqttWebSockets endpoint as Kestrel bound it (its port may have been 0 in configuration).</summary>
+    /// <summary>The MqttWebSockets (and MqttWebSocketsTls) endpoints as Kestrel bound them (a port may have been 0 in configuration).</summary>
     internal sealed class MqttWebSocketEndpoint
     {
-        public ListenOptions? Listen { get; set; }
+        private volatile ListenOptions[] _listens = [];
 
-        public int? Port => Listen?.IPEndPoint?.Port;
+        public void Add(ListenOptions listen) => _listens = [.. _listens, listen];
+
+        public bool Serves(int localPort)
+        {
+            foreach (var listen in _listens)
+            {
+                if (listen.IPEndPoint?.Port == localPort)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 }

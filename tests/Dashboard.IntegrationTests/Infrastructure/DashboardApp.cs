@@ -30,6 +30,9 @@ public sealed class DashboardApp : IAsyncDisposable
     public int HttpPort { get; private init; }
     public int MqttPort { get; private init; }
     public int WebSocketPort { get; private init; }
+
+    /// <summary>The TLS listeners' ports; they open only when a certificate is configured (see <see cref="TestCertificates"/>).</summary>
+    public TlsPorts Tls { get; private init; } = null!;
     public string DatabasePath { get; }
     public IServiceProvider Services => _factory.Services;
     public Uri HttpBase => new($"http://127.0.0.1:{HttpPort}/");
@@ -61,11 +64,15 @@ public sealed class DashboardApp : IAsyncDisposable
     private static DashboardApp Start(string databasePath, IDictionary<string, string?>? settings)
     {
         var (http, mqtt, ws) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
+        var tls = new TlsPorts(FreePort.Next(), FreePort.Next(), FreePort.Next());
         var config = new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{http}",
             ["Kestrel:Endpoints:Mqtt:Url"] = $"http://127.0.0.1:{mqtt}",
             ["Kestrel:Endpoints:MqttWebSockets:Url"] = $"http://127.0.0.1:{ws}",
+            ["Kestrel:Endpoints:MqttTls:Url"] = $"https://127.0.0.1:{tls.Mqtt}",
+            ["Kestrel:Endpoints:MqttWebSocketsTls:Url"] = $"https://127.0.0.1:{tls.WebSocket}",
+            ["Kestrel:Endpoints:Https:Url"] = $"https://127.0.0.1:{tls.Https}",
             ["ConnectionStrings:Dashboard"] = $"Data Source={databasePath}",
             ["Broker:SysInterval"] = "00:00:00",
             ["Dashboard:Admin:Username"] = AdminUser,
@@ -88,7 +95,7 @@ public sealed class DashboardApp : IAsyncDisposable
             throw;
         }
 
-        var app = new DashboardApp(factory, databasePath) { HttpPort = http, MqttPort = mqtt, WebSocketPort = ws };
+        var app = new DashboardApp(factory, databasePath) { HttpPort = http, MqttPort = mqtt, WebSocketPort = ws, Tls = tls };
         app.AdminApiKey = Task.Run(() => app.CreateApiKeyAsync(DashboardRoles.Admin)).GetAwaiter().GetResult();
         return app;
     }
@@ -165,6 +172,13 @@ public sealed class DashboardApp : IAsyncDisposable
         Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<BrokerStatePersister>().Single().FlushAsync(CancellationToken.None);
 
     public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
+
+    /// <summary>Ports of <c>MqttTls</c>, <c>MqttWebSocketsTls</c> and <c>Https</c>.</summary>
+    public sealed record TlsPorts(int Mqtt, int WebSocket, int Https)
+    {
+        public Uri WebSocketUri => new($"wss://127.0.0.1:{WebSocket}/mqtt");
+        public Uri HttpsBase => new($"https://127.0.0.1:{Https}/");
+    }
 
     private sealed class Factory(Dictionary<string, string?> config) : WebApplicationFactory<Program>
     {

@@ -19,6 +19,9 @@ public sealed class ExternalProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>After <see cref="WaitForExitAsync"/>.</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>Everything it printed so far (stdout and stderr), for failure messages.</summary>
     public string Output
     {

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Sessions;
+using Dashboard.Broker.Tls;
 using Dashboard.Ingestion;
 using Microsoft.Extensions.Options;
 using MQTTnet;
@@ -117,7 +118,7 @@ internal sealed class BrokerStatusSampler(
     }
 
     private static List<ListenerInfo> Listeners(IConfiguration configuration) =>
-        [.. configuration.GetSection("Kestrel:Endpoints").GetChildren()
+        [.. TlsEndpoints.Open(configuration.GetSection("Kestrel"))
             .Select(endpoint => new ListenerInfo(endpoint.Key, Describe(endpoint.Key), ClientUrl(endpoint.Key, endpoint["Url"] ?? "")))];
 
     /// <summary>The address as a client would write it: Kestrel needs http:// even for raw MQTT.</summary>
@@ -128,7 +129,7 @@ internal sealed class BrokerStatusSampler(
         {
             "Mqtt" => "mqtt://" + authority,
             "MqttTls" => "mqtts://" + authority,
-            "MqttWebSockets" => (url.StartsWith("https", StringComparison.OrdinalIgnoreCase) ? "wss://" : "ws://") + authority + "/mqtt",
+            "MqttWebSockets" or "MqttWebSocketsTls" => (url.StartsWith("https", StringComparison.OrdinalIgnoreCase) ? "wss://" : "ws://") + authority + "/mqtt",
             _ => url,
         };
     }
@@ -140,6 +141,7 @@ internal sealed class BrokerStatusSampler(
         "Mqtt" => "MQTT over TCP (3.1, 3.1.1, 5.0)",
         "MqttWebSockets" => "MQTT over WebSockets, path /mqtt",
         "MqttTls" => "MQTT over TLS",
+        "MqttWebSocketsTls" => "MQTT over secure WebSockets (wss), path /mqtt",
         _ => name,
     };
 }

@@ -46,6 +46,8 @@ public abstract class LiveDevicesComponent : ComponentBase, IDisposable
                 _throttle.Request();
             }
         });
+        // What changed between OnInitialized's read and this subscription would otherwise wait for the next change.
+        _throttle.Request();
         _clock = new Timer(_ => InvokeAsync(() =>
         {
             Now = DateTimeOffset.UtcNow;
