@@ -47,7 +47,9 @@ public abstract class LiveDevicesComponent : ComponentBase, IDisposable
             }
         });
         // What changed between OnInitialized's read and this subscription would otherwise wait for the next change.
-        _throttle.Request();
+        // Read now, outside the throttle, so the next live change is not held back by this catch-up.
+        Refresh();
+        StateHasChanged();
         _clock = new Timer(_ => InvokeAsync(() =>
         {
             Now = DateTimeOffset.UtcNow;
