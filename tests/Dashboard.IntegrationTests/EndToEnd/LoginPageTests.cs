@@ -89,6 +89,7 @@ public sealed class LoginPageTests(Browser browser) : IClassFixture<Browser>
         await Assertions.Expect(page.Locator(".publish-viewer")).ToContainTextAsync("needs an admin account");
         await Assertions.Expect(page.Locator(".publish-button")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("nav a[href='settings']")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator(".anonymous-banner")).ToContainTextAsync("An admin can turn it off");
 
         await page.GotoAsync(new Uri(app.HttpBase, "alerts").ToString());
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Alerts");
