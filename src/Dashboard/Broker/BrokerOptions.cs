@@ -12,6 +12,12 @@ public sealed class BrokerOptions
     public int MaxPacketSize { get; set; } = 1_048_576;
 
     /// <summary>
+    /// A CA certificate file: when set, clients of the MQTT TLS listeners must present a certificate it issued
+    /// (Mosquitto's <c>require_certificate</c> + <c>cafile</c>). Empty: no client certificate is asked for.
+    /// </summary>
+    public string? ClientCertificateAuthority { get; set; }
+
+    /// <summary>
     /// Clients without credentials (or with a username the broker does not know) connect anonymously, under the
     /// anonymous ACL. On by default so a first run works with any client; turn it off (<c>Broker__AllowAnonymous=false</c>)
     /// once broker users exist.

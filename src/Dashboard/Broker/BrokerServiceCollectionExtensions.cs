@@ -70,16 +70,33 @@ public static class BrokerServiceCollectionExtensions
             }
 
             TlsCertificateCheck.Check(section, context.HostingEnvironment.ContentRootPath);
+            var clientAuthority = ClientCertificates.Authority(context.Configuration, context.HostingEnvironment.ContentRootPath);
             var webSockets = kestrel.ApplicationServices.GetRequiredService<MqttWebSocketEndpoint>();
             kestrel.Configure(TlsEndpoints.Without(section, closed))
                 .Endpoint("Mqtt", UseMqtt)
-                .Endpoint(TlsEndpoints.MqttTls, UseMqtt)
+                .Endpoint(TlsEndpoints.MqttTls, endpoint =>
+                {
+                    RequireClientCertificate(endpoint, clientAuthority);
+                    UseMqtt(endpoint);
+                })
                 .Endpoint("MqttWebSockets", endpoint => webSockets.Add(endpoint.ListenOptions))
-                .Endpoint(TlsEndpoints.MqttWebSocketsTls, endpoint => webSockets.Add(endpoint.ListenOptions));
+                .Endpoint(TlsEndpoints.MqttWebSocketsTls, endpoint =>
+                {
+                    RequireClientCertificate(endpoint, clientAuthority);
+                    webSockets.Add(endpoint.ListenOptions);
+                });
         });
         services.AddSingleton<MqttWebSocketEndpoint>();
         services.AddConnections();
         return builder;
+    }
+
+    private static void RequireClientCertificate(EndpointConfiguration endpoint, System.Security.Cryptography.X509Certificates.X509Certificate2? authority)
+    {
+        if (authority is not null && endpoint.IsHttps)
+        {
+            ClientCertificates.Require(endpoint.HttpsOptions, authority);
+        }
     }
 
     /// <summary>Raw MQTT on a TCP endpoint, inside TLS when its URL is https://.</summary>

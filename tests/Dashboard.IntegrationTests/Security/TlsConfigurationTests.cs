@@ -54,6 +54,16 @@ public sealed class TlsConfigurationTests
     }
 
     [Fact]
+    public async Task A_missing_client_certificate_authority_stops_start_up_naming_the_setting()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "dashboard-tests", "no-such-client-ca.crt");
+
+        var error = await StartFailureAsync(new() { ["Broker:ClientCertificateAuthority"] = missing });
+
+        Assert.Equal($"TLS file '{missing}' (Broker:ClientCertificateAuthority) does not exist.", error.Message);
+    }
+
+    [Fact]
     public async Task A_key_of_another_certificate_stops_start_up_naming_both_files()
     {
         using var certificates = TestCertificates.Create();
