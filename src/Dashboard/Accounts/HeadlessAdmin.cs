@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Accounts;
@@ -25,7 +26,7 @@ internal sealed class HeadlessAdmin(IServiceScopeFactory scopes, IOptions<Accoun
         var admin = options.Value.Admin;
         if (string.IsNullOrWhiteSpace(admin.Username))
         {
-            if (!users.Users.Any())
+            if (!await users.Users.AnyAsync(cancellationToken))
             {
                 logger.LogWarning("No dashboard account yet: open the dashboard to create the admin, or set Dashboard__Admin__Username and Dashboard__Admin__Password.");
             }
