@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Data.Sqlite;
 
 namespace Dashboard.Accounts;
 
@@ -78,7 +77,7 @@ public static class AccountsServiceCollectionExtensions
 
         // Sign-in cookies and form tokens are encrypted with these keys: kept beside the database (the docker volume), so a
         // restart or a new container does not sign everyone out.
-        services.AddDataProtection().SetApplicationName("Dashboard").PersistKeysToFileSystem(new DirectoryInfo(KeysDirectory(builder.Configuration)));
+        services.AddDataProtection().SetApplicationName("Dashboard").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(StorageServiceCollectionExtensions.DataDirectory(builder.Configuration), "keys")));
 
         services.AddScoped<ApiKeys>();
         services.AddScoped<DashboardAccounts>();
@@ -103,13 +102,6 @@ public static class AccountsServiceCollectionExtensions
         }).AllowAnonymous();
         app.MapApiKeyApi();
         return app;
-    }
-
-    private static string KeysDirectory(IConfiguration configuration)
-    {
-        var dataSource = new SqliteConnectionStringBuilder(configuration.GetConnectionString("Dashboard") ?? "Data Source=data/dashboard.db").DataSource;
-        var directory = Path.GetDirectoryName(Path.GetFullPath(string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" ? "data/x" : dataSource))!;
-        return Path.Combine(directory, "keys");
     }
 
     private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)

@@ -10,8 +10,8 @@ public static class StorageServiceCollectionExtensions
     /// <summary>The SQLite database of <c>ConnectionStrings:Dashboard</c> (default <c>data/dashboard.db</c>), migrated at start-up.</summary>
     public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("Dashboard") ?? "Data Source=data/dashboard.db";
-        EnsureDirectoryFor(connectionString);
+        var connectionString = ConnectionString(builder.Configuration);
+        Directory.CreateDirectory(DataDirectory(builder.Configuration));
         builder.Services.AddDbContext<DashboardDbContext>(options => options
             .UseSqlite(connectionString)
             .AddInterceptors(new SqlitePragmas()));
@@ -19,13 +19,16 @@ public static class StorageServiceCollectionExtensions
         return builder;
     }
 
-    private static void EnsureDirectoryFor(string connectionString)
+    private static string ConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString("Dashboard") ?? "Data Source=data/dashboard.db";
+
+    /// <summary>The folder the SQLite file is in (the docker volume): where other state kept beside it goes.</summary>
+    public static string DataDirectory(IConfiguration configuration)
     {
-        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        if (!string.IsNullOrEmpty(dataSource) && dataSource != ":memory:" && Path.GetDirectoryName(Path.GetFullPath(dataSource)) is { } directory)
-        {
-            Directory.CreateDirectory(directory);
-        }
+        var dataSource = new SqliteConnectionStringBuilder(ConnectionString(configuration)).DataSource;
+        return string.IsNullOrEmpty(dataSource) || dataSource == ":memory:"
+            ? Path.GetFullPath("data")
+            : Path.GetDirectoryName(Path.GetFullPath(dataSource))!;
     }
 
     /// <summary>WAL (set once in <see cref="DatabaseMigrator"/>) makes synchronous=NORMAL safe: a crash can lose the last commit, never the file.</summary>

@@ -18,7 +18,7 @@ public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOpti
     // Not empty and granting nothing: a deleted user's clients may do nothing.
     private static readonly AclEntry[] NothingAllowed = [new("#", AclAccess.Deny)];
 
-    // A PBKDF2 verification costs ~90 ms of CPU (bench/run.sh security), so a client that reconnects, or many clients
+    // A PBKDF2 verification costs ~50 ms of CPU (bench/run.sh security), so a client that reconnects, or many clients
     // sharing a user, would keep the broker busy. A successful one is remembered for a while as an HMAC of the password
     // under a key that never leaves this process; it sits in the user's snapshot entry, which any change to the users
     // replaces, so a changed password or a deleted user is never let in from it. Failures are never remembered.
