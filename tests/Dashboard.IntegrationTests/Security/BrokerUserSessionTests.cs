@@ -197,6 +197,9 @@ public sealed class BrokerUserSessionTests
             await SubscribeAsync(device, $"devices/{user}/#");
         }
 
+        // Offline as far as the broker is concerned (not just closed on our side), so the next messages are queued offline.
+        var sessions = app.Services.GetRequiredService<PersistentSessions>();
+        await DashboardApp.WaitUntilAsync(() => sessions.TryGet(clientId, out var record) && record.Connection is null, $"{clientId}'s session to go offline");
         await admin.PublishAsync($"devices/{user}/later/secret", "queued, then denied", MqttQualityOfServiceLevel.AtLeastOnce);
         await admin.PublishAsync($"devices/{user}/later/ok", "queued and allowed", MqttQualityOfServiceLevel.AtLeastOnce);
         await using var live = await ConnectAsync(app, user, Password, version: MqttProtocolVersion.V500);
