@@ -4,6 +4,8 @@ WORKDIR /src
 # Restore first, from the project files only, so code changes do not invalidate the package layer.
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/Dashboard/Dashboard.csproj src/Dashboard/
+COPY src/Dashboard.Broker/Dashboard.Broker.csproj src/Dashboard.Broker/
+COPY src/Dashboard.Common/Dashboard.Common.csproj src/Dashboard.Common/
 COPY src/Dashboard.Simulator/Dashboard.Simulator.csproj src/Dashboard.Simulator/
 RUN dotnet restore src/Dashboard/Dashboard.csproj && dotnet restore src/Dashboard.Simulator/Dashboard.Simulator.csproj
 COPY appsettings.json ./

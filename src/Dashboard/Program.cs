@@ -1,7 +1,7 @@
 using Dashboard.Accounts;
 using Dashboard.Alerts;
-using Dashboard.Api;
 using Dashboard.Broker;
+using Dashboard.BrokerAdmin;
 using Dashboard.Components;
 using Dashboard.Health;
 using Dashboard.History;
@@ -12,10 +12,10 @@ using Dashboard.Storage;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddStorage();
-builder.AddBroker();
+builder.AddBroker<DashboardDbContext>();
 builder.AddIngestion();
 builder.AddLive();
-builder.AddHistory(); // after AddLive: its recorder asks live state for each new series' device
+builder.AddHistory();
 builder.AddAlerts();
 builder.AddHealth();
 builder.AddAccounts(); // dashboard login, roles and API keys: every page, API and hub needs one
@@ -23,13 +23,23 @@ builder.AddDashboardUi();
 
 var app = builder.Build();
 
+// Middleware, in the order a request meets it (docs/architecture.md).
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/error", createScopeForErrors: true);
+}
+
+app.UseMqttWebSocketPorts();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
 app.MapBroker();
-app.UseAccounts();
+app.MapBrokerAdmin();
 app.MapAccounts();
 app.MapHealth();
 app.MapLive();
-app.MapLiveApi();
-app.MapHistoryApi();
+app.MapHistory();
 app.MapAlerts();
 app.MapDashboardUi();
 

@@ -5,7 +5,7 @@ namespace Dashboard.Accounts;
 /// <summary><c>/api/api-keys</c> (admins): list, create (the secret is in the reply, once), revoke.</summary>
 internal static class ApiKeyApi
 {
-    public static WebApplication MapApiKeyApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapApiKeyApi(this IEndpointRouteBuilder app)
     {
         var keys = app.MapGroup("/api/api-keys").WithTags("API keys").RequireAuthorization(DashboardPolicies.Admin);
         keys.MapGet("/", (ApiKeys store, CancellationToken ct) => store.ListAsync(ct));

@@ -23,7 +23,7 @@ public sealed class ApiKeys(DashboardDbContext db, TimeProvider clock)
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
     public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken = default) =>
-        (await db.ApiKeys.AsNoTracking().OrderBy(k => k.Name).ThenBy(k => k.Id).ToListAsync(cancellationToken)).ConvertAll(ApiKey.From);
+        (await db.Set<ApiKeyEntity>().AsNoTracking().OrderBy(k => k.Name).ThenBy(k => k.Id).ToListAsync(cancellationToken)).ConvertAll(ApiKey.From);
 
     /// <returns>The key, or the problems with <paramref name="name"/> / <paramref name="role"/>.</returns>
     public async Task<(CreatedApiKey? Created, string? Error)> CreateAsync(string? name, string? role, string createdBy, CancellationToken cancellationToken = default)
@@ -49,13 +49,13 @@ public sealed class ApiKeys(DashboardDbContext db, TimeProvider clock)
             CreatedBy = createdBy,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
-        db.ApiKeys.Add(entity);
+        db.Set<ApiKeyEntity>().Add(entity);
         await db.SaveChangesAsync(cancellationToken);
         return (new CreatedApiKey(ApiKey.From(entity), secret), null);
     }
 
     public async Task<bool> RevokeAsync(long id, CancellationToken cancellationToken = default) =>
-        await db.ApiKeys.Where(k => k.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
+        await db.Set<ApiKeyEntity>().Where(k => k.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
 
     /// <summary>The key whose secret this is, or null; notes when it was last used (to the minute, so a busy script costs no write per call).</summary>
     public async Task<ApiKey?> FindAsync(string secret, CancellationToken cancellationToken = default)
@@ -66,7 +66,7 @@ public sealed class ApiKeys(DashboardDbContext db, TimeProvider clock)
         }
 
         var hash = HashOf(secret);
-        var entity = await db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Hash == hash, cancellationToken);
+        var entity = await db.Set<ApiKeyEntity>().AsNoTracking().FirstOrDefaultAsync(k => k.Hash == hash, cancellationToken);
         if (entity is null)
         {
             return null;
@@ -75,7 +75,7 @@ public sealed class ApiKeys(DashboardDbContext db, TimeProvider clock)
         var now = clock.GetUtcNow().UtcDateTime;
         if (entity.LastUsedAt is not { } last || now - last >= LastUsedResolution)
         {
-            await db.ApiKeys.Where(k => k.Id == entity.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), cancellationToken);
+            await db.Set<ApiKeyEntity>().Where(k => k.Id == entity.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), cancellationToken);
             entity.LastUsedAt = now;
         }
 

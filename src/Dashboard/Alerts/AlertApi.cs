@@ -18,7 +18,7 @@ internal static class AlertApi
 
     private static readonly string[] NumberFields = ["threshold", "low", "high", "hysteresis", "forSeconds"];
 
-    public static WebApplication MapAlertApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapAlertApi(this IEndpointRouteBuilder app)
     {
         var rules = app.MapGroup("/api/alert-rules").WithTags("Alerts");
         rules.MapGet("/", (AlertService alerts) => alerts.Rules().Select(AlertRuleDto.From));

@@ -19,7 +19,7 @@ internal sealed class AlertDispatcher(
     AlertOutbox outbox,
     AlertFeed feed,
     AlertWebhook webhook,
-    BrokerServer broker,
+    IBrokerPublisher broker,
     IHubContext<TelemetryHub> hub,
     TelemetryHubConnections hubConnections,
     IServiceScopeFactory scopes,
@@ -138,7 +138,7 @@ internal sealed class AlertDispatcher(
                 await hub.Clients.All.SendAsync("alerts", notices);
             }
 
-            if (_options.PublishToMqtt && broker.IsStarted)
+            if (_options.PublishToMqtt && broker.IsRunning)
             {
                 foreach (var notice in notices)
                 {

@@ -1,3 +1,4 @@
+using Dashboard.Broker.Events;
 using Dashboard.Devices;
 using Dashboard.Readings;
 

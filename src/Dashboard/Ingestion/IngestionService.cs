@@ -1,11 +1,11 @@
-using Dashboard.Broker;
+using Dashboard.Broker.Events;
 using Dashboard.Devices;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Ingestion;
 
 /// <summary>Drains the broker's event channel, reads each publish once (presence or readings) and hands it to every <see cref="IBrokerEventSink"/>.</summary>
-public sealed class IngestionService(
+internal sealed class IngestionService(
     BrokerEventChannel channel,
     PresenceParser presence,
     IEnumerable<IBrokerEventSink> sinks,
@@ -15,21 +15,16 @@ public sealed class IngestionService(
     private readonly IBrokerEventSink[] _sinks = [.. sinks];
     private readonly string[] _ownTopicPrefixes = [.. options.Value.OwnTopicPrefixes];
     private readonly LogLimiter _errorLog = new(TimeSpan.FromSeconds(10));
-    private long _processed;
-
-    public long Processed => Interlocked.Read(ref _processed);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var reader = channel.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(stoppingToken))
+            while (await channel.WaitToReadAsync(stoppingToken))
             {
-                while (reader.TryRead(out var brokerEvent))
+                while (channel.TryRead(out var brokerEvent))
                 {
                     Dispatch(brokerEvent);
-                    Interlocked.Increment(ref _processed);
                 }
             }
         }

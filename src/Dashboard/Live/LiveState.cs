@@ -1,4 +1,5 @@
 using Dashboard.Broker;
+using Dashboard.Broker.Events;
 using Dashboard.Devices;
 using Dashboard.Ingestion;
 using Dashboard.Readings;

@@ -1,4 +1,4 @@
-using Dashboard.Components.Devices;
+using Dashboard.Devices;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Dashboard.Live;
@@ -73,7 +73,7 @@ internal sealed class TelemetryBroadcaster(
             var readings = batch.Changes.OfType<ReadingChanged>()
                 .Select(r => new ReadingMessage(r.DeviceId, r.Topic, r.Metric, r.Value, r.Unit, r.Time)).ToList();
             var presence = batch.Changes.OfType<PresenceChanged>()
-                .Select(p => new PresenceMessage(p.DeviceId, DeviceFormat.StatusText(p.Status), p.Time, p.ClientId)).ToList();
+                .Select(p => new PresenceMessage(p.DeviceId, p.Status.ToWire(), p.Time, p.ClientId)).ToList();
             if (readings.Count > 0)
             {
                 await hub.Clients.All.SendAsync("readings", readings);

@@ -1,5 +1,6 @@
 using Dashboard.Accounts;
 using Dashboard.Broker;
+using Dashboard.Broker.Persistence;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,6 @@
 using System.Net;
 using Bunit;
+using Dashboard.Broker.Status;
 using Dashboard.Components.Overview;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +27,7 @@ public sealed class ConnectHelpTests : BunitContext
     [Fact]
     public void Without_a_certificate_only_the_plain_commands_are_shown()
     {
-        Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(Endpoints).Build());
+        Services.AddSingleton(new BrokerListeners(new ConfigurationBuilder().AddInMemoryCollection(Endpoints).Build()));
 
         var cut = Render<ConnectHelp>(p => p.Add(c => c.Expanded, true));
 
@@ -39,7 +40,7 @@ public sealed class ConnectHelpTests : BunitContext
     public void With_a_certificate_the_tls_commands_are_shown_with_their_ports()
     {
         var settings = new Dictionary<string, string?>(Endpoints) { ["Kestrel:Certificates:Default:Path"] = "/certs/server.crt" };
-        Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        Services.AddSingleton(new BrokerListeners(new ConfigurationBuilder().AddInMemoryCollection(settings).Build()));
 
         var text = WebUtility.HtmlDecode(Render<ConnectHelp>(p => p.Add(c => c.Expanded, true)).Markup);
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Dashboard.Broker.Events;
 using Dashboard.Devices;
 using Dashboard.Ingestion;
 using Dashboard.Live;

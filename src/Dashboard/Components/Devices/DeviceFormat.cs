@@ -38,12 +38,7 @@ internal static class DeviceFormat
         };
     }
 
-    public static string StatusText(DeviceStatus status) => status switch
-    {
-        DeviceStatus.Online => "online",
-        DeviceStatus.Offline => "offline",
-        _ => "unknown",
-    };
+    public static string StatusText(DeviceStatus status) => status.ToWire();
 
     public static Color StatusColor(DeviceStatus status) => status switch
     {

@@ -1,0 +1,181 @@
+using Dashboard.Broker.Auth;
+using Dashboard.Broker.Events;
+using Dashboard.Broker.Metrics;
+using Dashboard.Broker.Persistence;
+using Dashboard.Broker.Retained;
+using Dashboard.Broker.Sessions;
+using Dashboard.Broker.Shared;
+using Dashboard.Broker.Status;
+using Dashboard.Broker.Tls;
+using Dashboard.Broker.Transport;
+using Dashboard.Broker.Wills;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Server.Kestrel;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using MQTTnet.AspNetCore;
+
+namespace Dashboard.Broker;
+
+public static class BrokerFeature
+{
+    private const string WebSocketPath = "/mqtt";
+
+    /// <summary>
+    /// The MQTT broker on Kestrel's named endpoints: <c>Mqtt</c> (TCP) and <c>MqttWebSockets</c> (path /mqtt), and with a
+    /// certificate their TLS twins <c>MqttTls</c> and <c>MqttWebSocketsTls</c>, all taken from <c>Kestrel:Endpoints</c>
+    /// so every port moves with configuration.
+    /// </summary>
+    /// <remarks>
+    /// The host owns the database: <typeparamref name="TContext"/> must include <see cref="BrokerModel.AddBrokerEntities"/>
+    /// in its model and be migrated before the broker starts. <see cref="BrokerEventChannelOptions.Capacity"/> must be set.
+    /// </remarks>
+    public static IHostApplicationBuilder AddBroker<TContext>(this IHostApplicationBuilder builder)
+        where TContext : DbContext
+    {
+        var services = builder.Services;
+        services.AddKeyedScoped<DbContext>(BrokerDatabase.Key, (s, _) => s.GetRequiredService<TContext>());
+        services.AddOptions<BrokerEventChannelOptions>().ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<BrokerEventChannel>();
+        services.AddSingleton<BrokerListeners>();
+        services.AddSingleton<IBrokerPublisher>(s => s.GetRequiredService<BrokerServer>());
+        services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddMetrics();
+        services.AddSingleton<BrokerMetrics>();
+        services.AddSingleton<BrokerServer>();
+        services.AddSingleton<RetainedStore>();
+        services.AddSingleton<BrokerUsers>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ConnectHook>();
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<PersistentSessions>();
+        services.AddSingleton<SharedSubscriptions>();
+        services.AddSingleton<WillService>();
+
+        // Packet hooks, in the order they see received packets (sent packets go the other way round).
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ConnectHook>());
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ConnectionRegistry>());
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<PersistentSessions>());
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<SharedSubscriptions>());
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<WillService>());
+        services.AddSingleton<IMqttPacketHook, BrokerUserHook>();
+        services.AddSingleton<MqttTransportHandler>();
+
+        // Hosted services start in this order and stop in reverse: the writer's last flush comes after the broker stops.
+        services.AddHostedService<BrokerStatePersister>();
+        services.AddHostedService<BrokerHost>();
+        services.AddSingleton<BrokerStatusFeed>();
+        services.AddHostedService<BrokerStatusSampler>();
+
+        var maxPacketSize = builder.Configuration.GetValue($"{BrokerOptions.Section}:{nameof(BrokerOptions.MaxPacketSize)}", new BrokerOptions().MaxPacketSize);
+        services.Configure<SocketTransportOptions>(o => o.MaxReadBufferSize = Math.Max(o.MaxReadBufferSize ?? 0, maxPacketSize + 65536L));
+        services.AddOptions<KestrelServerOptions>().Configure<IConfiguration, IHostEnvironment>((kestrel, configuration, environment) =>
+        {
+            var section = configuration.GetSection("Kestrel");
+            var closed = TlsEndpoints.Closed(section);
+            if (closed.Count > 0)
+            {
+                kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TlsEndpoints)).LogInformation(
+                    "TLS listeners {Endpoints} are off: no certificate configured (Kestrel:Certificates:Default:Path and KeyPath)", string.Join(", ", closed));
+            }
+
+            TlsCertificateCheck.Check(section, environment.ContentRootPath);
+            var clientAuthority = ClientCertificates.Authority(configuration, environment.ContentRootPath);
+            var webSockets = kestrel.ApplicationServices.GetRequiredService<MqttWebSocketEndpoint>();
+            kestrel.Configure(TlsEndpoints.Without(section, closed))
+                .Endpoint("Mqtt", UseMqtt)
+                .Endpoint(TlsEndpoints.MqttTls, endpoint =>
+                {
+                    RequireClientCertificate(endpoint, clientAuthority);
+                    UseMqtt(endpoint);
+                })
+                .Endpoint("MqttWebSockets", endpoint => webSockets.Add(endpoint.ListenOptions))
+                .Endpoint(TlsEndpoints.MqttWebSocketsTls, endpoint =>
+                {
+                    RequireClientCertificate(endpoint, clientAuthority);
+                    webSockets.Add(endpoint.ListenOptions);
+                });
+        });
+        services.AddSingleton<MqttWebSocketEndpoint>();
+        services.AddConnections();
+        return builder;
+    }
+
+    private static void RequireClientCertificate(EndpointConfiguration endpoint, System.Security.Cryptography.X509Certificates.X509Certificate2? authority)
+    {
+        if (authority is not null && endpoint.IsHttps)
+        {
+            ClientCertificates.Require(endpoint.HttpsOptions, authority);
+        }
+    }
+
+    /// <summary>Raw MQTT on a TCP endpoint, inside TLS when its URL is https://.</summary>
+    private static void UseMqtt(EndpointConfiguration endpoint)
+    {
+        // TLS must wrap the connection before the MQTT handler takes it (MQTTnet #1185, #464): Kestrel would otherwise
+        // add it after the handler, where it never runs.
+        if (endpoint.IsHttps)
+        {
+            // Kestrel offers only h2 and http/1.1 by ALPN and refuses a client that asks for "mqtt"; MQTT needs none.
+            endpoint.HttpsOptions.OnAuthenticate = (_, ssl) => ssl.ApplicationProtocols = null;
+            endpoint.ListenOptions.UseHttps(endpoint.HttpsOptions);
+        }
+
+        endpoint.ListenOptions.UseConnectionHandler<MqttTransportHandler>();
+    }
+
+    /// <summary>The MqttWebSockets (and MqttWebSocketsTls) endpoints answer /mqtt and nothing else; no other endpoint answers /mqtt.</summary>
+    public static IApplicationBuilder UseMqttWebSocketPorts(this IApplicationBuilder app)
+    {
+        var endpoint = app.ApplicationServices.GetRequiredService<MqttWebSocketEndpoint>();
+        return app.Use((context, next) =>
+        {
+            var onWebSocketPort = endpoint.Serves(context.Connection.LocalPort);
+            if (onWebSocketPort != context.Request.Path.StartsWithSegments(WebSocketPath))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            return next(context);
+        });
+    }
+
+    /// <summary>MQTT over WebSockets at /mqtt (see <see cref="UseMqttWebSocketPorts"/> for the ports that answer it).</summary>
+    public static IEndpointRouteBuilder MapBroker(this IEndpointRouteBuilder app)
+    {
+        var maxPacketSize = app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerOptions>>().Value.MaxPacketSize;
+        app.MapConnectionHandler<MqttTransportHandler>(WebSocketPath, options =>
+        {
+            options.Transports = HttpTransportType.WebSockets;
+            options.WebSockets.SubProtocolSelector = MqttSubProtocolSelector.SelectSubProtocol;
+            // A whole packet must fit in the pipes, or a large one would stall the connection.
+            options.TransportMaxBufferSize = options.ApplicationMaxBufferSize = maxPacketSize + 65536L;
+        }).AllowAnonymous(); // MQTT's own CONNECT (username, password, ACLs) decides who may use the broker.
+        return app;
+    }
+
+    /// <summary>The MqttWebSockets (and MqttWebSocketsTls) endpoints as Kestrel bound them (a port may have been 0 in configuration).</summary>
+    internal sealed class MqttWebSocketEndpoint
+    {
+        private volatile ListenOptions[] _listens = [];
+
+        public void Add(ListenOptions listen) => _listens = [.. _listens, listen];
+
+        public bool Serves(int localPort)
+        {
+            foreach (var listen in _listens)
+            {
+                if (listen.IPEndPoint?.Port == localPort)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,302 @@
+using Dashboard.Broker.Auth;
+using Dashboard.Broker.Events;
+using Dashboard.Broker.Metrics;
+using Dashboard.Broker.Persistence;
+using Dashboard.Broker.Retained;
+using Dashboard.Broker.Sessions;
+using Dashboard.Broker.Shared;
+using Dashboard.Broker.Transport;
+using Dashboard.Broker.Wills;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace Dashboard.Broker;
+
+/// <summary>
+/// Starts MQTTnet before Kestrel accepts connections: loads retained messages and persistent sessions from
+/// the database, wires the broker's hooks into MQTTnet's events, and stops it gracefully (MQTT 5 clients get
+/// DISCONNECT "server shutting down").
+/// </summary>
+internal sealed class BrokerHost(
+    BrokerServer broker,
+    MqttTransportHandler transport,
+    PersistentSessions sessions,
+    SharedSubscriptions shared,
+    WillService wills,
+    RetainedStore retained,
+    BrokerUsers users,
+    BrokerEventChannel events,
+    BrokerMetrics metrics,
+    IServiceScopeFactory scopes,
+    IOptions<BrokerOptions> options,
+    ILoggerFactory loggerFactory,
+    ILogger<BrokerHost> logger) : IHostedService
+{
+    private readonly LogLimiter _dropLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _topicLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _rateLog = new(TimeSpan.FromSeconds(10));
+    private MqttServer? _server;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        List<MqttApplicationMessage> retainedMessages;
+        List<SessionRecord> storedSessions;
+        using (var scope = scopes.CreateScope())
+        {
+            var db = BrokerDatabase.Get(scope.ServiceProvider);
+            retainedMessages = await RetainedStore.LoadAsync(db, cancellationToken);
+            storedSessions = await SessionStore.LoadAsync(db, cancellationToken);
+            await users.LoadAsync(db, cancellationToken);
+        }
+
+        var server = new MqttServer(BuildServerOptions(), [transport], new MqttNetLogger(loggerFactory));
+        server.LoadingRetainedMessageAsync += e =>
+        {
+            e.LoadedRetainedMessages = retainedMessages;
+            return Task.CompletedTask;
+        };
+        server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
+        server.InterceptingPublishAsync += OnInterceptingPublish;
+        server.InterceptingClientEnqueueAsync += OnInterceptingEnqueue;
+        server.InterceptingSubscriptionAsync += OnInterceptingSubscription;
+        server.ApplicationMessageEnqueuedOrDroppedAsync += OnEnqueuedOrDropped;
+        sessions.SessionEnded += shared.RemoveClient;
+        sessions.SessionEnded += users.SessionEnded;
+
+        await server.StartAsync();
+        broker.Attach(server);
+        _server = server;
+
+        await RestoreSessionsAsync(storedSessions);
+        foreach (var message in retainedMessages)
+        {
+            events.Publish(BrokerEvent.Published(message, clientId: null, restored: true));
+        }
+
+        logger.LogInformation("Broker started: {Retained} retained messages and {Sessions} persistent sessions restored",
+            retainedMessages.Count, storedSessions.Count);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is not null)
+        {
+            await _server.StopAsync(new MqttServerStopOptions());
+            _server.Dispose();
+        }
+    }
+
+    private MqttServerOptions BuildServerOptions()
+    {
+        var settings = options.Value;
+        return new MqttServerOptionsBuilder()
+            .WithoutDefaultEndpoint()
+            .WithPersistentSessions()
+            .WithMaxPendingMessagesPerClient(settings.MaxQueuedMessages)
+            .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropNewMessage)
+            .WithDefaultCommunicationTimeout(settings.ConnectTimeout)
+            .Build();
+    }
+
+    private async Task RestoreSessionsAsync(List<SessionRecord> records)
+    {
+        sessions.Restore(records);
+        foreach (var record in records)
+        {
+            users.Restore(record.ClientId, record.UserName);
+            await transport.ReplayAsync(new SessionReplayChannel(record));
+            foreach (var (filter, subscription) in record.Subscriptions)
+            {
+                shared.Restore(record.ClientId, filter, subscription.Qos);
+            }
+        }
+    }
+
+    private async Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs e)
+    {
+        if (e.ChannelAdapter is not MqttChannel channel)
+        {
+            return; // a session being restored
+        }
+
+        var connection = channel.Client;
+        if (string.IsNullOrEmpty(e.ClientId) && e.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            e.AssignedClientIdentifier = ConnectHook.NewClientId();
+            connection.ClientId = e.AssignedClientIdentifier;
+        }
+
+        if (string.IsNullOrEmpty(connection.ClientId))
+        {
+            return; // MQTTnet refuses it: "identifier rejected" (MQTT 3.1, or 3.1.1 without clean session)
+        }
+
+        // Refused before the will is taken in: a client that may not connect leaves no will behind.
+        var (outcome, identity) = await users.AuthenticateAsync(e.UserName, e.Password);
+        if (identity is not null)
+        {
+            // Installed by BrokerUserHook once CONNACK has gone out, forgotten when it is no longer needed.
+            connection.HookState[typeof(BrokerUsers)] = identity;
+            connection.AuthenticatedUser = BrokerUsers.UserNameOf(identity);
+        }
+
+        switch (outcome)
+        {
+            case AuthenticationOutcome.BadCredentials:
+                e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword; // 3.1.1: return code 4
+                return;
+            case AuthenticationOutcome.AnonymousRefused:
+                e.ReasonCode = MqttConnectReasonCode.NotAuthorized; // 3.1.1: return code 5
+                return;
+        }
+
+        await wills.OnConnectingAsync(connection);
+    }
+
+    private Task OnInterceptingPublish(InterceptingPublishEventArgs e)
+    {
+        if (!e.ProcessPublish)
+        {
+            return Task.CompletedTask;
+        }
+
+        var message = e.ApplicationMessage;
+        var fromClient = !ReferenceEquals(e.SessionItems, _server?.ServerSessionItems);
+        if (fromClient && !MqttTopic.IsValidTopicName(message.Topic))
+        {
+            // A wildcard in a PUBLISH topic is a protocol error: the client is disconnected, as Mosquitto does.
+            e.ProcessPublish = false;
+            e.CloseConnection = true;
+            return Task.CompletedTask;
+        }
+
+        if (fromClient && !WithinTopicLimits(message.Topic))
+        {
+            // Too long or too deep: refused like a malformed topic, so no subscriber or retained store ever holds it.
+            RefuseTopic(e.ClientId, message.Topic);
+            e.ProcessPublish = false;
+            e.CloseConnection = true;
+            return Task.CompletedTask;
+        }
+
+        if (fromClient && options.Value.MaxPublishRatePerClient > 0 && !PublishRate.For(e.SessionItems).TryTake(options.Value.MaxPublishRatePerClient))
+        {
+            // Dropped, not disconnected: a bursty client keeps its session and will, and does not come back in a reconnect storm.
+            metrics.PublishRateLimited();
+            if (_rateLog.ShouldLog())
+            {
+                logger.LogWarning("Client {ClientId} publishes faster than {Max} messages/s: dropping messages (Broker:MaxPublishRatePerClient)",
+                    e.ClientId, options.Value.MaxPublishRatePerClient);
+            }
+
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
+            return Task.CompletedTask;
+        }
+
+        var isSys = message.Topic.StartsWith("$SYS/", StringComparison.Ordinal);
+        if (fromClient && (isSys || message.Topic.StartsWith(SharedSubscriptions.Prefix, StringComparison.Ordinal)))
+        {
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            return Task.CompletedTask;
+        }
+
+        if (fromClient && !users.Unrestricted && !users.CanPublish(e.ClientId, message.Topic))
+        {
+            // Dropped; MQTT 5 clients are told in PUBACK/PUBREC (0x87), 3.1.1 ones cannot be.
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            return Task.CompletedTask;
+        }
+
+        if (message.Retain)
+        {
+            retained.Track(message);
+        }
+
+        shared.Deliver(message);
+        if (!isSys)
+        {
+            events.Publish(BrokerEvent.Published(message, e.ClientId));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnInterceptingEnqueue(InterceptingClientApplicationMessageEnqueueEventArgs e)
+    {
+        // Every delivery, retained ones on subscribe included: a deny entry narrows a wider subscription,
+        // and an ACL changed after subscribing applies at once. Skipped while no ACL restricts anything.
+        if (!users.Unrestricted && !users.CanRead(e.ReceiverClientId, e.ApplicationMessage.Topic))
+        {
+            e.AcceptEnqueue = false;
+            return Task.CompletedTask;
+        }
+
+        if (sessions.TryTakeForOffline(e.ReceiverClientId, e.ApplicationMessage))
+        {
+            e.AcceptEnqueue = false;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A connected client that reads slower than messages arrive (or not at all) fills its MQTTnet queue;
+    /// beyond Broker:MaxQueuedMessages new messages for it are dropped, and counted here.
+    /// </summary>
+    private Task OnEnqueuedOrDropped(ApplicationMessageEnqueuedEventArgs e)
+    {
+        if (e.IsDropped)
+        {
+            metrics.MessageDropped();
+            if (_dropLog.ShouldLog())
+            {
+                logger.LogWarning("Queue of client {ClientId} is full ({Max} messages): dropping new messages (Broker:MaxQueuedMessages)",
+                    e.ReceiverClientId, options.Value.MaxQueuedMessages);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnInterceptingSubscription(InterceptingSubscriptionEventArgs e)
+    {
+        var filter = e.TopicFilter.Topic;
+        if (!MqttTopic.IsValidFilter(filter))
+        {
+            e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
+        }
+        else if (!WithinTopicLimits(filter))
+        {
+            RefuseTopic(e.ClientId, filter);
+            e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
+        }
+        else if (!users.CanSubscribe(e.ClientId, e.TopicFilter.Topic))
+        {
+            // SUBACK 0x80 for 3.1.1, 0x87 for MQTT 5; refused subscriptions get no retained messages either.
+            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            e.ProcessSubscription = false;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private bool WithinTopicLimits(string topic) =>
+        System.Text.Encoding.UTF8.GetByteCount(topic) <= options.Value.MaxTopicLength
+        && topic.AsSpan().Count('/') < options.Value.MaxTopicLevels;
+
+    private void RefuseTopic(string clientId, string topic)
+    {
+        metrics.TopicRefused();
+        if (_topicLog.ShouldLog())
+        {
+            logger.LogWarning("Client {ClientId}: topic of {Length} bytes and {Levels} levels refused (Broker:MaxTopicLength {MaxLength}, MaxTopicLevels {MaxLevels})",
+                clientId, System.Text.Encoding.UTF8.GetByteCount(topic), topic.AsSpan().Count('/') + 1, options.Value.MaxTopicLength, options.Value.MaxTopicLevels);
+        }
+    }
+}

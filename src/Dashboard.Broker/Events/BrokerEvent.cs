@@ -1,0 +1,82 @@
+using System.Buffers;
+using Dashboard.Broker.Transport;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace Dashboard.Broker.Events;
+
+public enum BrokerEventKind
+{
+    MessagePublished,
+    ClientConnected,
+    ClientDisconnected,
+}
+
+/// <summary>A client as it was when it connected or disconnected.</summary>
+public sealed record ClientInfo(
+    string ClientId,
+    string? UserName,
+    string? RemoteAddress,
+    string Transport,
+    string ProtocolVersion,
+    bool CleanStart,
+    ushort KeepAliveSeconds,
+    DateTimeOffset ConnectedAt,
+    bool Graceful,
+    string? WillTopic);
+
+/// <summary>
+/// What the broker hands to ingestion. A struct, so the bounded channel stores it inline: one publish costs
+/// no allocation here; the payload is MQTTnet's own immutable copy, not copied again. <see cref="Restored"/>
+/// marks the retained messages replayed at start-up, so live state knows the last values and presence again.
+/// </summary>
+public readonly record struct BrokerEvent(
+    BrokerEventKind Kind,
+    DateTimeOffset Time,
+    string ClientId,
+    string? Topic,
+    ReadOnlyMemory<byte> Payload,
+    MqttQualityOfServiceLevel Qos,
+    bool Retain,
+    ClientInfo? Client,
+    bool Restored = false)
+{
+    public static BrokerEvent Published(MqttApplicationMessage message, string? clientId, bool restored = false) => new(
+        BrokerEventKind.MessagePublished,
+        DateTimeOffset.UtcNow,
+        clientId ?? "",
+        message.Topic,
+        message.Payload.IsSingleSegment ? message.Payload.First : message.Payload.ToArray(),
+        message.QualityOfServiceLevel,
+        message.Retain,
+        null,
+        restored);
+
+    internal static BrokerEvent Connection(BrokerEventKind kind, ClientConnection connection) => new(
+        kind,
+        DateTimeOffset.UtcNow,
+        connection.ClientId,
+        null,
+        default,
+        default,
+        false,
+        new ClientInfo(
+            connection.ClientId,
+            connection.UserName,
+            connection.RemoteEndPoint?.ToString(),
+            connection.Transport,
+            ProtocolName(connection),
+            connection.CleanStart,
+            connection.KeepAliveSeconds,
+            connection.OpenedAt,
+            Graceful: connection.ClientDisconnect is not null,
+            WillTopic: connection.WillTopicAtConnect));
+
+    private static string ProtocolName(ClientConnection connection) => connection.ProtocolVersion switch
+    {
+        MQTTnet.Formatter.MqttProtocolVersion.V310 => "3.1",
+        MQTTnet.Formatter.MqttProtocolVersion.V311 => "3.1.1",
+        MQTTnet.Formatter.MqttProtocolVersion.V500 => "5.0",
+        _ => "unknown",
+    };
+}

@@ -1,0 +1,163 @@
+using Dashboard.Broker.Persistence;
+using Microsoft.EntityFrameworkCore;
+using MQTTnet.Protocol;
+
+namespace Dashboard.Broker.Sessions;
+
+/// <summary>Reads persistent sessions at start-up and writes the ones that changed, in batches.</summary>
+internal static class SessionStore
+{
+    public static async Task<List<SessionRecord>> LoadAsync(DbContext db, CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow;
+        var sessions = await db.Set<SessionEntity>().AsNoTracking().Include(s => s.Subscriptions).ToListAsync(cancellationToken);
+        var queued = (await db.Set<QueuedMessageEntity>().AsNoTracking().OrderBy(m => m.Id).ToListAsync(cancellationToken))
+            .ToLookup(m => m.ClientId, StringComparer.Ordinal);
+
+        var records = new List<SessionRecord>(sessions.Count);
+        foreach (var session in sessions)
+        {
+            var record = new SessionRecord(session.ClientId)
+            {
+                UserName = session.UserName,
+                ExpirySeconds = (uint)Math.Clamp(session.ExpirySeconds, 0, uint.MaxValue),
+                DisconnectedAt = session.DisconnectedAt ?? now,
+            };
+            foreach (var s in session.Subscriptions)
+            {
+                record.Subscriptions[s.TopicFilter] = new StoredSubscription(
+                    (MqttQualityOfServiceLevel)s.Qos, s.NoLocal, s.RetainAsPublished, (MqttRetainHandling)s.RetainHandling, s.Identifier);
+            }
+
+            foreach (var message in queued[session.ClientId])
+            {
+                if (!message.IsExpired(now))
+                {
+                    var restored = message.ToApplicationMessage(message.Retain, now);
+                    record.Queue.Enqueue(new QueuedMessage(message.Id, restored, now));
+                }
+
+                record.PersistedUpTo = Math.Max(record.PersistedUpTo, message.Id);
+            }
+
+            records.Add(record);
+        }
+
+        return records;
+    }
+
+    /// <summary>
+    /// Writes what changed in the given sessions: the session row, its subscriptions when they changed,
+    /// queued messages not yet written, and the removal of those delivered, inside the caller's transaction;
+    /// returns what to call once it commits. Call from one writer at a time.
+    /// </summary>
+    public static async Task<Action> FlushAsync(DbContext db, IReadOnlyList<SessionRecord> changed, CancellationToken cancellationToken)
+    {
+        var ids = changed.Select(r => r.ClientId).ToList();
+        var existing = new Dictionary<string, SessionEntity>(StringComparer.Ordinal);
+        foreach (var chunk in ids.Chunk(500))
+        {
+            foreach (var entity in await db.Set<SessionEntity>().Where(s => chunk.Contains(s.ClientId)).ToListAsync(cancellationToken))
+            {
+                existing[entity.ClientId] = entity;
+            }
+        }
+
+        var written = new List<(SessionRecord Record, long PersistedUpTo, long RemovedUpTo)>();
+        foreach (var record in changed)
+        {
+            var snapshot = Snapshot(record);
+            existing.TryGetValue(record.ClientId, out var row);
+            if (snapshot is null)
+            {
+                if (row is not null)
+                {
+                    db.Set<SessionEntity>().Remove(row); // cascades to subscriptions and queued messages
+                }
+
+                continue;
+            }
+
+            if (row is null)
+            {
+                row = new SessionEntity { ClientId = record.ClientId };
+                db.Set<SessionEntity>().Add(row);
+            }
+
+            row.UserName = snapshot.UserName;
+            row.ExpirySeconds = snapshot.ExpirySeconds;
+            row.DisconnectedAt = snapshot.DisconnectedAt;
+            if (snapshot.Subscriptions is not null)
+            {
+                await db.Set<SubscriptionEntity>().Where(s => s.ClientId == record.ClientId).ExecuteDeleteAsync(cancellationToken);
+                db.Set<SubscriptionEntity>().AddRange(snapshot.Subscriptions);
+            }
+
+            if (snapshot.RemovedUpTo > snapshot.PersistedRemovedUpTo)
+            {
+                await db.Set<QueuedMessageEntity>().Where(m => m.ClientId == record.ClientId && m.Id <= snapshot.RemovedUpTo).ExecuteDeleteAsync(cancellationToken);
+            }
+
+            db.Set<QueuedMessageEntity>().AddRange(snapshot.NewMessages);
+            written.Add((record, snapshot.NewMessages.Count > 0 ? snapshot.NewMessages[^1].Id : 0, snapshot.RemovedUpTo));
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return () =>
+        {
+            foreach (var (record, persistedUpTo, removedUpTo) in written)
+            {
+                lock (record)
+                {
+                    record.PersistedUpTo = Math.Max(record.PersistedUpTo, persistedUpTo);
+                    record.PersistedRemovedUpTo = Math.Max(record.PersistedRemovedUpTo, removedUpTo);
+                }
+            }
+        };
+    }
+
+    private sealed record SessionSnapshot(
+        string? UserName, long ExpirySeconds, DateTime? DisconnectedAt, List<SubscriptionEntity>? Subscriptions,
+        List<QueuedMessageEntity> NewMessages, long RemovedUpTo, long PersistedRemovedUpTo);
+
+    private static SessionSnapshot? Snapshot(SessionRecord record)
+    {
+        lock (record)
+        {
+            if (record.Deleted)
+            {
+                return null;
+            }
+
+            List<SubscriptionEntity>? subscriptions = null;
+            if (record.SubscriptionsChanged)
+            {
+                record.SubscriptionsChanged = false;
+                subscriptions = [.. record.Subscriptions.Select(s => new SubscriptionEntity
+                {
+                    ClientId = record.ClientId,
+                    TopicFilter = s.Key,
+                    Qos = (byte)s.Value.Qos,
+                    NoLocal = s.Value.NoLocal,
+                    RetainAsPublished = s.Value.RetainAsPublished,
+                    RetainHandling = (byte)s.Value.RetainHandling,
+                    Identifier = s.Value.Identifier,
+                })];
+            }
+
+            var newMessages = new List<QueuedMessageEntity>();
+            foreach (var queued in record.Queue)
+            {
+                if (queued.Sequence > record.PersistedUpTo)
+                {
+                    var entity = new QueuedMessageEntity { Id = queued.Sequence, ClientId = record.ClientId, Retain = queued.Message.Retain };
+                    entity.CopyFrom(queued.Message, queued.QueuedAt);
+                    newMessages.Add(entity);
+                }
+            }
+
+            return new SessionSnapshot(record.UserName, record.ExpirySeconds, record.DisconnectedAt, subscriptions, newMessages, record.RemovedUpTo, record.PersistedRemovedUpTo);
+        }
+    }
+}

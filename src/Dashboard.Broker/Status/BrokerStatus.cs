@@ -1,0 +1,32 @@
+namespace Dashboard.Broker.Status;
+
+
+/// <summary>The broker at one moment, sampled every second.</summary>
+public sealed record BrokerStatus(
+    DateTimeOffset Time,
+    TimeSpan Uptime,
+    IReadOnlyList<ListenerInfo> Listeners,
+    int ConnectedClients,
+    double MessagesInPerSecond,
+    double MessagesOutPerSecond,
+    long MessagesReceived,
+    long MessagesSent,
+    int RetainedMessages,
+    int PersistentSessions,
+    int OfflineSessions,
+    long IngestionProcessed,
+    int IngestionBacklog,
+    long IngestionDropped,
+    long MessagesDropped,
+    long PacketsTooLarge,
+    long ConnectionsRefused = 0,
+    long TopicsRefused = 0,
+    long PublishRateExceeded = 0)
+{
+    /// <summary>Something was refused or dropped since start: the Overview shows a warning line.</summary>
+    public bool HasRefusals =>
+        MessagesDropped > 0 || IngestionDropped > 0 || PacketsTooLarge > 0 || ConnectionsRefused > 0 || TopicsRefused > 0 || PublishRateExceeded > 0;
+
+    public static readonly BrokerStatus Starting = new(
+        DateTimeOffset.UtcNow, TimeSpan.Zero, [], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+}

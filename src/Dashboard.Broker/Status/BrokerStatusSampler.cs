@@ -1,0 +1,116 @@
+using System.Reflection;
+using System.Text;
+using Dashboard.Broker.Events;
+using Dashboard.Broker.Metrics;
+using Dashboard.Broker.Sessions;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+
+namespace Dashboard.Broker.Status;
+
+/// <summary>Samples the broker once a second for the Overview, and refreshes the $SYS/broker topics every <see cref="BrokerOptions.SysInterval"/>.</summary>
+internal sealed class BrokerStatusSampler(
+    BrokerServer broker,
+    BrokerMetrics metrics,
+    PersistentSessions sessions,
+    BrokerEventChannel events,
+    BrokerStatusFeed feed,
+    BrokerListeners listeners,
+    IOptions<BrokerOptions> options,
+    ILogger<BrokerStatusSampler> logger) : BackgroundService
+{
+    private static readonly string Version =
+        typeof(BrokerStatusSampler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "dev";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var previous = (Time: DateTime.UtcNow, In: metrics.MessagesReceived, Out: metrics.MessagesSent);
+        var nextSys = DateTime.UtcNow;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                if (!broker.IsRunning)
+                {
+                    continue;
+                }
+
+                var now = DateTime.UtcNow;
+                var (received, sent) = (metrics.MessagesReceived, metrics.MessagesSent);
+                var seconds = Math.Max(0.001, (now - previous.Time).TotalSeconds);
+                var status = new BrokerStatus(
+                    DateTimeOffset.UtcNow,
+                    DateTimeOffset.UtcNow - broker.StartedAt,
+                    listeners.Open,
+                    (int)metrics.ConnectedClients,
+                    (received - previous.In) / seconds,
+                    (sent - previous.Out) / seconds,
+                    received,
+                    sent,
+                    (await broker.Server.GetRetainedMessagesAsync()).Count(m => !m.Topic.StartsWith("$SYS/", StringComparison.Ordinal)),
+                    sessions.Count,
+                    sessions.OfflineCount,
+                    events.Read,
+                    events.Count,
+                    metrics.IngestionDropped,
+                    metrics.MessagesDropped,
+                    metrics.PacketsTooLarge,
+                    metrics.ConnectionsRefused,
+                    metrics.TopicsRefused,
+                    metrics.PublishRateExceeded);
+                previous = (now, received, sent);
+                feed.Publish(status);
+
+                if (options.Value.SysInterval > TimeSpan.Zero && now >= nextSys)
+                {
+                    nextSys = now + options.Value.SysInterval;
+                    await PublishSysTopicsAsync(status);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>The $SYS/broker topics Mosquitto users look for, as retained messages.</summary>
+    private async Task PublishSysTopicsAsync(BrokerStatus status)
+    {
+        (string Topic, string Value)[] values =
+        [
+            ("version", $"Dashboard {Version} (MQTTnet)"),
+            ("uptime", $"{(long)status.Uptime.TotalSeconds} seconds"),
+            ("clients/connected", status.ConnectedClients.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("messages/received", status.MessagesReceived.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("messages/sent", status.MessagesSent.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("bytes/received", metrics.TotalBytesReceived.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("bytes/sent", metrics.TotalBytesSent.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("retained messages/count", status.RetainedMessages.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("publish/messages/dropped", status.MessagesDropped.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            // Ours, not Mosquitto's: whether the dashboard keeps up with the broker (events handed to ingestion and
+            // not yet read, read so far, and dropped because its channel was full).
+            ("ingestion/processed", status.IngestionProcessed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("ingestion/backlog", status.IngestionBacklog.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("ingestion/dropped", status.IngestionDropped.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            // Mosquitto's name for the memory it has allocated; here the managed (GC) heap in bytes, garbage not yet collected included.
+            ("heap/current", GC.GetTotalMemory(forceFullCollection: false).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ];
+        try
+        {
+            foreach (var (topic, value) in values)
+            {
+                await broker.PublishAsync(new MqttApplicationMessage
+                {
+                    Topic = "$SYS/broker/" + topic,
+                    PayloadSegment = Encoding.UTF8.GetBytes(value),
+                    Retain = true,
+                });
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogDebug(ex, "Could not publish $SYS topics");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using Dashboard.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+
+namespace Dashboard.Accounts;
+
+public static class AccountsFeature
+{
+    public const string LoginPath = "/account/login";
+    public const string SetupPath = "/account/setup";
+    public const string DeniedPath = "/account/denied";
+    public const string LogoutPath = "/account/logout";
+
+    // A request with X-Api-Key is judged by the key alone; anything else by the sign-in cookie.
+    private const string DashboardScheme = "Dashboard";
+
+    /// <summary>
+    /// Dashboard login (ASP.NET Core Identity, cookie), API keys for scripts, and the rule that every endpoint needs one
+    /// of the two unless it says otherwise (<c>/healthz</c>, the login pages, static files, MQTT over WebSockets).
+    /// </summary>
+    public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var options = builder.Configuration.GetSection(AccountOptions.Section).Get<AccountOptions>() ?? new AccountOptions();
+
+        services.AddIdentityCore<IdentityUser>(identity =>
+            {
+                // Length over composition rules (NIST SP 800-63B): "correct horse battery staple" beats "P@ssw0rd".
+                identity.Password.RequiredLength = options.MinPasswordLength;
+                identity.Password.RequireDigit = false;
+                identity.Password.RequireLowercase = false;
+                identity.Password.RequireUppercase = false;
+                identity.Password.RequireNonAlphanumeric = false;
+                identity.Password.RequiredUniqueChars = 1;
+                identity.Lockout.MaxFailedAccessAttempts = options.MaxFailedSignIns;
+                identity.Lockout.DefaultLockoutTimeSpan = options.LockoutDuration;
+                identity.Lockout.AllowedForNewUsers = true;
+                identity.User.RequireUniqueEmail = false;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<DashboardDbContext>()
+            .AddSignInManager();
+
+        services.AddAuthentication(DashboardScheme)
+            .AddPolicyScheme(DashboardScheme, "Sign-in cookie or API key", scheme => scheme.ForwardDefaultSelector = context =>
+                context.Request.Headers.ContainsKey(ApiKeys.Header) ? ApiKeyAuthenticationHandler.SchemeName : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddIdentityCookies();
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.Cookie.Name = "Dashboard.Auth";
+            cookie.Cookie.HttpOnly = true;
+            // Lax: no cookie on another site's POST (with JSON-only bodies, that is what stops cross-site requests).
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.LoginPath = LoginPath;
+            cookie.LogoutPath = LogoutPath;
+            cookie.AccessDeniedPath = DeniedPath;
+            cookie.ExpireTimeSpan = options.SessionLifetime;
+            cookie.SlidingExpiration = true;
+            // Scripts and the hub get status codes, not a login page.
+            cookie.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
+            cookie.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
+        });
+        // How soon a deleted account, a new password or a new role ends an existing cookie.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(DashboardPolicies.Admin, policy => policy.RequireRole(DashboardRoles.Admin));
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, RevalidatingAccountStateProvider>();
+
+        // Sign-in cookies and form tokens are encrypted with these keys: kept beside the database (the docker volume), so a
+        // restart or a new container does not sign everyone out.
+        services.AddDataProtection().SetApplicationName("Dashboard").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(StorageFeature.DataDirectory(builder.Configuration), "keys")));
+
+        services.AddScoped<ApiKeys>();
+        services.AddScoped<DashboardAccounts>();
+        services.AddHostedService<HeadlessAdmin>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
+    {
+        // A form post (the antiforgery token is checked because it reads the form), so another site cannot sign a user out.
+        app.MapPost(LogoutPath, async (IFormCollection form, SignInManager<IdentityUser> signIn) =>
+        {
+            await signIn.SignOutAsync();
+            return TypedResults.LocalRedirect(LoginPath);
+        }).AllowAnonymous();
+        app.MapApiKeyApi();
+        return app;
+    }
+
+    private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        var path = context.Request.Path;
+        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs"))
+        {
+            context.Response.StatusCode = status;
+        }
+        else
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+
+        return Task.CompletedTask;
+    }
+}

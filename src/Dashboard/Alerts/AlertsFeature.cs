@@ -1,0 +1,34 @@
+using Dashboard.Ingestion;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Alerts;
+
+public static class AlertsFeature
+{
+    /// <summary>Alert rules and their engine (a sink of ingestion), storage and notifications (UI, hub, MQTT, webhook).</summary>
+    public static IHostApplicationBuilder AddAlerts(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IngestionOptions>().PostConfigure<IOptions<AlertOptions>>((ingestion, alerts) =>
+            ingestion.OwnTopicPrefixes.Add(alerts.Value.MqttTopicPrefix + "/"));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<AlertOutbox>();
+        services.AddSingleton<AlertFeed>();
+        services.AddSingleton<AlertEngine>();
+        services.AddSingleton<IBrokerEventSink>(s => s.GetRequiredService<AlertEngine>());
+        services.AddSingleton<AlertService>();
+        services.AddHttpClient(AlertWebhook.ClientName);
+        services.AddSingleton<AlertWebhook>();
+
+        // Start in this order (after the database is migrated): rules and open alerts are loaded before anything is sent.
+        services.AddHostedService<AlertEngineHost>();
+        services.AddSingleton<AlertDispatcher>();
+        services.AddHostedService(s => s.GetRequiredService<AlertDispatcher>());
+        services.AddHostedService(s => s.GetRequiredService<AlertWebhook>());
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapAlerts(this IEndpointRouteBuilder app) => app.MapAlertApi();
+}

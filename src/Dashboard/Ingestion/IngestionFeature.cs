@@ -1,0 +1,29 @@
+using Dashboard.Broker.Events;
+using Dashboard.Devices;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Ingestion;
+
+public static class IngestionFeature
+{
+    /// <summary>Reads the broker's events (its bounded channel, sized here) on one background service and hands each to every sink.</summary>
+    public static IHostApplicationBuilder AddIngestion(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BrokerEventChannelOptions>().Configure<IOptions<IngestionOptions>>((channel, ingestion) =>
+            channel.Capacity = ingestion.Value.ChannelCapacity);
+        services.AddOptions<PresenceOptions>().Configure<IConfiguration>((options, config) =>
+        {
+            // The binder appends to a list it finds filled, so a configured list would add to the defaults, not replace them.
+            var section = config.GetSection(PresenceOptions.Section);
+            if (section.GetSection(nameof(options.StatusWords)).Exists()) options.StatusWords = [];
+            if (section.GetSection(nameof(options.OnlinePayloads)).Exists()) options.OnlinePayloads = [];
+            if (section.GetSection(nameof(options.OfflinePayloads)).Exists()) options.OfflinePayloads = [];
+            section.Bind(options);
+        });
+        services.AddSingleton(s => new PresenceParser(s.GetRequiredService<IOptions<PresenceOptions>>().Value));
+        services.AddHostedService<IngestionService>();
+        return builder;
+    }
+}

@@ -1,0 +1,52 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Dashboard.Storage;
+
+public static class StorageFeature
+{
+    /// <summary>The SQLite database of <c>ConnectionStrings:Dashboard</c> (default <c>data/dashboard.db</c>), migrated at start-up.</summary>
+    public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
+    {
+        var connectionString = ConnectionString(builder.Configuration);
+        Directory.CreateDirectory(DataDirectory(builder.Configuration));
+        builder.Services.AddDbContext<DashboardDbContext>(options => options
+            .UseSqlite(connectionString)
+            .AddInterceptors(new SqlitePragmas()));
+        builder.Services.AddHostedService<DatabaseMigrator>();
+        return builder;
+    }
+
+    private static string ConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString("Dashboard") ?? "Data Source=data/dashboard.db";
+
+    /// <summary>The folder the SQLite file is in (the docker volume): where other state kept beside it goes.</summary>
+    public static string DataDirectory(IConfiguration configuration)
+    {
+        var dataSource = new SqliteConnectionStringBuilder(ConnectionString(configuration)).DataSource;
+        return string.IsNullOrEmpty(dataSource) || dataSource == ":memory:"
+            ? Path.GetFullPath("data")
+            : Path.GetDirectoryName(Path.GetFullPath(dataSource))!;
+    }
+
+    /// <summary>WAL (set once in <see cref="DatabaseMigrator"/>) makes synchronous=NORMAL safe: a crash can lose the last commit, never the file.</summary>
+    private sealed class SqlitePragmas : DbConnectionInterceptor
+    {
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            Apply(connection);
+            return Task.CompletedTask;
+        }
+
+        private static void Apply(DbConnection connection)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;";
+            command.ExecuteNonQuery();
+        }
+    }
+}
