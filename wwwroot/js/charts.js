@@ -189,11 +189,6 @@ class TimeSeries {
     this.fit(widthOf(this.element));
   }
 
-  resetZoom() {
-    this.zoom = null;
-    this.plot.setData(this.plot.data);
-  }
-
   resize(width) {
     this.fit(width);
   }

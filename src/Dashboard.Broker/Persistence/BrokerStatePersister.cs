@@ -1,4 +1,3 @@
-using Dashboard.Broker.Persistence;
 using Dashboard.Broker.Retained;
 using Dashboard.Broker.Sessions;
 using Microsoft.Extensions.Options;

@@ -59,7 +59,6 @@ internal sealed class SharedSubscriptions(
         return MqttTopic.IsValidFilter(filter);
     }
 
-    public int GroupCount => _groups.Length;
 
     public MqttPacket? Received(ClientConnection connection, MqttPacket packet)
     {

@@ -22,7 +22,6 @@ internal sealed class WillService(
 
     private sealed record DelayedWill(MqttApplicationMessage Message, string? UserName, CancellationTokenSource Cancel);
 
-    public int DelayedCount => _delayed.Count;
 
     /// <summary>Called once a new connection is accepted, before its CONNACK.</summary>
     public async Task OnConnectingAsync(ClientConnection connection)

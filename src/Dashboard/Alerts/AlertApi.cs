@@ -1,11 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dashboard.Accounts;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dashboard.Alerts;
 
 /// <summary>
-/// <c>/api/alert-rules</c> and <c>/api/alerts</c> (DESIGN.md). Bad input gets a 400 problem-details reply whose
+/// <c>/api/alert-rules</c> and <c>/api/alerts</c> (docs/architecture.md). Bad input gets a 400 problem-details reply whose
 /// <c>errors</c> name the fields, with the same messages the rule form shows.
 /// </summary>
 internal static class AlertApi
@@ -21,66 +22,79 @@ internal static class AlertApi
     public static IEndpointRouteBuilder MapAlertApi(this IEndpointRouteBuilder app)
     {
         var rules = app.MapGroup("/api/alert-rules").WithTags("Alerts");
-        rules.MapGet("/", (AlertService alerts) => alerts.Rules().Select(AlertRuleDto.From));
-        rules.MapGet("/{id:long}", (long id, AlertService alerts) =>
-            alerts.Rule(id) is { } rule ? Results.Ok(AlertRuleDto.From(rule)) : NotFound($"There is no alert rule {id}."));
-        rules.MapPost("/", async (HttpRequest request, AlertService alerts) =>
-        {
-            var (input, problem) = await ReadAsync(request);
-            if (input is null)
-            {
-                return problem!;
-            }
-
-            var result = await alerts.CreateAsync(input);
-            return result.Rule is { } rule
-                ? Results.Created($"/api/alert-rules/{rule.Id}", AlertRuleDto.From(rule))
-                : Invalid(result.Errors);
-        }).RequireAuthorization(DashboardPolicies.Admin);
-        rules.MapPut("/{id:long}", async (long id, HttpRequest request, AlertService alerts) =>
-        {
-            var (input, problem) = await ReadAsync(request);
-            if (input is null)
-            {
-                return problem!;
-            }
-
-            var result = await alerts.UpdateAsync(id, input);
-            return result.NotFound ? NotFound($"There is no alert rule {id}.")
-                : result.Rule is { } rule ? Results.Ok(AlertRuleDto.From(rule))
-                : Invalid(result.Errors);
-        }).RequireAuthorization(DashboardPolicies.Admin);
-        rules.MapDelete("/{id:long}", async (long id, AlertService alerts) =>
-            await alerts.DeleteAsync(id) ? Results.NoContent() : NotFound($"There is no alert rule {id}."))
-            .RequireAuthorization(DashboardPolicies.Admin);
+        rules.MapGet("/", (AlertService alerts) => TypedResults.Ok(alerts.Rules().Select(AlertRuleDto.From)));
+        rules.MapGet("/{id:long}", GetRule);
+        rules.MapPost("/", CreateRuleAsync).RequireAuthorization(DashboardPolicies.Admin);
+        rules.MapPut("/{id:long}", UpdateRuleAsync).RequireAuthorization(DashboardPolicies.Admin);
+        rules.MapDelete("/{id:long}", DeleteRuleAsync).RequireAuthorization(DashboardPolicies.Admin);
 
         var alertsApi = app.MapGroup("/api/alerts").WithTags("Alerts");
-        alertsApi.MapGet("/", async (string? state, int? limit, AlertService alerts) =>
-        {
-            if (!TryParseState(state, out var wanted))
-            {
-                return Invalid(new Dictionary<string, string[]> { ["state"] = [$"Unknown state '{state}': use active, acknowledged or cleared."] },
-                    "The query is not valid.");
-            }
-
-            var list = await alerts.AlertsAsync(wanted, limit ?? AlertService.DefaultLimit);
-            return Results.Ok(list.Select(AlertDto.From));
-        });
-        alertsApi.MapGet("/{id:long}", async (long id, AlertService alerts) =>
-            await alerts.FindAsync(id) is { } alert ? Results.Ok(AlertDto.From(alert)) : NotFound($"There is no alert {id}."));
-        alertsApi.MapPost("/{id:long}/ack", async (long id, AlertService alerts, System.Security.Claims.ClaimsPrincipal user) =>
-        {
-            if (alerts.Acknowledge(id, user.Identity?.Name) is { } acknowledged)
-            {
-                return Results.Ok(AlertDto.From(acknowledged));
-            }
-
-            return await alerts.FindAsync(id) is { } cleared
-                ? Results.Problem($"Alert {id} has already cleared.", statusCode: StatusCodes.Status409Conflict, title: "Alert already cleared",
-                    extensions: new Dictionary<string, object?> { ["alert"] = AlertDto.From(cleared) })
-                : NotFound($"There is no alert {id}.");
-        }).RequireAuthorization(DashboardPolicies.Admin);
+        alertsApi.MapGet("/", ListAlertsAsync);
+        alertsApi.MapGet("/{id:long}", GetAlertAsync);
+        alertsApi.MapPost("/{id:long}/ack", AcknowledgeAsync).RequireAuthorization(DashboardPolicies.Admin);
         return app;
+    }
+
+    private static Results<Ok<AlertRuleDto>, ProblemHttpResult> GetRule(long id, AlertService alerts) =>
+        alerts.Rule(id) is { } rule ? TypedResults.Ok(AlertRuleDto.From(rule)) : NoRule(id);
+
+    private static async Task<Results<Created<AlertRuleDto>, ValidationProblem, ProblemHttpResult>> CreateRuleAsync(HttpRequest request, AlertService alerts)
+    {
+        var (input, problem) = await ReadAsync(request);
+        if (input is null)
+        {
+            return problem!;
+        }
+
+        var result = await alerts.CreateAsync(input);
+        return result.Rule is { } rule
+            ? TypedResults.Created($"/api/alert-rules/{rule.Id}", AlertRuleDto.From(rule))
+            : Invalid(result.Errors);
+    }
+
+    private static async Task<Results<Ok<AlertRuleDto>, ValidationProblem, ProblemHttpResult>> UpdateRuleAsync(long id, HttpRequest request, AlertService alerts)
+    {
+        var (input, problem) = await ReadAsync(request);
+        if (input is null)
+        {
+            return problem!;
+        }
+
+        var result = await alerts.UpdateAsync(id, input);
+        return result.NotFound ? NoRule(id)
+            : result.Rule is { } rule ? TypedResults.Ok(AlertRuleDto.From(rule))
+            : Invalid(result.Errors);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteRuleAsync(long id, AlertService alerts) =>
+        await alerts.DeleteAsync(id) ? TypedResults.NoContent() : NoRule(id);
+
+    private static async Task<Results<Ok<IEnumerable<AlertDto>>, ValidationProblem>> ListAlertsAsync(string? state, int? limit, AlertService alerts)
+    {
+        if (!TryParseState(state, out var wanted))
+        {
+            return Invalid(new Dictionary<string, string[]> { ["state"] = [$"Unknown state '{state}': use active, acknowledged or cleared."] },
+                "The query is not valid.");
+        }
+
+        var list = await alerts.AlertsAsync(wanted, limit ?? AlertService.DefaultLimit);
+        return TypedResults.Ok(list.Select(AlertDto.From));
+    }
+
+    private static async Task<Results<Ok<AlertDto>, ProblemHttpResult>> GetAlertAsync(long id, AlertService alerts) =>
+        await alerts.FindAsync(id) is { } alert ? TypedResults.Ok(AlertDto.From(alert)) : NoAlert(id);
+
+    private static async Task<Results<Ok<AlertDto>, ProblemHttpResult>> AcknowledgeAsync(long id, AlertService alerts, System.Security.Claims.ClaimsPrincipal user)
+    {
+        if (alerts.Acknowledge(id, user.Identity?.Name) is { } acknowledged)
+        {
+            return TypedResults.Ok(AlertDto.From(acknowledged));
+        }
+
+        return await alerts.FindAsync(id) is { } cleared
+            ? TypedResults.Problem($"Alert {id} has already cleared.", statusCode: StatusCodes.Status409Conflict, title: "Alert already cleared",
+                extensions: new Dictionary<string, object?> { ["alert"] = AlertDto.From(cleared) })
+            : NoAlert(id);
     }
 
     private static bool TryParseState(string? text, out AlertState? state)
@@ -95,17 +109,29 @@ internal static class AlertApi
         return state is not null || string.IsNullOrWhiteSpace(text);
     }
 
-    private static IResult NotFound(string detail) => Results.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
+    private static ProblemHttpResult NoRule(long id) => NotFound($"There is no alert rule {id}.");
 
-    private static IResult Invalid(IReadOnlyDictionary<string, string[]> errors, string title = "The alert rule is not valid.") =>
-        Results.ValidationProblem(errors, title: title);
+    private static ProblemHttpResult NoAlert(long id) => NotFound($"There is no alert {id}.");
+
+    private static ProblemHttpResult NotFound(string detail) => TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    private static ValidationProblem Invalid(IReadOnlyDictionary<string, string[]> errors, string title = "The alert rule is not valid.") =>
+        TypedResults.ValidationProblem(errors, title: title);
+
+    /// <summary>A 400 whose body is the same validation problem <see cref="Invalid"/> writes.</summary>
+    private static ProblemHttpResult BadBody(string field, string message) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Title = "The alert rule is not valid.",
+            Status = StatusCodes.Status400BadRequest,
+        });
 
     /// <summary>The body as a rule, or a 400/415 naming what is wrong with it.</summary>
-    private static async Task<(AlertRuleInput? Input, IResult? Problem)> ReadAsync(HttpRequest request)
+    private static async Task<(AlertRuleInput? Input, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request)
     {
         if (!request.HasJsonContentType())
         {
-            return (null, Results.Problem("Send the rule as JSON (Content-Type: application/json).",
+            return (null, TypedResults.Problem("Send the rule as JSON (Content-Type: application/json).",
                 statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type"));
         }
 
@@ -113,7 +139,7 @@ internal static class AlertApi
         {
             var input = await request.ReadFromJsonAsync<AlertRuleInput>(InputJson);
             return input is null
-                ? (null, Invalid(new Dictionary<string, string[]> { ["body"] = ["Send the rule as a JSON object."] }))
+                ? (null, BadBody("body", "Send the rule as a JSON object."))
                 : (input, null);
         }
         catch (JsonException ex)
@@ -121,7 +147,7 @@ internal static class AlertApi
             var field = FieldOf(ex.Path);
             var expected = NumberFields.Contains(field) ? "a number" : field == "enabled" ? "true or false" : field == "body" ? "a JSON object" : "a string";
             var message = field == "body" ? "The body is not valid JSON." : $"Not a valid value here: {field} is {expected}.";
-            return (null, Invalid(new Dictionary<string, string[]> { [field] = [message] }));
+            return (null, BadBody(field, message));
         }
     }
 

@@ -1,8 +1,9 @@
 using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dashboard.History;
 
-/// <summary>The history part of the HTTP API (DESIGN.md): a downsampled series as JSON, the raw readings as CSV.</summary>
+/// <summary>The history part of the HTTP API (docs/architecture.md): a downsampled series as JSON, the raw readings as CSV.</summary>
 public static class HistoryApi
 {
     public sealed record PointDto(DateTimeOffset Time, double Value, double Min, double Max, long Count);
@@ -19,12 +20,12 @@ public static class HistoryApi
         return app;
     }
 
-    private static async Task<IResult> ReadingsAsync(string? topic, string? metric, string? from, string? to, string? maxPoints,
+    private static async Task<Results<Ok<SeriesDto>, ValidationProblem, ProblemHttpResult>> ReadingsAsync(string? topic, string? metric, string? from, string? to, string? maxPoints,
         HistoryQueries history, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (ReadingsRequest.Parse(topic, metric, from, to, maxPoints, out var errors) is not { } request)
         {
-            return Results.ValidationProblem(errors, title: "The history request is not valid");
+            return TypedResults.ValidationProblem(errors, title: "The history request is not valid");
         }
 
         var topicSeries = await history.SeriesOfTopicAsync(request.Topic, cancellationToken);
@@ -44,14 +45,14 @@ public static class HistoryApi
         }
         else
         {
-            return Results.ValidationProblem(
+            return TypedResults.ValidationProblem(
                 new Dictionary<string, string[]> { ["metric"] = [$"topic {request.Topic} has {topicSeries.Count} metrics ({Names(topicSeries)}): choose one with metric="] },
                 title: "The history request is not valid");
         }
 
         var (start, end) = request.ChartRange(clock.GetUtcNow());
         var data = await history.ReadAsync(series, start, end, request.MaxPoints, cancellationToken);
-        return Results.Ok(new SeriesDto(
+        return TypedResults.Ok(new SeriesDto(
             series.Topic, series.Metric, series.Unit, series.DeviceId, data.From, data.To,
             data.Resolution.ToString().ToLowerInvariant(),
             data.BucketWidth > TimeSpan.Zero ? data.BucketWidth.TotalSeconds : null,
@@ -59,12 +60,12 @@ public static class HistoryApi
     }
 
     /// <summary>Every stored reading of the topic (or of one metric of it) in the range (default: all), oldest first.</summary>
-    private static async Task<IResult> CsvAsync(string? topic, string? metric, string? from, string? to,
+    private static async Task<Results<PushStreamHttpResult, ValidationProblem, ProblemHttpResult>> CsvAsync(string? topic, string? metric, string? from, string? to,
         HistoryQueries history, HistoryCsvExport export, CancellationToken cancellationToken)
     {
         if (ReadingsRequest.Parse(topic, metric, from, to, null, out var errors) is not { } request)
         {
-            return Results.ValidationProblem(errors, title: "The export request is not valid");
+            return TypedResults.ValidationProblem(errors, title: "The export request is not valid");
         }
 
         var topicSeries = await history.SeriesOfTopicAsync(request.Topic, cancellationToken);
@@ -74,23 +75,23 @@ public static class HistoryApi
         }
 
         var series = request.Metric is { } name ? [.. topicSeries.Where(s => s.Metric == name)] : topicSeries;
-        return Results.Stream(
+        return TypedResults.Stream(
             stream => export.WriteAsync(stream, series, request.From, request.To, cancellationToken),
             "text/csv; charset=utf-8",
             FileName(request.Topic, request.Metric));
     }
 
-    private static IResult? NoSuchSeries(ReadingsRequest request, IReadOnlyList<HistorySeriesInfo> topicSeries)
+    private static ProblemHttpResult? NoSuchSeries(ReadingsRequest request, IReadOnlyList<HistorySeriesInfo> topicSeries)
     {
         if (topicSeries.Count == 0)
         {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No history for this topic",
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No history for this topic",
                 detail: $"No readings of topic {request.Topic} are stored.");
         }
 
         if (request.Metric is { } name && !topicSeries.Any(s => s.Metric == name))
         {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No history for this metric",
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No history for this metric",
                 detail: $"Topic {request.Topic} has no metric {name}; its metrics: {Names(topicSeries)}.");
         }
 

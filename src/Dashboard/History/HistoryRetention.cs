@@ -14,7 +14,6 @@ namespace Dashboard.History;
 internal sealed class HistoryRetention(
     IServiceScopeFactory scopes,
     IOptions<HistoryOptions> options,
-    HistoryStats stats,
     TimeProvider clock,
     ILogger<HistoryRetention> logger) : BackgroundService
 {
@@ -33,7 +32,6 @@ internal sealed class HistoryRetention(
             try
             {
                 var deleted = await RunAsync(connectionString, stoppingToken);
-                stats.OnRetentionPass();
                 if (deleted > 0)
                 {
                     logger.LogInformation("History retention deleted {Rows} expired rows", deleted);

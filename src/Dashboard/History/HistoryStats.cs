@@ -10,8 +10,6 @@ public sealed class HistoryStats
     private long _duplicates;
     private long _failed;
     private long _batches;
-    private long _peakBuffered;
-    private long _retentionPasses;
 
     /// <summary>Readings handed to the writer's buffer.</summary>
     public long Received => Interlocked.Read(ref _received);
@@ -33,12 +31,6 @@ public sealed class HistoryStats
 
     public long Batches => Interlocked.Read(ref _batches);
 
-    /// <summary>The most readings waiting in the buffer at once.</summary>
-    public long PeakBuffered => Interlocked.Read(ref _peakBuffered);
-
-    /// <summary>Retention passes completed.</summary>
-    public long RetentionPasses => Interlocked.Read(ref _retentionPasses);
-
     internal void OnReceived() => Interlocked.Increment(ref _received);
 
     internal long OnDropped() => Interlocked.Increment(ref _dropped);
@@ -53,15 +45,4 @@ public sealed class HistoryStats
     }
 
     internal long OnFailed(int readings) => Interlocked.Add(ref _failed, readings);
-
-    internal void OnBuffered(long count)
-    {
-        // Only the writer thread raises it, so a plain compare and store is enough.
-        if (count > Interlocked.Read(ref _peakBuffered))
-        {
-            Interlocked.Exchange(ref _peakBuffered, count);
-        }
-    }
-
-    internal void OnRetentionPass() => Interlocked.Increment(ref _retentionPasses);
 }

@@ -36,7 +36,6 @@ internal sealed class HistoryWriter(
             while (await reader.WaitToReadAsync(stoppingToken))
             {
                 var deadline = Stopwatch.GetTimestamp() + (long)(_options.FlushInterval.TotalSeconds * Stopwatch.Frequency);
-                stats.OnBuffered(reader.Count);
                 count = Drain(reader, batch, count);
                 if (count < batch.Length)
                 {

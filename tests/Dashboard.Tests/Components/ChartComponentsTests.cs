@@ -17,7 +17,7 @@ public sealed class ChartComponentsTests : BunitContext
         JSInterop.Mode = JSRuntimeMode.Strict;
         _module = JSInterop.SetupModule("./js/charts.js");
         _chart = _module.SetupModule(i => i.Identifier is "createSparkline" or "createTimeSeries");
-        foreach (var method in new[] { "setData", "append", "setOptions", "resetZoom", "destroy" })
+        foreach (var method in new[] { "setData", "append", "setOptions", "destroy" })
         {
             _chart.SetupVoid(method, _ => true).SetVoidResult();
         }

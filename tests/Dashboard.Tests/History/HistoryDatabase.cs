@@ -59,8 +59,7 @@ public sealed class HistoryDatabase : IDisposable
     }
 
     internal HistoryRetention Retention() =>
-        new(_services.GetRequiredService<IServiceScopeFactory>(), _services.GetRequiredService<IOptions<HistoryOptions>>(),
-            _services.GetRequiredService<HistoryStats>(), Clock, NullLogger<HistoryRetention>.Instance);
+        new(_services.GetRequiredService<IServiceScopeFactory>(), _services.GetRequiredService<IOptions<HistoryOptions>>(), Clock, NullLogger<HistoryRetention>.Instance);
 
     public async Task<HistorySeriesInfo> SeriesAsync(string topic, string metric) =>
         (await Queries.SeriesOfTopicAsync(topic)).Single(s => s.Metric == metric);

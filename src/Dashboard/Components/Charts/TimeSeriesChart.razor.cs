@@ -40,15 +40,6 @@ public sealed partial class TimeSeriesChart : IAsyncDisposable
         ? "Chart, no data"
         : string.Join("; ", Series.Select(s => ChartData.Summary(s.Label, s.Values.Count, ChartData.LastFinite(s.Values), s.Unit))));
 
-    /// <summary>Zooms back out to all the data (without raising <see cref="OnZoomReset"/>).</summary>
-    public async Task ResetZoomAsync()
-    {
-        if (_chart is not null)
-        {
-            await _chart.InvokeVoidAsync("resetZoom");
-        }
-    }
-
     [JSInvokable]
     public Task OnChartZoomed(double fromSeconds, double toSeconds) =>
         OnZoom.InvokeAsync((ChartData.FromSeconds(fromSeconds), ChartData.FromSeconds(toSeconds)));
