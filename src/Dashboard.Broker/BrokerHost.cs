@@ -30,6 +30,7 @@ internal sealed class BrokerHost(
     BrokerUsers users,
     BrokerEventChannel events,
     BrokerMetrics metrics,
+    TimeProvider clock,
     IServiceScopeFactory scopes,
     IOptions<BrokerOptions> options,
     ILoggerFactory loggerFactory,
@@ -47,8 +48,8 @@ internal sealed class BrokerHost(
         using (var scope = scopes.CreateScope())
         {
             var db = BrokerDatabase.Get(scope.ServiceProvider);
-            retainedMessages = await RetainedStore.LoadAsync(db, cancellationToken);
-            storedSessions = await SessionStore.LoadAsync(db, cancellationToken);
+            retainedMessages = await RetainedStore.LoadAsync(db, clock.GetUtcNow().UtcDateTime, cancellationToken);
+            storedSessions = await SessionStore.LoadAsync(db, clock.GetUtcNow().UtcDateTime, cancellationToken);
             await users.LoadAsync(db, cancellationToken);
         }
 
@@ -73,7 +74,7 @@ internal sealed class BrokerHost(
         await RestoreSessionsAsync(storedSessions);
         foreach (var message in retainedMessages)
         {
-            events.Publish(BrokerEvent.Published(message, clientId: null, restored: true));
+            events.Publish(BrokerEvent.Published(message, clientId: null, clock.GetUtcNow(), restored: true));
         }
 
         logger.LogInformation("Broker started: {Retained} retained messages and {Sessions} persistent sessions restored",
@@ -221,7 +222,7 @@ internal sealed class BrokerHost(
         shared.Deliver(message);
         if (!isSys)
         {
-            events.Publish(BrokerEvent.Published(message, e.ClientId));
+            events.Publish(BrokerEvent.Published(message, e.ClientId, clock.GetUtcNow()));
         }
 
         return Task.CompletedTask;

@@ -6,7 +6,7 @@ using Dashboard.Broker.Transport;
 namespace Dashboard.Broker;
 
 /// <summary>The connected clients by client id, fed by the connections themselves; tells ingestion who came and went.</summary>
-internal sealed class ConnectionRegistry(BrokerMetrics metrics, BrokerEventChannel events) : IMqttPacketHook
+internal sealed class ConnectionRegistry(BrokerMetrics metrics, BrokerEventChannel events, TimeProvider clock) : IMqttPacketHook
 {
     private readonly ConcurrentDictionary<string, ClientConnection> _connected = new(StringComparer.Ordinal);
 
@@ -22,7 +22,7 @@ internal sealed class ConnectionRegistry(BrokerMetrics metrics, BrokerEventChann
     {
         _connected[connection.ClientId] = connection;
         metrics.ClientConnected();
-        events.Publish(BrokerEvent.Connection(BrokerEventKind.ClientConnected, connection));
+        events.Publish(BrokerEvent.Connection(BrokerEventKind.ClientConnected, connection, clock.GetUtcNow()));
     }
 
     public void Closed(ClientConnection connection)
@@ -34,6 +34,6 @@ internal sealed class ConnectionRegistry(BrokerMetrics metrics, BrokerEventChann
 
         _connected.TryRemove(new KeyValuePair<string, ClientConnection>(connection.ClientId, connection));
         metrics.ClientDisconnected();
-        events.Publish(BrokerEvent.Connection(BrokerEventKind.ClientDisconnected, connection));
+        events.Publish(BrokerEvent.Connection(BrokerEventKind.ClientDisconnected, connection, clock.GetUtcNow()));
     }
 }

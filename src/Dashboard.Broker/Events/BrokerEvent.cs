@@ -41,9 +41,9 @@ public readonly record struct BrokerEvent(
     ClientInfo? Client,
     bool Restored = false)
 {
-    public static BrokerEvent Published(MqttApplicationMessage message, string? clientId, bool restored = false) => new(
+    public static BrokerEvent Published(MqttApplicationMessage message, string? clientId, DateTimeOffset time, bool restored = false) => new(
         BrokerEventKind.MessagePublished,
-        DateTimeOffset.UtcNow,
+        time,
         clientId ?? "",
         message.Topic,
         message.Payload.IsSingleSegment ? message.Payload.First : message.Payload.ToArray(),
@@ -52,9 +52,9 @@ public readonly record struct BrokerEvent(
         null,
         restored);
 
-    internal static BrokerEvent Connection(BrokerEventKind kind, ClientConnection connection) => new(
+    internal static BrokerEvent Connection(BrokerEventKind kind, ClientConnection connection, DateTimeOffset time) => new(
         kind,
-        DateTimeOffset.UtcNow,
+        time,
         connection.ClientId,
         null,
         default,

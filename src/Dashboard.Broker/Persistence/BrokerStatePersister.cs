@@ -14,6 +14,7 @@ internal sealed class BrokerStatePersister(
     PersistentSessions sessions,
     IServiceScopeFactory scopes,
     IOptions<BrokerOptions> options,
+    TimeProvider clock,
     ILogger<BrokerStatePersister> logger) : BackgroundService
 {
     private static readonly TimeSpan ExpirySweepInterval = TimeSpan.FromSeconds(30);
@@ -22,17 +23,18 @@ internal sealed class BrokerStatePersister(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.PersistInterval);
-        var nextSweep = DateTime.UtcNow + ExpirySweepInterval;
+        using var timer = new PeriodicTimer(options.Value.PersistInterval, clock);
+        var nextSweep = clock.GetUtcNow() + ExpirySweepInterval;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 await FlushAsync(stoppingToken);
-                if (DateTime.UtcNow >= nextSweep)
+                var now = clock.GetUtcNow();
+                if (now >= nextSweep)
                 {
-                    nextSweep = DateTime.UtcNow + ExpirySweepInterval;
-                    var expired = await sessions.RemoveExpiredAsync(DateTime.UtcNow);
+                    nextSweep = now + ExpirySweepInterval;
+                    var expired = await sessions.RemoveExpiredAsync(now.UtcDateTime);
                     if (expired > 0)
                     {
                         logger.LogInformation("Ended {Count} expired persistent sessions", expired);

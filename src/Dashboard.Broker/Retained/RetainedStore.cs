@@ -27,9 +27,8 @@ internal sealed class RetainedStore
 
     public int PendingCount => _changed.Count;
 
-    public static async Task<List<MqttApplicationMessage>> LoadAsync(DbContext db, CancellationToken cancellationToken)
+    public static async Task<List<MqttApplicationMessage>> LoadAsync(DbContext db, DateTime now, CancellationToken cancellationToken)
     {
-        var now = DateTime.UtcNow;
         var stored = await db.Set<RetainedMessageEntity>().AsNoTracking().ToListAsync(cancellationToken);
         return [.. stored.Where(m => !m.IsExpired(now)).Select(m => m.ToApplicationMessage(retain: true, now))];
     }

@@ -23,6 +23,7 @@ internal sealed class PersistentSessions(
     BrokerUsers users,
     BrokerMetrics metrics,
     IOptions<BrokerOptions> options,
+    TimeProvider clock,
     ILogger<PersistentSessions> logger) : IMqttPacketHook
 {
     private readonly ConcurrentDictionary<string, SessionRecord> _sessions = new(StringComparer.Ordinal);
@@ -154,7 +155,7 @@ internal sealed class PersistentSessions(
             if (connection.IsPersistentSession)
             {
                 record.ExpirySeconds = connection.SessionExpirySeconds;
-                record.DisconnectedAt = DateTime.UtcNow;
+                record.DisconnectedAt = clock.GetUtcNow().UtcDateTime;
                 _offline[record.ClientId] = record;
             }
         }
@@ -324,7 +325,7 @@ internal sealed class PersistentSessions(
             return;
         }
 
-        record.Queue.Enqueue(new QueuedMessage(Interlocked.Increment(ref _sequence), message.CopyFor(qos, retain), DateTime.UtcNow));
+        record.Queue.Enqueue(new QueuedMessage(Interlocked.Increment(ref _sequence), message.CopyFor(qos, retain), clock.GetUtcNow().UtcDateTime));
         MarkChanged(record);
     }
 
@@ -340,7 +341,7 @@ internal sealed class PersistentSessions(
         }
 
         var session = broker.FindSession(record.ClientId);
-        var now = DateTime.UtcNow;
+        var now = clock.GetUtcNow().UtcDateTime;
         while (record.Queue.TryDequeue(out var queued))
         {
             record.RemovedUpTo = Math.Max(record.RemovedUpTo, queued.Sequence);

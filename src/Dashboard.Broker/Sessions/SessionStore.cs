@@ -7,9 +7,8 @@ namespace Dashboard.Broker.Sessions;
 /// <summary>Reads persistent sessions at start-up and writes the ones that changed, in batches.</summary>
 internal static class SessionStore
 {
-    public static async Task<List<SessionRecord>> LoadAsync(DbContext db, CancellationToken cancellationToken)
+    public static async Task<List<SessionRecord>> LoadAsync(DbContext db, DateTime now, CancellationToken cancellationToken)
     {
-        var now = DateTime.UtcNow;
         var sessions = await db.Set<SessionEntity>().AsNoTracking().Include(s => s.Subscriptions).ToListAsync(cancellationToken);
         var queued = (await db.Set<QueuedMessageEntity>().AsNoTracking().OrderBy(m => m.Id).ToListAsync(cancellationToken))
             .ToLookup(m => m.ClientId, StringComparer.Ordinal);

@@ -28,5 +28,5 @@ public sealed record BrokerStatus(
         MessagesDropped > 0 || IngestionDropped > 0 || PacketsTooLarge > 0 || ConnectionsRefused > 0 || TopicsRefused > 0 || PublishRateExceeded > 0;
 
     public static readonly BrokerStatus Starting = new(
-        DateTimeOffset.UtcNow, TimeSpan.Zero, [], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        DateTimeOffset.MinValue, TimeSpan.Zero, [], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }

@@ -17,6 +17,7 @@ internal sealed class BrokerStatusSampler(
     BrokerStatusFeed feed,
     BrokerListeners listeners,
     IOptions<BrokerOptions> options,
+    TimeProvider clock,
     ILogger<BrokerStatusSampler> logger) : BackgroundService
 {
     private static readonly string Version =
@@ -24,9 +25,9 @@ internal sealed class BrokerStatusSampler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var previous = (Time: DateTime.UtcNow, In: metrics.MessagesReceived, Out: metrics.MessagesSent);
-        var nextSys = DateTime.UtcNow;
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        var previous = (Time: clock.GetUtcNow(), In: metrics.MessagesReceived, Out: metrics.MessagesSent);
+        var nextSys = previous.Time;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), clock);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -36,12 +37,12 @@ internal sealed class BrokerStatusSampler(
                     continue;
                 }
 
-                var now = DateTime.UtcNow;
+                var now = clock.GetUtcNow();
                 var (received, sent) = (metrics.MessagesReceived, metrics.MessagesSent);
                 var seconds = Math.Max(0.001, (now - previous.Time).TotalSeconds);
                 var status = new BrokerStatus(
-                    DateTimeOffset.UtcNow,
-                    DateTimeOffset.UtcNow - broker.StartedAt,
+                    now,
+                    now - broker.StartedAt,
                     listeners.Open,
                     (int)metrics.ConnectedClients,
                     (received - previous.In) / seconds,

@@ -7,11 +7,11 @@ using MQTTnet.Packets;
 namespace Dashboard.Broker.Transport;
 
 /// <summary>What the broker knows about one network connection, from its CONNECT to its end.</summary>
-internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoint)
+internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoint, DateTimeOffset openedAt)
 {
     public string Transport { get; } = transport;
     public EndPoint? RemoteEndPoint { get; } = remoteEndPoint;
-    public DateTimeOffset OpenedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset OpenedAt { get; } = openedAt;
 
     public string ClientId { get; set; } = "";
     public string? UserName { get; set; }

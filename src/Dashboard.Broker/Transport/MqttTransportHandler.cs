@@ -19,6 +19,7 @@ internal sealed class MqttTransportHandler(
     BrokerServer broker,
     BrokerMetrics metrics,
     IOptions<BrokerOptions> options,
+    TimeProvider clock,
     ILogger<MqttTransportHandler> logger) : ConnectionHandler, IMqttServerAdapter
 {
     private readonly IReadOnlyList<IMqttPacketHook> _hooks = [.. hooks];
@@ -57,7 +58,8 @@ internal sealed class MqttTransportHandler(
         var httpContext = connection.Features.Get<IHttpContextFeature>()?.HttpContext;
         var client = new ClientConnection(
             httpContext is null ? "tcp" : "websocket",
-            connection.RemoteEndPoint ?? RemoteEndPointOf(httpContext));
+            connection.RemoteEndPoint ?? RemoteEndPointOf(httpContext),
+            clock.GetUtcNow());
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(_serverOptions.WriterBufferSize, _serverOptions.WriterBufferSizeMax));
         using var channel = new MqttChannel(connection, client, formatter, _hooks, metrics, options.Value.MaxPacketSize);
         using var closing = (connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None).Register(() => _ = CloseAsync(channel));

@@ -28,7 +28,7 @@ public sealed class HistoryRecorderTests : IDisposable
     private void Publish(HistoryRecorder recorder, string topic, string payload, bool restored = false)
     {
         var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(Encoding.UTF8.GetBytes(payload)).Build();
-        var ingested = IngestedEvent.From(BrokerEvent.Published(message, "client", restored), _presence);
+        var ingested = IngestedEvent.From(BrokerEvent.Published(message, "client", DateTimeOffset.UtcNow, restored), _presence);
         _live.Handle(ingested);
         recorder.Handle(ingested);
     }
