@@ -10,85 +10,23 @@ namespace Dashboard.Alerts;
 /// </summary>
 public sealed class AlertFeed(ILogger<AlertFeed> logger)
 {
-    private readonly Lock _lock = new();
-    private Action<AlertTransition>[] _subscribers = [];
-    private Action[] _ruleSubscribers = [];
+    private readonly SubscriberList<AlertTransition> _transitions = new(logger, "the alert feed");
+    private readonly SubscriberList<AlertRulesChanged> _rules = new(logger, "the alert rule feed");
 
-    internal int SubscriberCount => _subscribers.Length;
+    internal int SubscriberCount => _transitions.Count;
 
-    public IDisposable Subscribe(Action<AlertTransition> onChange)
-    {
-        lock (_lock)
-        {
-            _subscribers = [.. _subscribers, onChange];
-        }
-
-        return new Subscription(this, onChange);
-    }
+    public IDisposable Subscribe(Action<AlertTransition> onChange) => _transitions.Subscribe(onChange);
 
     /// <summary>Called after any rule is created, edited or deleted, so every open Alerts page shows the change.</summary>
-    public IDisposable SubscribeRules(Action onChange)
-    {
-        lock (_lock)
-        {
-            _ruleSubscribers = [.. _ruleSubscribers, onChange];
-        }
+    public IDisposable SubscribeRules(Action<AlertRulesChanged> onChange) => _rules.Subscribe(onChange);
 
-        return new RuleSubscription(this, onChange);
-    }
+    public void RulesChanged() => _rules.Publish(new AlertRulesChanged());
 
-    public void RulesChanged()
-    {
-        foreach (var subscriber in _ruleSubscribers)
-        {
-            try
-            {
-                subscriber();
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "An alert rule subscriber failed");
-            }
-        }
-    }
-
-    public void Publish(AlertTransition transition)
-    {
-        foreach (var subscriber in _subscribers)
-        {
-            try
-            {
-                subscriber(transition);
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "An alert feed subscriber failed");
-            }
-        }
-    }
-
-    private sealed class Subscription(AlertFeed feed, Action<AlertTransition> onChange) : IDisposable
-    {
-        public void Dispose()
-        {
-            lock (feed._lock)
-            {
-                feed._subscribers = [.. feed._subscribers.Where(s => s != onChange)];
-            }
-        }
-    }
-
-    private sealed class RuleSubscription(AlertFeed feed, Action onChange) : IDisposable
-    {
-        public void Dispose()
-        {
-            lock (feed._lock)
-            {
-                feed._ruleSubscribers = [.. feed._ruleSubscribers.Where(s => s != onChange)];
-            }
-        }
-    }
+    public void Publish(AlertTransition transition) => _transitions.Publish(transition);
 }
+
+/// <summary>Some alert rule was created, edited or deleted: read the rules again.</summary>
+public sealed record AlertRulesChanged;
 
 /// <summary>
 /// Alert changes on their way from the engine (under its lock, on the ingestion thread) to storage and the

@@ -12,34 +12,25 @@ public sealed class LiveFeed : IDisposable
     private const int MaxPending = 10_000;
 
     private readonly Lock _lock = new();
-    private readonly ILogger<LiveFeed> _logger;
+    private readonly SubscriberList<LiveBatch> _subscribers;
     private readonly Timer _timer;
     private Dictionary<string, LiveChange> _pending = new(StringComparer.Ordinal);
     private bool _overflowed;
-    private Action<LiveBatch>[] _subscribers = [];
 
     public LiveFeed(ILogger<LiveFeed> logger)
     {
-        _logger = logger;
+        _subscribers = new SubscriberList<LiveBatch>(logger, "the live feed");
         _timer = new Timer(_ => Flush(), null, Interval, Interval);
     }
 
-    internal int SubscriberCount => _subscribers.Length;
+    internal int SubscriberCount => _subscribers.Count;
 
-    public IDisposable Subscribe(Action<LiveBatch> onBatch)
-    {
-        lock (_lock)
-        {
-            _subscribers = [.. _subscribers, onBatch];
-        }
-
-        return new Subscription(this, onBatch);
-    }
+    public IDisposable Subscribe(Action<LiveBatch> onBatch) => _subscribers.Subscribe(onBatch);
 
     /// <summary>Called by live state for each change; cheap, and free when nobody listens.</summary>
     public void Post(LiveChange change)
     {
-        if (_subscribers.Length == 0)
+        if (_subscribers.Count == 0)
         {
             return;
         }
@@ -61,7 +52,6 @@ public sealed class LiveFeed : IDisposable
     {
         Dictionary<string, LiveChange> pending;
         bool overflowed;
-        Action<LiveBatch>[] subscribers;
         lock (_lock)
         {
             if (_pending.Count == 0 && !_overflowed)
@@ -71,33 +61,10 @@ public sealed class LiveFeed : IDisposable
 
             (pending, _pending) = (_pending, new Dictionary<string, LiveChange>(StringComparer.Ordinal));
             (overflowed, _overflowed) = (_overflowed, false);
-            subscribers = _subscribers;
         }
 
-        var batch = new LiveBatch([.. pending.Values], overflowed);
-        foreach (var subscriber in subscribers)
-        {
-            try
-            {
-                subscriber(batch);
-            }
-            catch (Exception ex)
-            {
-                _logger.LogError(ex, "A live feed subscriber failed");
-            }
-        }
+        _subscribers.Publish(new LiveBatch([.. pending.Values], overflowed));
     }
 
     public void Dispose() => _timer.Dispose();
-
-    private sealed class Subscription(LiveFeed feed, Action<LiveBatch> onBatch) : IDisposable
-    {
-        public void Dispose()
-        {
-            lock (feed._lock)
-            {
-                feed._subscribers = [.. feed._subscribers.Where(s => s != onBatch)];
-            }
-        }
-    }
 }

@@ -2,13 +2,14 @@ using Bunit;
 using Dashboard.Broker.Status;
 using Dashboard.Components.Overview;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor.Services;
 
 namespace Dashboard.Tests.Components;
 
 public sealed class BrokerStatusPanelTests : BunitContext
 {
-    private readonly BrokerStatusFeed _feed = new();
+    private readonly BrokerStatusFeed _feed = new(NullLogger<BrokerStatusFeed>.Instance);
 
     public BrokerStatusPanelTests()
     {

@@ -40,7 +40,6 @@ public sealed partial class History : IAsyncDisposable
     private int _loadVersion;
     private MudAutocomplete<PickerItem>? _picker;
     private IJSObjectReference? _module;
-    private CancellationTokenSource? _refresh;
 
     [Inject] private HistoryQueries Queries { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
@@ -106,40 +105,21 @@ public sealed partial class History : IAsyncDisposable
         await LoadAsync();
     }
 
-    protected override void OnAfterRender(bool firstRender)
+    /// <summary>A preset range follows the clock: every half minute it moves on and new readings come in.</summary>
+    protected override void Subscribe()
     {
-        if (firstRender && RendererInfo.IsInteractive)
+        if (RendererInfo.IsInteractive)
         {
-            _refresh = new CancellationTokenSource();
-            _ = RefreshLoopAsync(_refresh.Token);
+            Every(RefreshInterval, FollowClockAsync, Clock);
         }
     }
 
-    /// <summary>A preset range follows the clock: every half minute it moves on and new readings come in.</summary>
-    private async Task RefreshLoopAsync(CancellationToken cancellationToken)
+    private async Task FollowClockAsync()
     {
-        using var timer = new PeriodicTimer(RefreshInterval, Clock);
-        try
+        if (_preset is not null && !_zoomed && _selected.Count > 0 && !_loading)
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                await InvokeAsync(async () =>
-                {
-                    if (_preset is not null && !_zoomed && _selected.Count > 0 && !_loading)
-                    {
-                        SetPresetRange();
-                        await LoadAsync();
-                        StateHasChanged();
-                    }
-                });
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (Exception ex)
-        {
-            await DispatchExceptionAsync(ex);
+            SetPresetRange();
+            await LoadAsync();
         }
     }
 
@@ -363,14 +343,10 @@ public sealed partial class History : IAsyncDisposable
         Navigation.NavigateTo(link, replace: true);
     }
 
+    // The renderer calls only DisposeAsync on a component that has both.
     public async ValueTask DisposeAsync()
     {
-        if (_refresh is not null)
-        {
-            await _refresh.CancelAsync();
-            _refresh.Dispose();
-        }
-
+        Dispose();
         if (_module is not null)
         {
             await ChartInterop.ReleaseAsync(_module);
