@@ -29,7 +29,7 @@ public sealed class DependencyTests
     };
 
     private static readonly Lazy<ArchUnitNET.Domain.Architecture> Assemblies = new(() => new ArchLoader()
-        .LoadAssemblies(typeof(Program).Assembly, typeof(BrokerFeature).Assembly, typeof(Common.LogLimiter).Assembly)
+        .LoadAssemblies(typeof(Program).Assembly, typeof(BrokerFeature).Assembly, typeof(global::Dashboard.Common.LogLimiter).Assembly)
         .Build());
 
     [Fact]
