@@ -6,43 +6,6 @@ using System.Text.Unicode;
 
 namespace Dashboard.Readings;
 
-/// <summary>One number a payload carries, as a metric of the topic it came on.</summary>
-public readonly record struct ParsedValue(string Metric, double Value, string? Unit);
-
-/// <summary>What a payload turned out to be.</summary>
-public enum PayloadKind
-{
-    /// <summary>No bytes, or only whitespace (a cleared retained message).</summary>
-    Empty,
-
-    /// <summary>Just a number, as text or JSON: <c>23.5</c>, <c>-4</c>, <c>+1e3</c>, <c>"23.5"</c>.</summary>
-    Number,
-
-    /// <summary>One number in short text: <c>23.5°C</c>, <c>45 %</c>, <c>Temperature: 23°C</c>, <c>temp 21.5</c>.</summary>
-    Text,
-
-    /// <summary>A JSON object or array with at least one numeric field.</summary>
-    Json,
-
-    /// <summary>A state word (<c>ON</c>/<c>OFF</c>, ...), or a JSON object whose only news is its state.</summary>
-    State,
-
-    /// <summary>Not a reading: binary, too big, malformed JSON, or text without exactly one clear number.</summary>
-    Unparsed,
-}
-
-/// <summary>
-/// The outcome of <see cref="PayloadParser.Parse(string, ReadOnlySpan{byte})"/>. <paramref name="Values"/> are always
-/// finite; <paramref name="Time"/> is UTC and only set when the payload names a plausible time; <paramref name="State"/>
-/// is the state text as sent (trimmed); <paramref name="DeviceHint"/> is a JSON <c>sensor_id</c>/<c>device_id</c>/<c>device</c>.
-/// </summary>
-public sealed record ParsedPayload(
-    PayloadKind Kind,
-    IReadOnlyList<ParsedValue> Values,
-    DateTimeOffset? Time,
-    string? State,
-    string? DeviceHint);
-
 /// <summary>
 /// Turns an MQTT payload into readings. Pure, never throws, and runs on the ingestion thread for every publish,
 /// so it parses UTF-8 in place and allocates little more than the strings it returns.
