@@ -252,9 +252,8 @@ public static partial class PayloadParser
 
             return new ParsedPayload(kind, count == 0 ? [] : values.AsSpan(0, count).ToArray(), time, state, hint);
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        catch (Exception ex) when (IsMalformedJson(ex))
         {
-            // Utf8JsonReader reports malformed JSON (and invalid escapes) only by throwing.
             return UnparsedResult;
         }
         finally
@@ -263,4 +262,7 @@ public static partial class PayloadParser
             ArrayPool<char>.Shared.Return(path);
         }
     }
+
+    // Utf8JsonReader reports malformed JSON (and invalid escapes) only by throwing.
+    private static bool IsMalformedJson(Exception ex) => ex is JsonException or InvalidOperationException;
 }

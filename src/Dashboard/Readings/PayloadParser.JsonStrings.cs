@@ -25,17 +25,13 @@ public static partial class PayloadParser
                 return UnparsedResult;
             }
 
-            ReadOnlySpan<byte> content;
             if (reader.ValueIsEscaped)
             {
+                // Unescaping never makes a string longer, so it fits.
                 rented = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
-                content = rented.AsSpan(0, reader.CopyString(rented));
-            }
-            else
-            {
-                content = reader.ValueSpan;
             }
 
+            _ = TryGetString(in reader, rented, out var content);
             if (reader.Read())
             {
                 return UnparsedResult;
@@ -44,9 +40,8 @@ public static partial class PayloadParser
             content = content.Trim(Whitespace);
             return content.IsEmpty ? EmptyResult : ParseText(topic, content);
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        catch (Exception ex) when (IsMalformedJson(ex))
         {
-            // Utf8JsonReader reports malformed JSON (and invalid escapes) only by throwing.
             return UnparsedResult;
         }
         finally
@@ -58,7 +53,7 @@ public static partial class PayloadParser
         }
     }
 
-    /// <summary>The unescaped bytes of the current string token; false when too long to unescape on the stack.</summary>
+    /// <summary>The unescaped bytes of the current string token; false when too long to unescape into <paramref name="scratch"/>.</summary>
     private static bool TryGetString(in Utf8JsonReader reader, Span<byte> scratch, out ReadOnlySpan<byte> text)
     {
         if (!reader.ValueIsEscaped)
