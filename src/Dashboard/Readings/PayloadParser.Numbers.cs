@@ -15,20 +15,11 @@ public static partial class PayloadParser
         }
 
         var integerStart = i;
-        while (i < text.Length && char.IsAsciiDigit((char)text[i]))
-        {
-            i++;
-        }
-
+        i = SkipDigits(text, i);
         var hasDigits = i > integerStart;
         if (i < text.Length && text[i] == (byte)'.')
         {
-            var fraction = i + 1;
-            while (fraction < text.Length && char.IsAsciiDigit((char)text[fraction]))
-            {
-                fraction++;
-            }
-
+            var fraction = SkipDigits(text, i + 1);
             if (hasDigits || fraction > i + 1)
             {
                 hasDigits = true;
@@ -49,16 +40,21 @@ public static partial class PayloadParser
                 exponent++;
             }
 
-            var exponentDigits = exponent;
-            while (exponent < text.Length && char.IsAsciiDigit((char)text[exponent]))
+            var exponentEnd = SkipDigits(text, exponent);
+            if (exponentEnd > exponent)
             {
-                exponent++;
+                i = exponentEnd;
             }
+        }
 
-            if (exponent > exponentDigits)
-            {
-                i = exponent;
-            }
+        return i;
+    }
+
+    private static int SkipDigits(ReadOnlySpan<byte> text, int i)
+    {
+        while (i < text.Length && char.IsAsciiDigit((char)text[i]))
+        {
+            i++;
         }
 
         return i;

@@ -18,7 +18,7 @@ public static partial class PayloadParser
 
         if (TryMatchStateWord(text, out var on))
         {
-            return new ParsedPayload(PayloadKind.State, [new ParsedValue(MetricName(topic), on ? 1 : 0, null)], null, Intern(text), null);
+            return Reading(PayloadKind.State, topic, on ? 1 : 0, null, Intern(text));
         }
 
         return TryParseLabelled(text, out var value, out var labelledUnit)
@@ -26,8 +26,8 @@ public static partial class PayloadParser
             : UnparsedResult;
     }
 
-    private static ParsedPayload Reading(PayloadKind kind, string topic, double value, string? unit) =>
-        new(kind, [new ParsedValue(MetricName(topic), value, unit)], null, null, null);
+    private static ParsedPayload Reading(PayloadKind kind, string topic, double value, string? unit, string? state = null) =>
+        new(kind, [new ParsedValue(MetricName(topic), value, unit)], null, state, null);
 
     /// <summary><c>Temperature: 23°C</c>, <c>Humidity = 45 %</c>, <c>temp 21.5</c>: a short label, then one number.</summary>
     private static bool TryParseLabelled(ReadOnlySpan<byte> text, out double value, out string? unit)

@@ -53,14 +53,9 @@ public static partial class PayloadParser
             _ => epoch / 1e6,
         };
         var rounded = Math.Round(milliseconds);
-        if (rounded < MinTimeMilliseconds || rounded > now.ToUnixTimeMilliseconds() + FutureToleranceMilliseconds)
-        {
-            return null;
-        }
-
-        return DateTimeOffset.FromUnixTimeMilliseconds((long)rounded);
+        return IsPlausible(rounded, now) ? DateTimeOffset.FromUnixTimeMilliseconds((long)rounded) : null;
     }
 
-    private static bool IsPlausible(long milliseconds, DateTimeOffset now) =>
+    private static bool IsPlausible(double milliseconds, DateTimeOffset now) =>
         milliseconds >= MinTimeMilliseconds && milliseconds <= now.ToUnixTimeMilliseconds() + FutureToleranceMilliseconds;
 }
