@@ -14,25 +14,12 @@ namespace Dashboard.Components.Pages;
 /// </summary>
 public sealed partial class History : IAsyncDisposable
 {
-    private const string Custom = "custom";
-    private const int MaxSelected = 8;
     private const int MaxPoints = 1000;
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
 
-    private IReadOnlyList<HistorySeriesInfo>? _available;
-    private List<PickerItem> _devices = [];
-    private List<HistorySeriesInfo> _selected = [];
-    private RangePreset? _preset = RangePreset.Default;
-    private DateTimeOffset _from;
-    private DateTimeOffset _to;
-    private bool _zoomed;
-    private string? _zoomUri;
-    private string? _beforeZoom;
-    private string? _zoomBaseKey;
-    private bool _customOpen;
-    private string? _customFrom;
+    private HistoryView _view = new();
+    private string? _customFrom; // the custom range's fields, in the browser's local time
     private string? _customTo;
-    private string? _customError;
     private IReadOnlyList<ChartSeries> _chart = [];
     private string? _rangeText;
     private string? _resolutionText;
@@ -53,13 +40,7 @@ public sealed partial class History : IAsyncDisposable
     [SupplyParameterFromQuery(Name = "from")] public string? FromQuery { get; set; }
     [SupplyParameterFromQuery(Name = "to")] public string? ToQuery { get; set; }
 
-    private string RangeKey => _customOpen ? Custom : _zoomed ? _zoomBaseKey ?? Custom : _preset?.Key ?? Custom;
-
     private string RawDays => $"{Options.Value.RawRetention.TotalDays:0.#} days";
-
-    private string ChartLabel => _selected.Count == 0 ? "Chart, no series" : $"Chart of {string.Join(", ", _selected.Select(s => s.Metric))}, {_rangeText}";
-
-    private static SeriesKey Key(HistorySeriesInfo series) => new(series.Topic, series.Metric);
 
     protected override async Task OnParametersSetAsync()
     {
@@ -69,37 +50,12 @@ public sealed partial class History : IAsyncDisposable
             return;
         }
 
-        if (_zoomed && Navigation.ToBaseRelativePath(Navigation.Uri) != _zoomUri)
+        _view = _view.KeepZoomOnlyAt(Navigation.ToBaseRelativePath(Navigation.Uri));
+        var available = await Queries.SeriesAsync();
+        _view = _view.WithAddress(new HistoryAddress(SeriesQuery, RangeQuery, FromQuery, ToQuery), available, Clock.GetUtcNow());
+        if (_view.CustomOpen)
         {
-            ClearZoom(); // left the zoomed chart some other way (a link, back, the menu)
-        }
-
-        _available = await Queries.SeriesAsync();
-        _devices = PickerItem.Devices(_available);
-        var byKey = _available.ToDictionary(Key);
-        _selected = [.. (SeriesQuery ?? []).Select(SeriesKey.Parse).OfType<SeriesKey>().Distinct()
-            .Select(k => byKey.GetValueOrDefault(k)).OfType<HistorySeriesInfo>().Take(MaxSelected)];
-
-        var (from, to) = (HistoryLink.ParseTime(FromQuery), HistoryLink.ParseTime(ToQuery));
-        if (RangeQuery is null && from is { } f && to is { } t && f < t)
-        {
-            (_preset, _from, _to) = (null, f, t);
-            _customOpen = !_zoomed;
-            if (_customOpen)
-            {
-                await FillCustomAsync();
-            }
-        }
-        else
-        {
-            _preset = RangePreset.Find(RangeQuery) ?? RangePreset.Default;
-            _customOpen = false;
-            SetPresetRange();
-        }
-
-        if (!_zoomed)
-        {
-            _beforeZoom = null;
+            await FillCustomAsync();
         }
 
         await LoadAsync();
@@ -116,24 +72,17 @@ public sealed partial class History : IAsyncDisposable
 
     private async Task FollowClockAsync()
     {
-        if (_preset is not null && !_zoomed && _selected.Count > 0 && !_loading)
+        if (_view.FollowsClock && !_loading)
         {
-            SetPresetRange();
+            _view = _view.At(Clock.GetUtcNow());
             await LoadAsync();
         }
-    }
-
-    private void SetPresetRange()
-    {
-        _to = Clock.GetUtcNow();
-        _from = _to - _preset!.Span;
     }
 
     private async Task LoadAsync()
     {
         var version = ++_loadVersion;
-        var selected = _selected.ToList();
-        var (from, to) = (_from, _to);
+        var (selected, from, to) = (_view.Selected, _view.From, _view.To);
         _loading = true;
         var data = await Task.WhenAll(selected.Select(s => Queries.ReadAsync(s, from, to, MaxPoints)));
         var rangeText = await RangeTextAsync(from, to);
@@ -217,13 +166,7 @@ public sealed partial class History : IAsyncDisposable
         _ => $"{span.TotalSeconds:0.###} s",
     };
 
-    private Task<IEnumerable<PickerItem>> Search(string? text, CancellationToken cancellationToken)
-    {
-        var chosen = _selected.Select(Key).ToHashSet();
-        var devices = _devices.Where(d => d.DeviceSeries.Any(s => !chosen.Contains(Key(s))));
-        var series = (_available ?? []).Where(s => !chosen.Contains(Key(s)));
-        return Task.FromResult(PickerItem.Search(text, devices, series));
-    }
+    private Task<IEnumerable<PickerItem>> Search(string? text, CancellationToken cancellationToken) => Task.FromResult(_view.Search(text));
 
     private async Task AddAsync(PickerItem? item)
     {
@@ -232,31 +175,33 @@ public sealed partial class History : IAsyncDisposable
             return;
         }
 
-        var added = item.Series is { } one ? [one] : item.DeviceSeries;
-        var selected = _selected.Concat(added.Where(s => !_selected.Contains(s))).Take(MaxSelected).ToList();
+        var selected = _view.SelectionWith(item);
         if (_picker is not null)
         {
             await _picker.ClearAsync();
         }
 
-        Go(selected);
+        ShowSeries(selected);
     }
 
-    private void Remove(HistorySeriesInfo series) => Go([.. _selected.Where(s => s != series)]);
+    private void Remove(HistorySeriesInfo series) => ShowSeries(_view.SelectionWithout(series));
+
+    private void ShowSeries(IReadOnlyList<HistorySeriesInfo> selected)
+    {
+        (_view, var link) = _view.ShowSeries(selected);
+        Navigation.NavigateTo(link, replace: true);
+    }
 
     private async Task SelectRangeAsync(string key)
     {
-        if (key == Custom)
+        (_view, var link) = _view.SelectRange(key);
+        if (link is null)
         {
-            _customOpen = true;
-            _customError = null;
             await FillCustomAsync();
             return;
         }
 
-        _customOpen = false;
-        ClearZoom();
-        Navigation.NavigateTo(HistoryLink.For(_selected.Select(Key), RangePreset.Find(key) ?? RangePreset.Default), replace: true);
+        Navigation.NavigateTo(link, replace: true);
     }
 
     /// <summary>The custom range's fields show the range on the chart, in the browser's local time.</summary>
@@ -265,8 +210,8 @@ public sealed partial class History : IAsyncDisposable
         try
         {
             _module ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/history.js");
-            _customFrom = await _module.InvokeAsync<string>("toLocalInput", _from.ToUnixTimeMilliseconds());
-            _customTo = await _module.InvokeAsync<string>("toLocalInput", _to.ToUnixTimeMilliseconds());
+            _customFrom = await _module.InvokeAsync<string>("toLocalInput", _view.From.ToUnixTimeMilliseconds());
+            _customTo = await _module.InvokeAsync<string>("toLocalInput", _view.To.ToUnixTimeMilliseconds());
         }
         catch (JSDisconnectedException)
         {
@@ -278,69 +223,26 @@ public sealed partial class History : IAsyncDisposable
         _module ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/history.js");
         var from = string.IsNullOrEmpty(_customFrom) ? null : await _module.InvokeAsync<long?>("fromLocalInput", _customFrom);
         var to = string.IsNullOrEmpty(_customTo) ? null : await _module.InvokeAsync<long?>("fromLocalInput", _customTo);
-        if (from is null || to is null)
+        (_view, var link) = _view.ApplyCustom(from, to);
+        if (link is not null)
         {
-            _customError = "Enter both times.";
-            return;
+            Navigation.NavigateTo(link, replace: true);
         }
-
-        if (from >= to)
-        {
-            _customError = "From must be before To.";
-            return;
-        }
-
-        _customError = null;
-        ClearZoom();
-        Navigation.NavigateTo(HistoryLink.For(_selected.Select(Key), null,
-            DateTimeOffset.FromUnixTimeMilliseconds(from.Value), DateTimeOffset.FromUnixTimeMilliseconds(to.Value)), replace: true);
     }
 
     private void Zoom((DateTimeOffset From, DateTimeOffset To) range)
     {
-        if (!_zoomed)
-        {
-            _beforeZoom = Navigation.Uri;
-            _zoomBaseKey = RangeKey;
-            _zoomed = true;
-        }
-
-        _customOpen = false;
-        var link = HistoryLink.For(_selected.Select(Key), null, range.From, range.To);
-        _zoomUri = link;
+        (_view, var link) = _view.ZoomTo(range.From, range.To, Navigation.Uri);
         Navigation.NavigateTo(link, replace: true);
     }
 
     private void ResetZoom()
     {
-        var back = _beforeZoom;
-        ClearZoom();
+        (_view, var back) = _view.ResetZoom();
         if (back is not null)
         {
             Navigation.NavigateTo(back, replace: true);
         }
-    }
-
-    private void ClearZoom()
-    {
-        _zoomed = false;
-        _zoomUri = null;
-        _beforeZoom = null;
-        _zoomBaseKey = null;
-    }
-
-    /// <summary>The same range (preset, custom or zoomed) with other series.</summary>
-    private void Go(List<HistorySeriesInfo> selected)
-    {
-        var link = _preset is null
-            ? HistoryLink.For(selected.Select(Key), null, _from, _to)
-            : HistoryLink.For(selected.Select(Key), _preset ?? RangePreset.Default);
-        if (_zoomed)
-        {
-            _zoomUri = link; // still the zoomed range, with other series
-        }
-
-        Navigation.NavigateTo(link, replace: true);
     }
 
     // The renderer calls only DisposeAsync on a component that has both.
