@@ -1,0 +1,27 @@
+using System.Reflection;
+using Dashboard.Accounts;
+using Dashboard.Broker;
+using Dashboard.Devices;
+
+namespace Dashboard.Tests.Deployment;
+
+/// <summary>Each setting's default is written once, in its options class (class <c>XOptions</c> binds section <c>X</c>).</summary>
+public sealed class ConfigurationTests
+{
+    /// <summary>The options classes of the web and broker assemblies: named *Options, with a <c>Section</c> constant.</summary>
+    private static readonly Type[] OptionsClasses =
+        [.. new[] { typeof(DashboardOptions).Assembly, typeof(BrokerOptions).Assembly }
+            .SelectMany(assembly => assembly.GetTypes())
+            .Where(type => type.Name.EndsWith("Options", StringComparison.Ordinal) && SectionOf(type) is not null)];
+
+    [Fact]
+    public void Every_options_class_is_named_after_its_section()
+    {
+        Assert.Contains(typeof(BrokerOptions), OptionsClasses);
+        Assert.Contains(typeof(DevicesOptions), OptionsClasses);
+        Assert.All(OptionsClasses, type => Assert.Equal(type.Name, SectionOf(type) + "Options"));
+    }
+
+    private static string? SectionOf(Type type) =>
+        type.GetField("Section", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true } field ? (string?)field.GetRawConstantValue() : null;
+}
