@@ -2,6 +2,7 @@ using System.Reflection;
 using Dashboard.Accounts;
 using Dashboard.Broker;
 using Dashboard.Devices;
+using Microsoft.Extensions.Configuration;
 
 namespace Dashboard.Tests.Deployment;
 
@@ -20,6 +21,17 @@ public sealed class ConfigurationTests
         Assert.Contains(typeof(BrokerOptions), OptionsClasses);
         Assert.Contains(typeof(DevicesOptions), OptionsClasses);
         Assert.All(OptionsClasses, type => Assert.Equal(type.Name, SectionOf(type) + "Options"));
+    }
+
+    [Fact]
+    public void Appsettings_json_repeats_no_default()
+    {
+        var keys = new ConfigurationBuilder().AddJsonFile(RepoFiles.Path("appsettings.json")).Build().AsEnumerable().Select(setting => setting.Key);
+        var defaulted = OptionsClasses.Select(SectionOf).Append("ConnectionStrings:Dashboard");
+
+        // Defaults live in the options classes (and StorageFeature); a copy here would drift from them.
+        Assert.DoesNotContain(keys, key => defaulted.Any(prefix =>
+            key.Equals(prefix, StringComparison.OrdinalIgnoreCase) || key.StartsWith(prefix + ":", StringComparison.OrdinalIgnoreCase)));
     }
 
     private static string? SectionOf(Type type) =>
