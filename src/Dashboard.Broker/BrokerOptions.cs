@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Dashboard.Broker;
 
-/// <summary>Broker settings, bound from the <c>Broker</c> section of appsettings.json.</summary>
+/// <summary>Broker settings (section <c>Broker</c>).</summary>
 public sealed class BrokerOptions
 {
     public const string Section = "Broker";

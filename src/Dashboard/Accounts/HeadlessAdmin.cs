@@ -8,7 +8,7 @@ namespace Dashboard.Accounts;
 /// At start (after the database migration): makes sure the roles exist, and creates <c>Dashboard:Admin</c> when it is
 /// configured and no account has its name. A password the rules refuse stops the start with the reason.
 /// </summary>
-internal sealed class HeadlessAdmin(IServiceScopeFactory scopes, IOptions<AccountOptions> options, ILogger<HeadlessAdmin> logger) : IHostedService
+internal sealed class HeadlessAdmin(IServiceScopeFactory scopes, IOptions<DashboardOptions> options, ILogger<HeadlessAdmin> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -23,14 +23,14 @@ internal sealed class AlertDispatcher(
     IHubContext<TelemetryHub> hub,
     TelemetryHubConnections hubConnections,
     IServiceScopeFactory scopes,
-    IOptions<AlertOptions> options,
+    IOptions<AlertsOptions> options,
     TimeProvider clock,
     ILogger<AlertDispatcher> logger) : BackgroundService
 {
     private const int MaxBatch = 256;
     private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
 
-    private readonly AlertOptions _options = options.Value;
+    private readonly AlertsOptions _options = options.Value;
     private readonly LogLimiter _storeLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _sendLog = new(TimeSpan.FromSeconds(10));
     private DateTimeOffset _nextPrune;

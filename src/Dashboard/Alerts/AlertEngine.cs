@@ -36,7 +36,7 @@ internal sealed class AlertEngine : IBrokerEventSink
     private volatile bool _watchesReadings;
     private long _reportedDropped;
 
-    public AlertEngine(IOptions<AlertOptions> options, AlertOutbox outbox, LiveState live, TimeProvider clock, ILogger<AlertEngine> logger)
+    public AlertEngine(IOptions<AlertsOptions> options, AlertOutbox outbox, LiveState live, TimeProvider clock, ILogger<AlertEngine> logger)
     {
         _outbox = outbox;
         _live = live;

@@ -13,7 +13,7 @@ internal sealed class AlertEngineHost(
     AlertEngine engine,
     LiveFeed feed,
     IServiceScopeFactory scopes,
-    IOptions<AlertOptions> options,
+    IOptions<AlertsOptions> options,
     ILogger<AlertEngineHost> logger) : BackgroundService
 {
     private IDisposable? _presence;

@@ -10,7 +10,7 @@ namespace Dashboard.Alerts;
 /// each within <c>Alerts:WebhookTimeout</c>. A slow or dead receiver only fills this queue: beyond it, changes are
 /// dropped and counted. Failures are logged at most every 30 seconds, with how many there were.
 /// </summary>
-internal sealed class AlertWebhook(IHttpClientFactory clients, IOptions<AlertOptions> options, ILogger<AlertWebhook> logger) : BackgroundService
+internal sealed class AlertWebhook(IHttpClientFactory clients, IOptions<AlertsOptions> options, ILogger<AlertWebhook> logger) : BackgroundService
 {
     public const string ClientName = "AlertWebhook";
     public const int Capacity = 1000;

@@ -10,8 +10,8 @@ public static class AlertsFeature
     public static IHostApplicationBuilder AddAlerts(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<IngestionOptions>().PostConfigure<IOptions<AlertOptions>>((ingestion, alerts) =>
+        services.AddOptions<AlertsOptions>().BindConfiguration(AlertsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IngestionOptions>().PostConfigure<IOptions<AlertsOptions>>((ingestion, alerts) =>
             ingestion.OwnTopicPrefixes.Add(alerts.Value.MqttTopicPrefix + "/"));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AlertOutbox>();

@@ -5,21 +5,6 @@ using System.Text.Json;
 
 namespace Dashboard.Devices;
 
-/// <summary>Which publishes carry a device's presence; bound from the configuration section "Devices".</summary>
-public sealed class PresenceOptions
-{
-    public const string Section = "Devices";
-
-    /// <summary>Last topic levels that carry presence, in any case.</summary>
-    public List<string> StatusWords { get; set; } = ["status", "availability", "lwt", "state"];
-
-    /// <summary>Payloads (or JSON <c>status</c>/<c>state</c> values) meaning online, in any case.</summary>
-    public List<string> OnlinePayloads { get; set; } = ["online", "connected", "true", "1"];
-
-    /// <summary>Payloads (or JSON <c>status</c>/<c>state</c> values) meaning offline, in any case.</summary>
-    public List<string> OfflinePayloads { get; set; } = ["offline", "disconnected", "false", "0"];
-}
-
 /// <summary>A device said (or its Last Will said for it) that it is online or offline.</summary>
 public readonly record struct PresenceReport(string DeviceId, bool Online);
 
@@ -43,7 +28,7 @@ public readonly record struct PresenceReport(string DeviceId, bool Online);
 /// <see cref="MaxPayloadBytes"/> are not presence.</item>
 /// </list>
 /// </remarks>
-public sealed class PresenceParser(PresenceOptions options)
+public sealed class PresenceParser(DevicesOptions options)
 {
     /// <summary>Larger payloads are not presence messages.</summary>
     public const int MaxPayloadBytes = 4096;

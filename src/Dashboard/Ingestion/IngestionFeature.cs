@@ -13,16 +13,16 @@ public static class IngestionFeature
         services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BrokerEventChannelOptions>().Configure<IOptions<IngestionOptions>>((channel, ingestion) =>
             channel.Capacity = ingestion.Value.ChannelCapacity);
-        services.AddOptions<PresenceOptions>().Configure<IConfiguration>((options, config) =>
+        services.AddOptions<DevicesOptions>().Configure<IConfiguration>((options, config) =>
         {
             // The binder appends to a list it finds filled, so a configured list would add to the defaults, not replace them.
-            var section = config.GetSection(PresenceOptions.Section);
+            var section = config.GetSection(DevicesOptions.Section);
             if (section.GetSection(nameof(options.StatusWords)).Exists()) options.StatusWords = [];
             if (section.GetSection(nameof(options.OnlinePayloads)).Exists()) options.OnlinePayloads = [];
             if (section.GetSection(nameof(options.OfflinePayloads)).Exists()) options.OfflinePayloads = [];
             section.Bind(options);
         });
-        services.AddSingleton(s => new PresenceParser(s.GetRequiredService<IOptions<PresenceOptions>>().Value));
+        services.AddSingleton(s => new PresenceParser(s.GetRequiredService<IOptions<DevicesOptions>>().Value));
         services.AddHostedService<IngestionService>();
         return builder;
     }

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Dashboard.Ingestion;
 
+/// <summary>The hand-off from the broker to the dashboard (section <c>Ingestion</c>).</summary>
 public sealed class IngestionOptions
 {
     public const string Section = "Ingestion";

@@ -7,7 +7,10 @@ namespace Dashboard.Storage;
 
 public static class StorageFeature
 {
-    /// <summary>The SQLite database of <c>ConnectionStrings:Dashboard</c> (default <c>data/dashboard.db</c>), migrated at start-up.</summary>
+    /// <summary><c>ConnectionStrings:Dashboard</c> when it is not set: relative to the working directory (in Docker, the volume).</summary>
+    public const string DefaultConnectionString = "Data Source=data/dashboard.db";
+
+    /// <summary>The SQLite database of <c>ConnectionStrings:Dashboard</c>, migrated at start-up.</summary>
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
         var connectionString = ConnectionString(builder.Configuration);
@@ -20,7 +23,7 @@ public static class StorageFeature
     }
 
     private static string ConnectionString(IConfiguration configuration) =>
-        configuration.GetConnectionString("Dashboard") ?? "Data Source=data/dashboard.db";
+        configuration.GetConnectionString("Dashboard") ?? DefaultConnectionString;
 
     /// <summary>The folder the SQLite file is in (the docker volume): where other state kept beside it goes.</summary>
     public static string DataDirectory(IConfiguration configuration)

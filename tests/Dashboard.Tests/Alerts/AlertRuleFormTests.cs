@@ -22,7 +22,7 @@ public sealed class AlertRuleFormTests : BunitContext, IAsyncLifetime
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddLogging();
-        Services.AddSingleton(Options.Create(new AlertOptions()));
+        Services.AddSingleton(Options.Create(new AlertsOptions()));
         Services.AddSingleton(Options.Create(new LiveOptions()));
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<LiveFeed>();

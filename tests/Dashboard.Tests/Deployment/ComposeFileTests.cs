@@ -1,14 +1,13 @@
 using System.Text.Json;
+using Dashboard.Storage;
 using Microsoft.Data.Sqlite;
 using YamlDotNet.RepresentationModel;
 
 namespace Dashboard.Tests.Deployment;
 
-/// <summary>There is no Docker engine here to run docker-compose.yml: these keep it in line with appsettings.json and the Dockerfile.</summary>
+/// <summary>There is no Docker engine here to run docker-compose.yml: these keep it in line with appsettings.json, the default database path and the Dockerfile.</summary>
 public sealed class ComposeFileTests
 {
-    private static readonly string Root = FindRoot();
-
     private static readonly YamlMappingNode Services = (YamlMappingNode)LoadCompose()["services"];
 
     private static YamlMappingNode Dashboard => (YamlMappingNode)Services["dashboard"];
@@ -29,7 +28,7 @@ public sealed class ComposeFileTests
     [Fact]
     public void The_database_directory_is_a_volume()
     {
-        var dataSource = new SqliteConnectionStringBuilder(AppSetting("ConnectionStrings", "Dashboard")).DataSource;
+        var dataSource = new SqliteConnectionStringBuilder(StorageFeature.DefaultConnectionString).DataSource;
         var workDir = DockerfileStage("dashboard").Single(l => l.StartsWith("WORKDIR ", StringComparison.Ordinal))["WORKDIR ".Length..].Trim();
         var expected = $"{workDir.TrimEnd('/')}/{Path.GetDirectoryName(dataSource)}";
 
@@ -62,13 +61,13 @@ public sealed class ComposeFileTests
     private static YamlMappingNode LoadCompose()
     {
         var yaml = new YamlStream();
-        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(Root, "docker-compose.yml"))));
+        yaml.Load(new StringReader(File.ReadAllText(RepoFiles.Path("docker-compose.yml"))));
         return (YamlMappingNode)yaml.Documents[0].RootNode;
     }
 
     private static string AppSetting(params string[] path)
     {
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "appsettings.json")));
+        using var json = JsonDocument.Parse(File.ReadAllText(RepoFiles.Path("appsettings.json")));
         var element = json.RootElement;
         foreach (var key in path)
         {
@@ -80,22 +79,9 @@ public sealed class ComposeFileTests
 
     /// <summary>The instructions of one `FROM ... AS stage` section of the Dockerfile.</summary>
     private static List<string> DockerfileStage(string stage) =>
-        [.. File.ReadAllLines(Path.Combine(Root, "Dockerfile"))
+        [.. File.ReadAllLines(RepoFiles.Path("Dockerfile"))
             .SkipWhile(l => !(l.StartsWith("FROM ", StringComparison.Ordinal) && l.EndsWith($" AS {stage}", StringComparison.Ordinal)))
             .Skip(1)
             .TakeWhile(l => !l.StartsWith("FROM ", StringComparison.Ordinal))
             .Select(l => l.Trim())];
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Dashboard.sln not found");
-    }
 }

@@ -5,7 +5,7 @@ namespace Dashboard.Tests.Devices;
 
 public sealed class PresenceParserTests
 {
-    private readonly PresenceParser _parser = new(new PresenceOptions());
+    private readonly PresenceParser _parser = new(new DevicesOptions());
 
     private static PresenceReport? Parse(PresenceParser parser, string topic, string payload) =>
         parser.TryParse(topic, Encoding.UTF8.GetBytes(payload), out var report) ? report : null;
@@ -191,7 +191,7 @@ public sealed class PresenceParserTests
     [Fact]
     public void Configured_words_replace_the_defaults()
     {
-        var parser = new PresenceParser(new PresenceOptions
+        var parser = new PresenceParser(new DevicesOptions
         {
             StatusWords = ["heartbeat"],
             OnlinePayloads = ["alive"],
@@ -207,7 +207,7 @@ public sealed class PresenceParserTests
     [Fact]
     public void Configured_words_are_trimmed_and_blank_ones_ignored()
     {
-        var parser = new PresenceParser(new PresenceOptions
+        var parser = new PresenceParser(new DevicesOptions
         {
             StatusWords = [" Status ", "", "  "],
             OnlinePayloads = [" UP ", ""],
@@ -222,7 +222,7 @@ public sealed class PresenceParserTests
     [Fact]
     public void Non_ascii_configured_words_match_in_any_case()
     {
-        var parser = new PresenceParser(new PresenceOptions
+        var parser = new PresenceParser(new DevicesOptions
         {
             StatusWords = ["zustand"],
             OnlinePayloads = ["verfügbar"],
@@ -236,7 +236,7 @@ public sealed class PresenceParserTests
     [Fact]
     public void A_configured_state_word_still_takes_only_unambiguous_payloads()
     {
-        var parser = new PresenceParser(new PresenceOptions
+        var parser = new PresenceParser(new DevicesOptions
         {
             StatusWords = ["state"],
             OnlinePayloads = ["alive", "yes", "2"],
@@ -252,7 +252,7 @@ public sealed class PresenceParserTests
     [Fact]
     public void Empty_lists_recognise_nothing()
     {
-        var parser = new PresenceParser(new PresenceOptions { StatusWords = [], OnlinePayloads = [], OfflinePayloads = [] });
+        var parser = new PresenceParser(new DevicesOptions { StatusWords = [], OnlinePayloads = [], OfflinePayloads = [] });
 
         Assert.Null(Parse(parser, "home/sensor1/status", "online"));
     }

@@ -15,7 +15,7 @@ public sealed class HistoryRecorderTests : IDisposable
 {
     private readonly LiveFeed _feed = new(NullLogger<LiveFeed>.Instance);
     private readonly LiveState _live;
-    private readonly PresenceParser _presence = new(new PresenceOptions());
+    private readonly PresenceParser _presence = new(new DevicesOptions());
     private readonly HistoryStats _stats = new();
 
     public HistoryRecorderTests() => _live = new LiveState(Options.Create(new LiveOptions()), _feed, NullLogger<LiveState>.Instance);

@@ -12,7 +12,7 @@ namespace Dashboard.Tests.Live;
 /// <summary>Live state fed the way ingestion feeds it: broker events, parsed once, on one thread.</summary>
 internal sealed class LiveFixture : IDisposable
 {
-    private readonly PresenceParser _presence = new(new PresenceOptions());
+    private readonly PresenceParser _presence = new(new DevicesOptions());
 
     public LiveFixture(LiveOptions? options = null)
     {

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Dashboard.Accounts;
 
 /// <summary>The <c>Dashboard</c> configuration section: the headless admin and the login rules.</summary>
-public sealed class AccountOptions
+public sealed class DashboardOptions
 {
     public const string Section = "Dashboard";
 

@@ -4,7 +4,7 @@ using Dashboard.Broker;
 namespace Dashboard.Alerts;
 
 /// <summary>Alert evaluation and where alerts are sent (section <c>Alerts</c>); the rules themselves are in the database.</summary>
-public sealed class AlertOptions : IValidatableObject
+public sealed class AlertsOptions : IValidatableObject
 {
     public const string Section = "Alerts";
 

@@ -1,0 +1,16 @@
+namespace Dashboard.Devices;
+
+/// <summary>Which publishes carry a device's presence; section <c>Devices</c>.</summary>
+public sealed class DevicesOptions
+{
+    public const string Section = "Devices";
+
+    /// <summary>Last topic levels that carry presence, in any case.</summary>
+    public List<string> StatusWords { get; set; } = ["status", "availability", "lwt", "state"];
+
+    /// <summary>Payloads (or JSON <c>status</c>/<c>state</c> values) meaning online, in any case.</summary>
+    public List<string> OnlinePayloads { get; set; } = ["online", "connected", "true", "1"];
+
+    /// <summary>Payloads (or JSON <c>status</c>/<c>state</c> values) meaning offline, in any case.</summary>
+    public List<string> OfflinePayloads { get; set; } = ["offline", "disconnected", "false", "0"];
+}
