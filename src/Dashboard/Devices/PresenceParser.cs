@@ -9,11 +9,11 @@ namespace Dashboard.Devices;
 public readonly record struct PresenceReport(string DeviceId, bool Online);
 
 /// <summary>
-/// Recognises presence publishes (DESIGN.md, "Device presence"): <c>home/sensor1/status</c> = <c>online</c> says
+/// Recognises presence publishes (docs/architecture.md, "Topics and payloads"): <c>home/sensor1/status</c> = <c>online</c> says
 /// device <c>home/sensor1</c> is online. Pure and allocation-free except for the device id it reports.
 /// </summary>
 /// <remarks>
-/// <para>Where DESIGN.md is silent:</para>
+/// <para>Where docs/architecture.md is silent:</para>
 /// <list type="bullet">
 /// <item>The device is the topic before its last level, exactly as published (<c>home/status</c> → <c>home</c>).
 /// A topic that is only a status word (<c>status</c>, <c>/status</c>) names no device, so it is not presence.</item>

@@ -8,7 +8,7 @@ namespace Dashboard.Readings;
 /// so it parses UTF-8 in place and allocates little more than the strings it returns.
 /// </summary>
 /// <remarks>
-/// <para>DESIGN.md ("Topics and payloads") is the contract. Where it is silent:</para>
+/// <para>docs/architecture.md ("Topics and payloads") is the contract. Where it is silent:</para>
 /// <list type="bullet">
 /// <item>Before anything else: a UTF-8 byte order mark and trailing NUL bytes (a C string sent with its terminator)
 /// are dropped; then a payload with invalid UTF-8 or a control character other than tab/CR/LF is binary, so

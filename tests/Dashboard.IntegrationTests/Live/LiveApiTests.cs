@@ -8,7 +8,7 @@ using MQTTnet.Protocol;
 
 namespace Dashboard.IntegrationTests.Live;
 
-/// <summary>The live data as scripts see it: the HTTP API (DESIGN.md) and the telemetry hub.</summary>
+/// <summary>The live data as scripts see it: the HTTP API (docs/architecture.md) and the telemetry hub.</summary>
 public sealed class LiveApiTests(AppFixture fixture) : IClassFixture<AppFixture>
 {
     private DashboardApp App => fixture.App;
