@@ -47,7 +47,7 @@ public static class BrokerFeature
         services.AddSingleton<BrokerMetrics>();
         services.AddSingleton<BrokerServer>();
         services.AddSingleton<RetainedStore>();
-        services.AddSingleton<BrokerUsers>();
+        services.AddSingleton<BrokerUserStore>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectHook>();
         services.AddSingleton<ConnectionRegistry>();

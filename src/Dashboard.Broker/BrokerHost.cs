@@ -27,7 +27,7 @@ internal sealed class BrokerHost(
     SharedSubscriptions shared,
     WillService wills,
     RetainedStore retained,
-    BrokerUsers users,
+    BrokerUserStore users,
     BrokerEventChannel events,
     BrokerMetrics metrics,
     TimeProvider clock,
@@ -140,8 +140,8 @@ internal sealed class BrokerHost(
         if (identity is not null)
         {
             // Installed by BrokerUserHook once CONNACK has gone out, forgotten when it is no longer needed.
-            connection.HookState[typeof(BrokerUsers)] = identity;
-            connection.AuthenticatedUser = BrokerUsers.UserNameOf(identity);
+            connection.HookState[typeof(BrokerUserStore)] = identity;
+            connection.AuthenticatedUser = BrokerUserStore.UserNameOf(identity);
         }
 
         switch (outcome)

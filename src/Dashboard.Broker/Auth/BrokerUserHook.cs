@@ -14,13 +14,13 @@ namespace Dashboard.Broker.Auth;
 /// </summary>
 internal sealed class BrokerUserHook : IMqttPacketHook
 {
-    private readonly BrokerUsers _users;
+    private readonly BrokerUserStore _users;
     private readonly BrokerServer _broker;
     private readonly ConnectionRegistry _registry;
     private readonly PersistentSessions _sessions;
     private readonly ILogger<BrokerUserHook> _logger;
 
-    public BrokerUserHook(BrokerUsers users, BrokerServer broker, ConnectionRegistry registry, PersistentSessions sessions, ILogger<BrokerUserHook> logger)
+    public BrokerUserHook(BrokerUserStore users, BrokerServer broker, ConnectionRegistry registry, PersistentSessions sessions, ILogger<BrokerUserHook> logger)
     {
         (_users, _broker, _registry, _sessions, _logger) = (users, broker, registry, sessions, logger);
 
@@ -46,7 +46,7 @@ internal sealed class BrokerUserHook : IMqttPacketHook
 
     public void Established(ClientConnection connection)
     {
-        if (!connection.HookState.TryGetValue(typeof(BrokerUsers), out var identity))
+        if (!connection.HookState.TryGetValue(typeof(BrokerUserStore), out var identity))
         {
             return;
         }
@@ -63,7 +63,7 @@ internal sealed class BrokerUserHook : IMqttPacketHook
 
     public void Closed(ClientConnection connection)
     {
-        if (connection.HookState.TryGetValue(typeof(BrokerUsers), out var identity))
+        if (connection.HookState.TryGetValue(typeof(BrokerUserStore), out var identity))
         {
             // PersistentSessions has seen the close already: its session is either kept offline or gone.
             var sessionKept = connection.IsPersistentSession && _sessions.TryGet(connection.ClientId, out _);

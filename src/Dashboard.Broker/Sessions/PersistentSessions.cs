@@ -20,7 +20,7 @@ namespace Dashboard.Broker.Sessions;
 /// </summary>
 internal sealed class PersistentSessions(
     BrokerServer broker,
-    BrokerUsers users,
+    BrokerUserStore users,
     BrokerMetrics metrics,
     IOptions<BrokerOptions> options,
     TimeProvider clock,

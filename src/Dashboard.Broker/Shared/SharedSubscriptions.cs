@@ -20,7 +20,7 @@ internal sealed class SharedSubscriptions(
     BrokerServer broker,
     ConnectionRegistry connections,
     PersistentSessions sessions,
-    BrokerUsers users,
+    BrokerUserStore users,
     BrokerMetrics metrics) : IMqttPacketHook
 {
     public const string Prefix = "$share/";

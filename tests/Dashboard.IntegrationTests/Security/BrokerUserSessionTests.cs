@@ -104,7 +104,7 @@ public sealed class BrokerUserSessionTests
     public async Task Identities_of_ended_persistent_sessions_are_forgotten()
     {
         await using var app = await StartAsync();
-        var users = app.Services.GetRequiredService<BrokerUsers>();
+        var users = app.Services.GetRequiredService<BrokerUserStore>();
         var sessions = app.Services.GetRequiredService<PersistentSessions>();
         var user = NewName("dev");
         await CreateUserAsync(app, user, Password);

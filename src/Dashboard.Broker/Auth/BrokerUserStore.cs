@@ -13,7 +13,7 @@ namespace Dashboard.Broker.Auth;
 /// so CONNECT, SUBSCRIBE and deliveries never wait on the database. Passwords are hashed with Identity's
 /// <see cref="PasswordHasher{TUser}"/> (salted PBKDF2, slow by design: only CONNECT verifies one).
 /// </summary>
-public sealed class BrokerUsers(IServiceScopeFactory scopes, IOptions<BrokerOptions> options, TimeProvider time)
+public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<BrokerOptions> options, TimeProvider time)
 {
     // Not empty and granting nothing: a deleted user's clients may do nothing.
     private static readonly AclEntry[] NothingAllowed = [new("#", AclAccess.Deny)];
