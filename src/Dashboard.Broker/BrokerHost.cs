@@ -137,12 +137,7 @@ internal sealed class BrokerHost(
 
         // Refused before the will is taken in: a client that may not connect leaves no will behind.
         var (outcome, identity) = await users.AuthenticateAsync(e.UserName, e.Password);
-        if (identity is not null)
-        {
-            // Installed by BrokerUserHook once CONNACK has gone out, forgotten when it is no longer needed.
-            connection.HookState[typeof(BrokerUserStore)] = identity;
-            connection.AuthenticatedUser = BrokerUserStore.UserNameOf(identity);
-        }
+        connection.Identity = identity; // null when refused; BrokerUserHook installs it once CONNACK has gone out
 
         switch (outcome)
         {

@@ -46,7 +46,7 @@ internal sealed class BrokerUserHook : IMqttPacketHook
 
     public void Established(ClientConnection connection)
     {
-        if (!connection.HookState.TryGetValue(typeof(BrokerUserStore), out var identity))
+        if (connection.Identity is not { } identity)
         {
             return;
         }
@@ -63,7 +63,7 @@ internal sealed class BrokerUserHook : IMqttPacketHook
 
     public void Closed(ClientConnection connection)
     {
-        if (connection.HookState.TryGetValue(typeof(BrokerUserStore), out var identity))
+        if (connection.Identity is { } identity)
         {
             // PersistentSessions has seen the close already: its session is either kept offline or gone.
             var sessionKept = connection.IsPersistentSession && _sessions.TryGet(connection.ClientId, out _);

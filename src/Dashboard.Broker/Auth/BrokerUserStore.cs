@@ -70,7 +70,7 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
     /// scripts expect. The identity is what <see cref="Install"/> takes once the connection is established and
     /// <see cref="Closed"/> when it closes.
     /// </summary>
-    public async ValueTask<(AuthenticationOutcome Outcome, object? Identity)> AuthenticateAsync(string? userName, string? password)
+    internal async ValueTask<(AuthenticationOutcome Outcome, ClientIdentity? Identity)> AuthenticateAsync(string? userName, string? password)
     {
         var snapshot = _snapshot;
         if (!string.IsNullOrEmpty(userName) && snapshot.Users.TryGetValue(userName, out var cached))
@@ -118,17 +118,8 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
         return true;
     }
 
-    /// <summary>The user a successful <see cref="AuthenticateAsync"/> gave, or null for anonymous.</summary>
-    public static string? UserNameOf(object? identity) => (identity as ClientIdentity)?.UserName;
-
     /// <summary>The connection is established: from now on the client id is checked as this identity.</summary>
-    public void Install(string clientId, object identity)
-    {
-        if (identity is ClientIdentity entry)
-        {
-            _clients[clientId] = entry;
-        }
-    }
+    internal void Install(string clientId, ClientIdentity identity) => _clients[clientId] = identity;
 
     /// <summary>
     /// A persistent session restored at start-up: until its client returns, messages for it are judged by the
@@ -158,20 +149,17 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
     /// False when the user's password changed or the user was deleted since <paramref name="identity"/> was
     /// authenticated; anonymous identities are always current.
     /// </summary>
-    public bool IsCurrent(object identity) =>
-        identity is not ClientIdentity { UserName: { } name } entry
-        || (_snapshot.Users.TryGetValue(name, out var cached) && cached.Entity.PasswordHash == entry.PasswordHash);
+    internal bool IsCurrent(ClientIdentity identity) =>
+        identity.UserName is not { } name
+        || (_snapshot.Users.TryGetValue(name, out var cached) && cached.Entity.PasswordHash == identity.PasswordHash);
 
     /// <summary>A connection has closed: its identity is no longer needed unless a persistent session keeps it (or another connection has taken the id).</summary>
-    public void Closed(string clientId, object identity, bool sessionKept)
+    internal void Closed(string clientId, ClientIdentity identity, bool sessionKept)
     {
-        if (identity is ClientIdentity entry)
+        identity.Online = false;
+        if (!sessionKept)
         {
-            entry.Online = false;
-            if (!sessionKept)
-            {
-                _clients.TryRemove(new KeyValuePair<string, ClientIdentity>(clientId, entry));
-            }
+            _clients.TryRemove(new KeyValuePair<string, ClientIdentity>(clientId, identity));
         }
     }
 
@@ -382,22 +370,6 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
         if (error is not null)
         {
             errors[field] = [error];
-        }
-    }
-
-    // PasswordHash is the hash the client was verified against: a changed password makes the identity stale.
-    private sealed class ClientIdentity(string? userName, string? passwordHash, bool online)
-    {
-        private volatile bool _online = online;
-
-        public string? UserName { get; } = userName;
-        public string? PasswordHash { get; } = passwordHash;
-
-        /// <summary>A connection holds this identity; false once it closed, or for a session restored at start-up.</summary>
-        public bool Online
-        {
-            get => _online;
-            set => _online = value;
         }
     }
 
