@@ -48,6 +48,7 @@ public static class BrokerFeature
         services.AddSingleton<BrokerServer>();
         services.AddSingleton<RetainedStore>();
         services.AddSingleton<BrokerUserStore>();
+        services.AddSingleton<CredentialCheck>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectHook>();
         services.AddSingleton<ConnectionRegistry>();

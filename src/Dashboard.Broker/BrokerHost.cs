@@ -28,6 +28,7 @@ internal sealed class BrokerHost(
     WillService wills,
     RetainedStore retained,
     BrokerUserStore users,
+    CredentialCheck credentials,
     BrokerEventChannel events,
     BrokerMetrics metrics,
     TimeProvider clock,
@@ -136,7 +137,7 @@ internal sealed class BrokerHost(
         }
 
         // Refused before the will is taken in: a client that may not connect leaves no will behind.
-        var (outcome, identity) = await users.AuthenticateAsync(e.UserName, e.Password);
+        var (outcome, identity) = await credentials.AuthenticateAsync(e.UserName, e.Password);
         connection.Identity = identity; // null when refused; BrokerUserHook installs it once CONNACK has gone out
 
         switch (outcome)

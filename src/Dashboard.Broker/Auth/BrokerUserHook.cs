@@ -15,14 +15,16 @@ namespace Dashboard.Broker.Auth;
 internal sealed class BrokerUserHook : IMqttPacketHook
 {
     private readonly BrokerUserStore _users;
+    private readonly CredentialCheck _credentials;
     private readonly BrokerServer _broker;
     private readonly ConnectionRegistry _registry;
     private readonly PersistentSessions _sessions;
     private readonly ILogger<BrokerUserHook> _logger;
 
-    public BrokerUserHook(BrokerUserStore users, BrokerServer broker, ConnectionRegistry registry, PersistentSessions sessions, ILogger<BrokerUserHook> logger)
+    public BrokerUserHook(
+        BrokerUserStore users, CredentialCheck credentials, BrokerServer broker, ConnectionRegistry registry, PersistentSessions sessions, ILogger<BrokerUserHook> logger)
     {
-        (_users, _broker, _registry, _sessions, _logger) = (users, broker, registry, sessions, logger);
+        (_users, _credentials, _broker, _registry, _sessions, _logger) = (users, credentials, broker, registry, sessions, logger);
 
         // Here rather than in BrokerHost: the hook is what knows the connections, and it lives as long as the broker.
         users.Revoked += RevokeAsync;
@@ -55,7 +57,7 @@ internal sealed class BrokerUserHook : IMqttPacketHook
 
         // The password changed or the user was deleted between the check of CONNECT and now: the revocation's
         // sweep of connected clients may have missed this one.
-        if (!_users.IsCurrent(identity))
+        if (!_credentials.IsCurrent(identity))
         {
             _ = Task.Run(() => DisconnectAsync(connection));
         }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
+using System.Diagnostics.CodeAnalysis;
 using Dashboard.Broker.Persistence;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -10,29 +9,22 @@ namespace Dashboard.Broker.Auth;
 
 /// <summary>
 /// Broker users and ACLs: stored in the database, served from an in-memory snapshot that every change replaces,
-/// so CONNECT, SUBSCRIBE and deliveries never wait on the database. Passwords are hashed with Identity's
-/// <see cref="PasswordHasher{TUser}"/> (salted PBKDF2, slow by design: only CONNECT verifies one).
+/// so CONNECT, SUBSCRIBE and deliveries never wait on the database.
 /// </summary>
 public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<BrokerOptions> options, TimeProvider time)
 {
     // Not empty and granting nothing: a deleted user's clients may do nothing.
     private static readonly AclEntry[] NothingAllowed = [new("#", AclAccess.Deny)];
 
-    // A PBKDF2 verification costs ~50 ms of CPU (bench/run.sh security), so a client that reconnects, or many clients
-    // sharing a user, would keep the broker busy. A successful one is remembered for a while as an HMAC of the password
-    // under a key that never leaves this process; it sits in the user's snapshot entry, which any change to the users
-    // replaces, so a changed password or a deleted user is never let in from it. Failures are never remembered.
-    private static readonly TimeSpan VerifiedFor = TimeSpan.FromMinutes(5);
-    private readonly byte[] _verifiedKey = RandomNumberGenerator.GetBytes(32);
-    private readonly PasswordHasher<BrokerUserEntity> _hasher = new();
-    private readonly SemaphoreSlim _hashGate = new(Math.Max(1, Environment.ProcessorCount / 2));
+    internal static readonly PasswordHasher<BrokerUserEntity> Hasher = new();
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
     // Who each connected (or offline persistent) client authenticated as. A class, not a record: a closing
     // connection removes its own entry only, never the one of a client that took its id over. Entries are
     // installed when CONNACK has gone out (a refused connection never replaces the identity of a session).
     private readonly ConcurrentDictionary<string, ClientIdentity> _clients = new(StringComparer.Ordinal);
-    private volatile Snapshot _snapshot = new(new Dictionary<string, Cached>(StringComparer.Ordinal), []);
+    private volatile Snapshot _snapshot = new(new Dictionary<string, StoredUser>(StringComparer.Ordinal), []);
 
     public bool AllowAnonymous => options.Value.AllowAnonymous;
 
@@ -51,7 +43,9 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
     public IReadOnlyList<BrokerUser> Users() =>
         [.. _snapshot.Users.Values.Select(c => c.User).OrderBy(u => u.Name, StringComparer.Ordinal)];
 
-    public BrokerUser? Find(string name) => _snapshot.Users.TryGetValue(name, out var cached) ? cached.User : null;
+    public BrokerUser? Find(string name) => TryGet(name, out var stored) ? stored.User : null;
+
+    internal bool TryGet(string name, [MaybeNullWhen(false)] out StoredUser user) => _snapshot.Users.TryGetValue(name, out user);
 
     public IReadOnlyList<AclEntry> AnonymousAcl => _snapshot.AnonymousAcl;
 
@@ -60,62 +54,9 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
         var users = await db.Set<BrokerUserEntity>().AsNoTracking().ToListAsync(cancellationToken);
         var entries = await db.Set<BrokerAclEntryEntity>().AsNoTracking().OrderBy(a => a.Position).ToListAsync(cancellationToken);
         var byUser = entries.Where(a => a.UserName is not null).ToLookup(a => a.UserName!, StringComparer.Ordinal);
-        var cached = users.ToDictionary(u => u.Name,
-            u => new Cached(new BrokerUser(u.Name, ToAcl(byUser[u.Name]), u.UpdatedAt), u), StringComparer.Ordinal);
-        _snapshot = new Snapshot(cached, ToAcl(entries.Where(a => a.UserName is null)));
-    }
-
-    /// <summary>
-    /// Checks CONNECT's credentials. An unknown user connects anonymously while anonymous access is on, as the seeds'
-    /// scripts expect. The identity is what <see cref="Install"/> takes once the connection is established and
-    /// <see cref="Closed"/> when it closes.
-    /// </summary>
-    internal async ValueTask<(AuthenticationOutcome Outcome, ClientIdentity? Identity)> AuthenticateAsync(string? userName, string? password)
-    {
-        var snapshot = _snapshot;
-        if (!string.IsNullOrEmpty(userName) && snapshot.Users.TryGetValue(userName, out var cached))
-        {
-            var verified = password is not null && await VerifyAsync(cached, password);
-            return verified
-                ? (AuthenticationOutcome.User, new ClientIdentity(userName, cached.Entity.PasswordHash, online: true))
-                : (AuthenticationOutcome.BadCredentials, null);
-        }
-
-        if (AllowAnonymous)
-        {
-            return (AuthenticationOutcome.Anonymous, new ClientIdentity(null, null, online: true));
-        }
-
-        return (string.IsNullOrEmpty(userName) ? AuthenticationOutcome.AnonymousRefused : AuthenticationOutcome.BadCredentials, null);
-    }
-
-    private async ValueTask<bool> VerifyAsync(Cached cached, string password)
-    {
-        var mac = HMACSHA256.HashData(_verifiedKey, Encoding.UTF8.GetBytes(password));
-        var now = time.GetUtcNow();
-        if (cached.Verified is { } verified && now < verified.Until && CryptographicOperations.FixedTimeEquals(verified.Mac, mac))
-        {
-            return true;
-        }
-
-        // At most half the cores hash at once: a burst of CONNECTs with passwords (or a stream of wrong ones) waits its
-        // turn instead of taking every thread-pool thread from the clients already connected (bench/run.sh security).
-        await _hashGate.WaitAsync();
-        try
-        {
-            if (_hasher.VerifyHashedPassword(cached.Entity, cached.Entity.PasswordHash, password) == PasswordVerificationResult.Failed)
-            {
-                return false;
-            }
-        }
-        finally
-        {
-            _hashGate.Release();
-        }
-
-        // Fixed from this verification, not sliding: a client that reconnects all the time still pays one PBKDF2 every period.
-        cached.Verified = new VerifiedPassword(mac, now + VerifiedFor);
-        return true;
+        var stored = users.ToDictionary(u => u.Name,
+            u => new StoredUser(new BrokerUser(u.Name, ToAcl(byUser[u.Name]), u.UpdatedAt), u), StringComparer.Ordinal);
+        _snapshot = new Snapshot(stored, ToAcl(entries.Where(a => a.UserName is null)));
     }
 
     /// <summary>The connection is established: from now on the client id is checked as this identity.</summary>
@@ -132,7 +73,7 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
     /// True when a CONNECT for <paramref name="clientId"/> as <paramref name="userName"/> would be judged as someone
     /// other than the one its existing session belongs to; such a client must start a new session rather than
     /// inherit the old one's subscriptions and queued messages. An unknown username counts as anonymous, as in
-    /// <see cref="AuthenticateAsync"/>.
+    /// <see cref="CredentialCheck.AuthenticateAsync"/>.
     /// </summary>
     public bool BelongsToSomeoneElse(string clientId, string? userName)
     {
@@ -144,14 +85,6 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
         var wouldBe = !string.IsNullOrEmpty(userName) && _snapshot.Users.ContainsKey(userName) ? userName : null;
         return !string.Equals(current.UserName, wouldBe, StringComparison.Ordinal);
     }
-
-    /// <summary>
-    /// False when the user's password changed or the user was deleted since <paramref name="identity"/> was
-    /// authenticated; anonymous identities are always current.
-    /// </summary>
-    internal bool IsCurrent(ClientIdentity identity) =>
-        identity.UserName is not { } name
-        || (_snapshot.Users.TryGetValue(name, out var cached) && cached.Entity.PasswordHash == identity.PasswordHash);
 
     /// <summary>A connection has closed: its identity is no longer needed unless a persistent session keeps it (or another connection has taken the id).</summary>
     internal void Closed(string clientId, ClientIdentity identity, bool sessionKept)
@@ -323,7 +256,7 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
 
             if (password is not null)
             {
-                entity.PasswordHash = _hasher.HashPassword(entity, password);
+                entity.PasswordHash = Hasher.HashPassword(entity, password);
             }
 
             entity.UpdatedAt = time.GetUtcNow().UtcDateTime;
@@ -373,22 +306,11 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
         }
     }
 
-    private sealed record Cached(BrokerUser User, BrokerUserEntity Entity)
-    {
-        private VerifiedPassword? _verified;
-
-        // Written by whichever CONNECT verified last; a reference swap, read without a lock.
-        public VerifiedPassword? Verified
-        {
-            get => Volatile.Read(ref _verified);
-            set => Volatile.Write(ref _verified, value);
-        }
-    }
-
-    private sealed record VerifiedPassword(byte[] Mac, DateTimeOffset Until);
-
-    private sealed record Snapshot(Dictionary<string, Cached> Users, AclEntry[] AnonymousAcl)
+    private sealed record Snapshot(Dictionary<string, StoredUser> Users, AclEntry[] AnonymousAcl)
     {
         public bool Unrestricted { get; } = AnonymousAcl.Length == 0 && Users.Values.All(c => c.User.Acl.Count == 0);
     }
 }
+
+/// <summary>A user in the store's snapshot; any change to the users replaces every entry.</summary>
+internal sealed record StoredUser(BrokerUser User, BrokerUserEntity Entity);
