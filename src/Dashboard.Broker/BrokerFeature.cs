@@ -49,6 +49,8 @@ public static class BrokerFeature
         services.AddSingleton<RetainedStore>();
         services.AddSingleton<BrokerUserStore>();
         services.AddSingleton<CredentialCheck>();
+        services.AddSingleton<ClientIdentities>();
+        services.AddSingleton<BrokerAuthorizer>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectHook>();
         services.AddSingleton<ConnectionRegistry>();

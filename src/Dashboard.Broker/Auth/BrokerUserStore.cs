@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Dashboard.Broker.Persistence;
 using Microsoft.AspNetCore.Identity;
@@ -13,17 +12,10 @@ namespace Dashboard.Broker.Auth;
 /// </summary>
 public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<BrokerOptions> options, TimeProvider time)
 {
-    // Not empty and granting nothing: a deleted user's clients may do nothing.
-    private static readonly AclEntry[] NothingAllowed = [new("#", AclAccess.Deny)];
-
     internal static readonly PasswordHasher<BrokerUserEntity> Hasher = new();
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
-    // Who each connected (or offline persistent) client authenticated as. A class, not a record: a closing
-    // connection removes its own entry only, never the one of a client that took its id over. Entries are
-    // installed when CONNACK has gone out (a refused connection never replaces the identity of a session).
-    private readonly ConcurrentDictionary<string, ClientIdentity> _clients = new(StringComparer.Ordinal);
     private volatile Snapshot _snapshot = new(new Dictionary<string, StoredUser>(StringComparer.Ordinal), []);
 
     public bool AllowAnonymous => options.Value.AllowAnonymous;
@@ -37,9 +29,6 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
     /// </summary>
     public event Func<BrokerUserRevoked, Task>? Revoked;
 
-    /// <summary>How many client ids have a known identity: connected clients plus offline persistent sessions.</summary>
-    public int KnownClients => _clients.Count;
-
     public IReadOnlyList<BrokerUser> Users() =>
         [.. _snapshot.Users.Values.Select(c => c.User).OrderBy(u => u.Name, StringComparer.Ordinal)];
 
@@ -49,6 +38,9 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
 
     public IReadOnlyList<AclEntry> AnonymousAcl => _snapshot.AnonymousAcl;
 
+    /// <summary>True when every ACL is empty.</summary>
+    internal bool Unrestricted => _snapshot.Unrestricted;
+
     public async Task LoadAsync(DbContext db, CancellationToken cancellationToken)
     {
         var users = await db.Set<BrokerUserEntity>().AsNoTracking().ToListAsync(cancellationToken);
@@ -57,83 +49,6 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
         var stored = users.ToDictionary(u => u.Name,
             u => new StoredUser(new BrokerUser(u.Name, ToAcl(byUser[u.Name]), u.UpdatedAt), u), StringComparer.Ordinal);
         _snapshot = new Snapshot(stored, ToAcl(entries.Where(a => a.UserName is null)));
-    }
-
-    /// <summary>The connection is established: from now on the client id is checked as this identity.</summary>
-    internal void Install(string clientId, ClientIdentity identity) => _clients[clientId] = identity;
-
-    /// <summary>
-    /// A persistent session restored at start-up: until its client returns, messages for it are judged by the
-    /// ACL of the user it last connected as, not by the anonymous one.
-    /// </summary>
-    public void Restore(string clientId, string? userName) =>
-        _clients.TryAdd(clientId, new ClientIdentity(userName, null, online: false));
-
-    /// <summary>
-    /// True when a CONNECT for <paramref name="clientId"/> as <paramref name="userName"/> would be judged as someone
-    /// other than the one its existing session belongs to; such a client must start a new session rather than
-    /// inherit the old one's subscriptions and queued messages. An unknown username counts as anonymous, as in
-    /// <see cref="CredentialCheck.AuthenticateAsync"/>.
-    /// </summary>
-    public bool BelongsToSomeoneElse(string clientId, string? userName)
-    {
-        if (!_clients.TryGetValue(clientId, out var current))
-        {
-            return false;
-        }
-
-        var wouldBe = !string.IsNullOrEmpty(userName) && _snapshot.Users.ContainsKey(userName) ? userName : null;
-        return !string.Equals(current.UserName, wouldBe, StringComparison.Ordinal);
-    }
-
-    /// <summary>A connection has closed: its identity is no longer needed unless a persistent session keeps it (or another connection has taken the id).</summary>
-    internal void Closed(string clientId, ClientIdentity identity, bool sessionKept)
-    {
-        identity.Online = false;
-        if (!sessionKept)
-        {
-            _clients.TryRemove(new KeyValuePair<string, ClientIdentity>(clientId, identity));
-        }
-    }
-
-    /// <summary>A persistent session has ended (expired, cleaned, taken over by a clean session, its user deleted): forget who it was, unless a client is connected with that id.</summary>
-    public void SessionEnded(string clientId)
-    {
-        if (_clients.TryGetValue(clientId, out var entry) && !entry.Online)
-        {
-            _clients.TryRemove(new KeyValuePair<string, ClientIdentity>(clientId, entry));
-        }
-    }
-
-    /// <summary>True when every ACL is empty: deliveries need no check at all.</summary>
-    public bool Unrestricted => _snapshot.Unrestricted;
-
-    public bool CanPublish(string clientId, string topic) => Check(clientId, out var user) is var acl && Acl.CanPublish(acl, topic, user, clientId);
-
-    public bool CanSubscribe(string clientId, string filter) => Check(clientId, out var user) is var acl && Acl.CanSubscribe(acl, filter, user, clientId);
-
-    public bool CanRead(string clientId, string topic) => Check(clientId, out var user) is var acl && Acl.CanRead(acl, topic, user, clientId);
-
-    /// <summary>May <paramref name="userName"/> (null: anonymous) read <paramref name="topic"/> as <paramref name="clientId"/>, by the ACL as it is now?</summary>
-    public bool CanRead(string? userName, string clientId, string topic) => Acl.CanRead(AclOf(userName), topic, userName, clientId);
-
-    // The client's current ACL: a change applies to clients already connected. A deleted user may do nothing.
-    // A client id without a known identity is anonymous.
-    private IReadOnlyList<AclEntry> Check(string clientId, out string? user)
-    {
-        user = _clients.TryGetValue(clientId, out var identity) ? identity.UserName : null;
-        return AclOf(user);
-    }
-
-    private IReadOnlyList<AclEntry> AclOf(string? user)
-    {
-        var snapshot = _snapshot;
-        if (user is null)
-        {
-            return snapshot.AnonymousAcl;
-        }
-
-        return snapshot.Users.TryGetValue(user, out var cached) ? cached.User.Acl : NothingAllowed;
     }
 
     public async Task<BrokerUserResult> CreateAsync(BrokerUserInput input)
