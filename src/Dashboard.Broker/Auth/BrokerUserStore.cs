@@ -10,18 +10,18 @@ namespace Dashboard.Broker.Auth;
 /// Broker users and ACLs: stored in the database, served from an in-memory snapshot that every change replaces,
 /// so CONNECT, SUBSCRIBE and deliveries never wait on the database.
 /// </summary>
-public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<BrokerOptions> options, TimeProvider time)
+public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<BrokerOptions> options, TimeProvider time, ILogger<BrokerUserStore> logger)
 {
     internal static readonly PasswordHasher<BrokerUserEntity> Hasher = new();
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-
+    private readonly SubscriberList<BrokerUsersChanged> _changed = new(logger, "broker user changes");
     private volatile Snapshot _snapshot = new(new Dictionary<string, StoredUser>(StringComparer.Ordinal), []);
 
     public bool AllowAnonymous => options.Value.AllowAnonymous;
 
-    /// <summary>Raised after any change, for pages that list users.</summary>
-    public event Action? Changed;
+    /// <summary>Calls <paramref name="onChanged"/> after any change, for pages that list users, until disposed.</summary>
+    public IDisposable SubscribeChanged(Action<BrokerUsersChanged> onChanged) => _changed.Subscribe(onChanged);
 
     /// <summary>
     /// Raised when a user's password changed or the user was deleted: credentials checked before no longer hold.
@@ -109,7 +109,7 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
         finally
         {
             _writeLock.Release();
-            Changed?.Invoke();
+            _changed.Publish(new BrokerUsersChanged());
         }
 
         if (removed)
@@ -140,7 +140,7 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
         finally
         {
             _writeLock.Release();
-            Changed?.Invoke();
+            _changed.Publish(new BrokerUsersChanged());
         }
 
         return errors;
@@ -184,7 +184,7 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
         finally
         {
             _writeLock.Release();
-            Changed?.Invoke();
+            _changed.Publish(new BrokerUsersChanged());
         }
 
         if (passwordChanged)
