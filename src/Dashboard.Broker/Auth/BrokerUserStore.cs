@@ -8,7 +8,9 @@ namespace Dashboard.Broker.Auth;
 
 /// <summary>
 /// Broker users and ACLs: stored in the database, served from an in-memory snapshot that every change replaces,
-/// so CONNECT, SUBSCRIBE and deliveries never wait on the database.
+/// so CONNECT, SUBSCRIBE and deliveries never wait on the database. The public members are the user administration
+/// of the API and the Settings page; the broker reads the snapshot through <see cref="CredentialCheck"/>,
+/// <see cref="ClientIdentities"/> and <see cref="BrokerAuthorizer"/>.
 /// </summary>
 public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<BrokerOptions> options, TimeProvider time, ILogger<BrokerUserStore> logger)
 {
@@ -20,6 +22,13 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
 
     public bool AllowAnonymous => options.Value.AllowAnonymous;
 
+    public IReadOnlyList<BrokerUser> Users() =>
+        [.. _snapshot.Users.Values.Select(s => s.User).OrderBy(u => u.Name, StringComparer.Ordinal)];
+
+    public BrokerUser? Find(string name) => TryGet(name, out var stored) ? stored.User : null;
+
+    public IReadOnlyList<AclEntry> AnonymousAcl => _snapshot.AnonymousAcl;
+
     /// <summary>Calls <paramref name="onChanged"/> after any change, for pages that list users, until disposed.</summary>
     public IDisposable SubscribeChanged(Action<BrokerUsersChanged> onChanged) => _changed.Subscribe(onChanged);
 
@@ -27,21 +36,14 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
     /// Raised when a user's password changed or the user was deleted: credentials checked before no longer hold.
     /// Awaited before the change returns, so the API answers once the user's clients have been dealt with.
     /// </summary>
-    public event Func<BrokerUserRevoked, Task>? Revoked;
-
-    public IReadOnlyList<BrokerUser> Users() =>
-        [.. _snapshot.Users.Values.Select(c => c.User).OrderBy(u => u.Name, StringComparer.Ordinal)];
-
-    public BrokerUser? Find(string name) => TryGet(name, out var stored) ? stored.User : null;
-
-    internal bool TryGet(string name, [MaybeNullWhen(false)] out StoredUser user) => _snapshot.Users.TryGetValue(name, out user);
-
-    public IReadOnlyList<AclEntry> AnonymousAcl => _snapshot.AnonymousAcl;
+    internal event Func<BrokerUserRevoked, Task>? Revoked;
 
     /// <summary>True when every ACL is empty.</summary>
     internal bool Unrestricted => _snapshot.Unrestricted;
 
-    public async Task LoadAsync(DbContext db, CancellationToken cancellationToken)
+    internal bool TryGet(string name, [MaybeNullWhen(false)] out StoredUser user) => _snapshot.Users.TryGetValue(name, out user);
+
+    internal async Task LoadAsync(DbContext db, CancellationToken cancellationToken)
     {
         var users = await db.Set<BrokerUserEntity>().AsNoTracking().ToListAsync(cancellationToken);
         var entries = await db.Set<BrokerAclEntryEntity>().AsNoTracking().OrderBy(a => a.Position).ToListAsync(cancellationToken);
@@ -223,9 +225,12 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
 
     private sealed record Snapshot(Dictionary<string, StoredUser> Users, AclEntry[] AnonymousAcl)
     {
-        public bool Unrestricted { get; } = AnonymousAcl.Length == 0 && Users.Values.All(c => c.User.Acl.Count == 0);
+        public bool Unrestricted { get; } = AnonymousAcl.Length == 0 && Users.Values.All(u => u.User.Acl.Count == 0);
     }
 }
 
-/// <summary>A user in the store's snapshot; any change to the users replaces every entry.</summary>
+/// <summary>
+/// A user in the store's snapshot. Any change to the users replaces every entry, and with it what
+/// <see cref="CredentialCheck"/> remembers against the entry (by reference).
+/// </summary>
 internal sealed record StoredUser(BrokerUser User, BrokerUserEntity Entity);
