@@ -47,7 +47,10 @@ public static class BrokerFeature
         services.AddSingleton<BrokerMetrics>();
         services.AddSingleton<BrokerServer>();
         services.AddSingleton<RetainedStore>();
-        services.AddSingleton<BrokerUsers>();
+        services.AddSingleton<BrokerUserStore>();
+        services.AddSingleton<CredentialCheck>();
+        services.AddSingleton<ClientIdentities>();
+        services.AddSingleton<BrokerAuthorizer>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectHook>();
         services.AddSingleton<ConnectionRegistry>();

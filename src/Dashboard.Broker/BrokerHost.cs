@@ -27,7 +27,10 @@ internal sealed class BrokerHost(
     SharedSubscriptions shared,
     WillService wills,
     RetainedStore retained,
-    BrokerUsers users,
+    BrokerUserStore users,
+    CredentialCheck credentials,
+    ClientIdentities identities,
+    BrokerAuthorizer acl,
     BrokerEventChannel events,
     BrokerMetrics metrics,
     TimeProvider clock,
@@ -65,7 +68,7 @@ internal sealed class BrokerHost(
         server.InterceptingSubscriptionAsync += OnInterceptingSubscription;
         server.ApplicationMessageEnqueuedOrDroppedAsync += OnEnqueuedOrDropped;
         sessions.SessionEnded += shared.RemoveClient;
-        sessions.SessionEnded += users.SessionEnded;
+        sessions.SessionEnded += identities.SessionEnded;
 
         await server.StartAsync();
         broker.Attach(server);
@@ -107,7 +110,7 @@ internal sealed class BrokerHost(
         sessions.Restore(records);
         foreach (var record in records)
         {
-            users.Restore(record.ClientId, record.UserName);
+            identities.Restore(record.ClientId, record.UserName);
             await transport.ReplayAsync(new SessionReplayChannel(record));
             foreach (var (filter, subscription) in record.Subscriptions)
             {
@@ -136,13 +139,8 @@ internal sealed class BrokerHost(
         }
 
         // Refused before the will is taken in: a client that may not connect leaves no will behind.
-        var (outcome, identity) = await users.AuthenticateAsync(e.UserName, e.Password);
-        if (identity is not null)
-        {
-            // Installed by BrokerUserHook once CONNACK has gone out, forgotten when it is no longer needed.
-            connection.HookState[typeof(BrokerUsers)] = identity;
-            connection.AuthenticatedUser = BrokerUsers.UserNameOf(identity);
-        }
+        var (outcome, identity) = await credentials.AuthenticateAsync(e.UserName, e.Password);
+        connection.Identity = identity; // null when refused; BrokerUserHook installs it once CONNACK has gone out
 
         switch (outcome)
         {
@@ -206,7 +204,7 @@ internal sealed class BrokerHost(
             return Task.CompletedTask;
         }
 
-        if (fromClient && !users.Unrestricted && !users.CanPublish(e.ClientId, message.Topic))
+        if (fromClient && !acl.Unrestricted && !acl.CanPublish(e.ClientId, message.Topic))
         {
             // Dropped; MQTT 5 clients are told in PUBACK/PUBREC (0x87), 3.1.1 ones cannot be.
             e.ProcessPublish = false;
@@ -232,7 +230,7 @@ internal sealed class BrokerHost(
     {
         // Every delivery, retained ones on subscribe included: a deny entry narrows a wider subscription,
         // and an ACL changed after subscribing applies at once. Skipped while no ACL restricts anything.
-        if (!users.Unrestricted && !users.CanRead(e.ReceiverClientId, e.ApplicationMessage.Topic))
+        if (!acl.Unrestricted && !acl.CanRead(e.ReceiverClientId, e.ApplicationMessage.Topic))
         {
             e.AcceptEnqueue = false;
             return Task.CompletedTask;
@@ -277,7 +275,7 @@ internal sealed class BrokerHost(
             RefuseTopic(e.ClientId, filter);
             e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
         }
-        else if (!users.CanSubscribe(e.ClientId, e.TopicFilter.Topic))
+        else if (!acl.CanSubscribe(e.ClientId, e.TopicFilter.Topic))
         {
             // SUBACK 0x80 for 3.1.1, 0x87 for MQTT 5; refused subscriptions get no retained messages either.
             e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;

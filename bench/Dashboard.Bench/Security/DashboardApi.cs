@@ -27,7 +27,7 @@ internal sealed class DashboardApi : IDisposable
 
     /// <summary>
     /// PUT /api/broker-users/{name} with the same ACL and no password: changes nothing, but the app replaces its users
-    /// snapshot, and with it every remembered password check (BrokerUsers), so the next CONNECTs verify PBKDF2 again.
+    /// snapshot, and with it every remembered password check (CredentialCheck), so the next CONNECTs verify PBKDF2 again.
     /// </summary>
     public async Task TouchUserAsync(string name, IReadOnlyList<(string Filter, string Access)> acl, CancellationToken cancellationToken)
     {

@@ -17,7 +17,7 @@ public sealed record AclEntry(string Filter, AclAccess Access);
 /// otherwise a topic is allowed only when an entry grants it and no <see cref="AclAccess.Deny"/> entry matches it.
 /// Matching walks the levels in place: no strings are built per check, as it runs on every delivery.
 /// </summary>
-public static class Acl
+internal static class Acl
 {
     public const string UserLevel = "%u";
     public const string ClientLevel = "%c";

@@ -15,11 +15,14 @@ public sealed record BrokerUserResult(BrokerUser? User, IReadOnlyDictionary<stri
     public static readonly IReadOnlyDictionary<string, string[]> NoErrors = new Dictionary<string, string[]>();
 }
 
+/// <summary>Something changed in the broker users or ACLs: read them again.</summary>
+public sealed record BrokerUsersChanged;
+
 /// <summary>A user's credentials no longer hold: the password changed, or the user was deleted.</summary>
-public sealed record BrokerUserRevoked(string Name, bool Deleted);
+internal sealed record BrokerUserRevoked(string Name, bool Deleted);
 
 /// <summary>What a CONNECT's credentials came to.</summary>
-public enum AuthenticationOutcome
+internal enum AuthenticationOutcome
 {
     Anonymous,
     User,

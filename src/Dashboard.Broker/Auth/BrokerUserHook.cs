@@ -14,15 +14,23 @@ namespace Dashboard.Broker.Auth;
 /// </summary>
 internal sealed class BrokerUserHook : IMqttPacketHook
 {
-    private readonly BrokerUsers _users;
+    private readonly CredentialCheck _credentials;
+    private readonly ClientIdentities _identities;
     private readonly BrokerServer _broker;
     private readonly ConnectionRegistry _registry;
     private readonly PersistentSessions _sessions;
     private readonly ILogger<BrokerUserHook> _logger;
 
-    public BrokerUserHook(BrokerUsers users, BrokerServer broker, ConnectionRegistry registry, PersistentSessions sessions, ILogger<BrokerUserHook> logger)
+    public BrokerUserHook(
+        BrokerUserStore users,
+        CredentialCheck credentials,
+        ClientIdentities identities,
+        BrokerServer broker,
+        ConnectionRegistry registry,
+        PersistentSessions sessions,
+        ILogger<BrokerUserHook> logger)
     {
-        (_users, _broker, _registry, _sessions, _logger) = (users, broker, registry, sessions, logger);
+        (_credentials, _identities, _broker, _registry, _sessions, _logger) = (credentials, identities, broker, registry, sessions, logger);
 
         // Here rather than in BrokerHost: the hook is what knows the connections, and it lives as long as the broker.
         users.Revoked += RevokeAsync;
@@ -35,7 +43,7 @@ internal sealed class BrokerUserHook : IMqttPacketHook
         // the flag only once the connection has been accepted, so a refused CONNECT leaves the session alone.
         if (packet is MqttConnectPacket { CleanSession: false } connect
             && !string.IsNullOrEmpty(connect.ClientId)
-            && _users.BelongsToSomeoneElse(connect.ClientId, connect.Username))
+            && _identities.BelongsToSomeoneElse(connect.ClientId, connect.Username))
         {
             connect.CleanSession = true;
             connection.CleanStart = true;
@@ -46,16 +54,16 @@ internal sealed class BrokerUserHook : IMqttPacketHook
 
     public void Established(ClientConnection connection)
     {
-        if (!connection.HookState.TryGetValue(typeof(BrokerUsers), out var identity))
+        if (connection.Identity is not { } identity)
         {
             return;
         }
 
-        _users.Install(connection.ClientId, identity);
+        _identities.Install(connection.ClientId, identity);
 
         // The password changed or the user was deleted between the check of CONNECT and now: the revocation's
         // sweep of connected clients may have missed this one.
-        if (!_users.IsCurrent(identity))
+        if (!_credentials.IsCurrent(identity))
         {
             _ = Task.Run(() => DisconnectAsync(connection));
         }
@@ -63,11 +71,11 @@ internal sealed class BrokerUserHook : IMqttPacketHook
 
     public void Closed(ClientConnection connection)
     {
-        if (connection.HookState.TryGetValue(typeof(BrokerUsers), out var identity))
+        if (connection.Identity is { } identity)
         {
             // PersistentSessions has seen the close already: its session is either kept offline or gone.
             var sessionKept = connection.IsPersistentSession && _sessions.TryGet(connection.ClientId, out _);
-            _users.Closed(connection.ClientId, identity, sessionKept);
+            _identities.Closed(connection.ClientId, identity, sessionKept);
         }
     }
 

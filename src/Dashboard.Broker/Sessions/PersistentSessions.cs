@@ -20,7 +20,7 @@ namespace Dashboard.Broker.Sessions;
 /// </summary>
 internal sealed class PersistentSessions(
     BrokerServer broker,
-    BrokerUsers users,
+    BrokerAuthorizer acl,
     BrokerMetrics metrics,
     IOptions<BrokerOptions> options,
     TimeProvider clock,
@@ -346,7 +346,7 @@ internal sealed class PersistentSessions(
         {
             record.RemovedUpTo = Math.Max(record.RemovedUpTo, queued.Sequence);
             var message = queued.Message;
-            if (!users.Unrestricted && !users.CanRead(record.UserName, record.ClientId, message.Topic))
+            if (!acl.Unrestricted && !acl.CanRead(record.UserName, record.ClientId, message.Topic))
             {
                 continue;
             }

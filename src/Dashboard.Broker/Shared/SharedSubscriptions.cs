@@ -20,7 +20,7 @@ internal sealed class SharedSubscriptions(
     BrokerServer broker,
     ConnectionRegistry connections,
     PersistentSessions sessions,
-    BrokerUsers users,
+    BrokerAuthorizer acl,
     BrokerMetrics metrics) : IMqttPacketHook
 {
     public const string Prefix = "$share/";
@@ -163,11 +163,11 @@ internal sealed class SharedSubscriptions(
         }
 
         var start = (int)((uint)Interlocked.Increment(ref group.Next) % (uint)members.Length);
-        var checkAcl = !users.Unrestricted;
+        var checkAcl = !acl.Unrestricted;
         for (var i = 0; i < members.Length; i++)
         {
             var member = members[(start + i) % members.Length];
-            if (checkAcl && !users.CanRead(member.ClientId, message.Topic))
+            if (checkAcl && !acl.CanRead(member.ClientId, message.Topic))
             {
                 continue; // a deny entry (or an ACL changed since subscribing) keeps it from this member
             }
@@ -187,7 +187,7 @@ internal sealed class SharedSubscriptions(
         for (var i = 0; i < members.Length; i++)
         {
             var member = members[(start + i) % members.Length];
-            if ((!checkAcl || users.CanRead(member.ClientId, message.Topic)) && sessions.TryGet(member.ClientId, out var record))
+            if ((!checkAcl || acl.CanRead(member.ClientId, message.Topic)) && sessions.TryGet(member.ClientId, out var record))
             {
                 sessions.EnqueueOffline(record, message, Min(member.Qos, message.QualityOfServiceLevel));
                 return;
@@ -209,7 +209,7 @@ internal sealed class SharedSubscriptions(
                 : MqttSubscribeReasonCode.UnspecifiedError;
         }
 
-        if (!users.CanSubscribe(connection.ClientId, filter))
+        if (!acl.CanSubscribe(connection.ClientId, filter))
         {
             // The ACL applies to the filter inside $share/{group}/, as for any subscription.
             return connection.ProtocolVersion == MqttProtocolVersion.V500

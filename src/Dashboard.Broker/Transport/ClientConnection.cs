@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Dashboard.Broker.Auth;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
@@ -16,8 +17,12 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     public string ClientId { get; set; } = "";
     public string? UserName { get; set; }
 
+    /// <summary>Who CONNECT's credentials made the client; null until they were accepted.</summary>
+    public ClientIdentity? Identity { get; set; }
+
     /// <summary>The broker user the credentials were verified for; null for an anonymous client (an unknown username included).</summary>
-    public string? AuthenticatedUser { get; set; }
+    public string? AuthenticatedUser => Identity?.UserName;
+
     public MqttProtocolVersion ProtocolVersion { get; set; }
     public bool CleanStart { get; set; }
     public ushort KeepAliveSeconds { get; set; }

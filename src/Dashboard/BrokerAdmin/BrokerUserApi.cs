@@ -14,10 +14,10 @@ internal static class BrokerUserApi
     public static IEndpointRouteBuilder MapBrokerAdmin(this IEndpointRouteBuilder app)
     {
         var users = app.MapGroup("/api/broker-users").WithTags("Broker users").RequireAuthorization(DashboardPolicies.Admin);
-        users.MapGet("/", (BrokerUsers store) => store.Users().Select(BrokerUserDto.From));
-        users.MapGet("/{name}", (string name, BrokerUsers store) =>
+        users.MapGet("/", (BrokerUserStore store) => store.Users().Select(BrokerUserDto.From));
+        users.MapGet("/{name}", (string name, BrokerUserStore store) =>
             store.Find(name) is { } user ? Results.Ok(BrokerUserDto.From(user)) : NotFound(name));
-        users.MapPost("/", async (HttpRequest request, BrokerUsers store) =>
+        users.MapPost("/", async (HttpRequest request, BrokerUserStore store) =>
         {
             var (input, problem) = await ReadAsync<BrokerUserInput>(request);
             if (input is null)
@@ -30,7 +30,7 @@ internal static class BrokerUserApi
                 ? Results.Created($"/api/broker-users/{Uri.EscapeDataString(user.Name)}", BrokerUserDto.From(user))
                 : Invalid(result.Errors);
         });
-        users.MapPut("/{name}", async (string name, HttpRequest request, BrokerUsers store) =>
+        users.MapPut("/{name}", async (string name, HttpRequest request, BrokerUserStore store) =>
         {
             var (input, problem) = await ReadAsync<BrokerUserInput>(request);
             if (input is null)
@@ -48,12 +48,12 @@ internal static class BrokerUserApi
                 : result.User is { } user ? Results.Ok(BrokerUserDto.From(user))
                 : Invalid(result.Errors);
         });
-        users.MapDelete("/{name}", async (string name, BrokerUsers store) =>
+        users.MapDelete("/{name}", async (string name, BrokerUserStore store) =>
             await store.DeleteAsync(name) ? Results.NoContent() : NotFound(name));
 
         var anonymous = app.MapGroup("/api/broker-acl/anonymous").WithTags("Broker users").RequireAuthorization(DashboardPolicies.Admin);
-        anonymous.MapGet("/", (BrokerUsers store) => new AnonymousAclDto(store.AllowAnonymous, [.. store.AnonymousAcl.Select(AclEntryDto.From)]));
-        anonymous.MapPut("/", async (HttpRequest request, BrokerUsers store) =>
+        anonymous.MapGet("/", (BrokerUserStore store) => new AnonymousAclDto(store.AllowAnonymous, [.. store.AnonymousAcl.Select(AclEntryDto.From)]));
+        anonymous.MapPut("/", async (HttpRequest request, BrokerUserStore store) =>
         {
             var (input, problem) = await ReadAsync<AnonymousAclInput>(request);
             if (input is null)

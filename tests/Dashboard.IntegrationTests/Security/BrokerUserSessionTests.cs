@@ -104,11 +104,11 @@ public sealed class BrokerUserSessionTests
     public async Task Identities_of_ended_persistent_sessions_are_forgotten()
     {
         await using var app = await StartAsync();
-        var users = app.Services.GetRequiredService<BrokerUsers>();
+        var identities = app.Services.GetRequiredService<ClientIdentities>();
         var sessions = app.Services.GetRequiredService<PersistentSessions>();
         var user = NewName("dev");
         await CreateUserAsync(app, user, Password);
-        var before = users.KnownClients;
+        var before = identities.Count;
 
         // Expired.
         var expiring = NewName("brief");
@@ -120,9 +120,9 @@ public sealed class BrokerUserSessionTests
         }
 
         await DashboardApp.WaitUntilAsync(() => sessions.TryGet(expiring, out var r) && r.Connection is null, "the session to go offline");
-        Assert.Equal(before + 1, users.KnownClients);
+        Assert.Equal(before + 1, identities.Count);
         Assert.Equal(1, await sessions.RemoveExpiredAsync(DateTime.UtcNow.AddSeconds(2)));
-        await DashboardApp.WaitUntilAsync(() => users.KnownClients == before, "the expired session's identity to be forgotten");
+        await DashboardApp.WaitUntilAsync(() => identities.Count == before, "the expired session's identity to be forgotten");
 
         // Taken over by a clean session that then left.
         var cleaned = NewName("cleaned");
@@ -136,7 +136,7 @@ public sealed class BrokerUserSessionTests
             Assert.False(clean.ConnectResult!.IsSessionPresent);
         }
 
-        await DashboardApp.WaitUntilAsync(() => users.KnownClients == before, "the cleaned session's identity to be forgotten");
+        await DashboardApp.WaitUntilAsync(() => identities.Count == before, "the cleaned session's identity to be forgotten");
 
         // Ended with its user.
         var orphan = NewName("orphan");
@@ -148,7 +148,7 @@ public sealed class BrokerUserSessionTests
         await DashboardApp.WaitUntilAsync(() => sessions.TryGet(orphan, out var r) && r.Connection is null, "the session to go offline");
         using var http = app.CreateHttpClient();
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/api/broker-users/{user}")).StatusCode);
-        await DashboardApp.WaitUntilAsync(() => users.KnownClients == before, "the deleted user's session identity to be forgotten");
+        await DashboardApp.WaitUntilAsync(() => identities.Count == before, "the deleted user's session identity to be forgotten");
     }
 
     [Theory]
