@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dashboard.Accounts;
 using Dashboard.Broker.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dashboard.BrokerAdmin;
 
@@ -14,73 +15,96 @@ internal static class BrokerUserApi
     public static IEndpointRouteBuilder MapBrokerAdmin(this IEndpointRouteBuilder app)
     {
         var users = app.MapGroup("/api/broker-users").WithTags("Broker users").RequireAuthorization(DashboardPolicies.Admin);
-        users.MapGet("/", (BrokerUserStore store) => store.Users().Select(BrokerUserDto.From));
-        users.MapGet("/{name}", (string name, BrokerUserStore store) =>
-            store.Find(name) is { } user ? Results.Ok(BrokerUserDto.From(user)) : NotFound(name));
-        users.MapPost("/", async (HttpRequest request, BrokerUserStore store) =>
-        {
-            var (input, problem) = await ReadAsync<BrokerUserInput>(request);
-            if (input is null)
-            {
-                return problem!;
-            }
-
-            var result = await store.CreateAsync(input);
-            return result.User is { } user
-                ? Results.Created($"/api/broker-users/{Uri.EscapeDataString(user.Name)}", BrokerUserDto.From(user))
-                : Invalid(result.Errors);
-        });
-        users.MapPut("/{name}", async (string name, HttpRequest request, BrokerUserStore store) =>
-        {
-            var (input, problem) = await ReadAsync<BrokerUserInput>(request);
-            if (input is null)
-            {
-                return problem!;
-            }
-
-            if (input.Name is not null && input.Name != name)
-            {
-                return Invalid(new Dictionary<string, string[]> { ["name"] = ["A user cannot be renamed: create a new one and delete this one."] });
-            }
-
-            var result = await store.UpdateAsync(name, input);
-            return result.NotFound ? NotFound(name)
-                : result.User is { } user ? Results.Ok(BrokerUserDto.From(user))
-                : Invalid(result.Errors);
-        });
-        users.MapDelete("/{name}", async (string name, BrokerUserStore store) =>
-            await store.DeleteAsync(name) ? Results.NoContent() : NotFound(name));
+        users.MapGet("/", (BrokerUserStore store) => TypedResults.Ok(store.Users().Select(BrokerUserDto.From)));
+        users.MapGet("/{name}", GetUser);
+        users.MapPost("/", CreateUserAsync);
+        users.MapPut("/{name}", UpdateUserAsync);
+        users.MapDelete("/{name}", DeleteUserAsync);
 
         var anonymous = app.MapGroup("/api/broker-acl/anonymous").WithTags("Broker users").RequireAuthorization(DashboardPolicies.Admin);
-        anonymous.MapGet("/", (BrokerUserStore store) => new AnonymousAclDto(store.AllowAnonymous, [.. store.AnonymousAcl.Select(AclEntryDto.From)]));
-        anonymous.MapPut("/", async (HttpRequest request, BrokerUserStore store) =>
-        {
-            var (input, problem) = await ReadAsync<AnonymousAclInput>(request);
-            if (input is null)
-            {
-                return problem!;
-            }
-
-            var errors = await store.SetAnonymousAclAsync(input.Acl ?? []);
-            return errors.Count > 0
-                ? Invalid(new Dictionary<string, string[]> { ["acl"] = [.. errors] }, "The ACL is not valid.")
-                : Results.Ok(new AnonymousAclDto(store.AllowAnonymous, [.. store.AnonymousAcl.Select(AclEntryDto.From)]));
-        });
+        anonymous.MapGet("/", (BrokerUserStore store) => TypedResults.Ok(AnonymousAcl(store)));
+        anonymous.MapPut("/", SetAnonymousAclAsync);
         return app;
     }
 
-    private static IResult NotFound(string name) =>
-        Results.Problem($"There is no broker user '{name}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+    private static Results<Ok<BrokerUserDto>, ProblemHttpResult> GetUser(string name, BrokerUserStore store) =>
+        store.Find(name) is { } user ? TypedResults.Ok(BrokerUserDto.From(user)) : NotFound(name);
 
-    private static IResult Invalid(IReadOnlyDictionary<string, string[]> errors, string title = "The broker user is not valid.") =>
-        Results.ValidationProblem(errors, title: title);
+    private static async Task<Results<Created<BrokerUserDto>, ValidationProblem, ProblemHttpResult>> CreateUserAsync(HttpRequest request, BrokerUserStore store)
+    {
+        var (input, problem) = await ReadAsync<BrokerUserInput>(request);
+        if (input is null)
+        {
+            return problem!;
+        }
 
-    private static async Task<(T? Input, IResult? Problem)> ReadAsync<T>(HttpRequest request)
+        var result = await store.CreateAsync(input);
+        return result.User is { } user
+            ? TypedResults.Created($"/api/broker-users/{Uri.EscapeDataString(user.Name)}", BrokerUserDto.From(user))
+            : Invalid(result.Errors);
+    }
+
+    private static async Task<Results<Ok<BrokerUserDto>, ValidationProblem, ProblemHttpResult>> UpdateUserAsync(
+        string name, HttpRequest request, BrokerUserStore store)
+    {
+        var (input, problem) = await ReadAsync<BrokerUserInput>(request);
+        if (input is null)
+        {
+            return problem!;
+        }
+
+        if (input.Name is not null && input.Name != name)
+        {
+            return Invalid(new Dictionary<string, string[]> { ["name"] = ["A user cannot be renamed: create a new one and delete this one."] });
+        }
+
+        var result = await store.UpdateAsync(name, input);
+        return result.NotFound ? NotFound(name)
+            : result.User is { } user ? TypedResults.Ok(BrokerUserDto.From(user))
+            : Invalid(result.Errors);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteUserAsync(string name, BrokerUserStore store) =>
+        await store.DeleteAsync(name) ? TypedResults.NoContent() : NotFound(name);
+
+    private static async Task<Results<Ok<AnonymousAclDto>, ValidationProblem, ProblemHttpResult>> SetAnonymousAclAsync(
+        HttpRequest request, BrokerUserStore store)
+    {
+        var (input, problem) = await ReadAsync<AnonymousAclInput>(request);
+        if (input is null)
+        {
+            return problem!;
+        }
+
+        var errors = await store.SetAnonymousAclAsync(input.Acl ?? []);
+        return errors.Count > 0
+            ? Invalid(new Dictionary<string, string[]> { ["acl"] = [.. errors] }, "The ACL is not valid.")
+            : TypedResults.Ok(AnonymousAcl(store));
+    }
+
+    private static AnonymousAclDto AnonymousAcl(BrokerUserStore store) =>
+        new(store.AllowAnonymous, [.. store.AnonymousAcl.Select(AclEntryDto.From)]);
+
+    private static ProblemHttpResult NotFound(string name) =>
+        TypedResults.Problem($"There is no broker user '{name}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    private static ValidationProblem Invalid(IReadOnlyDictionary<string, string[]> errors, string title = "The broker user is not valid.") =>
+        TypedResults.ValidationProblem(errors, title: title);
+
+    /// <summary>A 400 whose body is the same validation problem <see cref="Invalid"/> writes.</summary>
+    private static ProblemHttpResult BadBody(string message) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [message] })
+        {
+            Title = "The broker user is not valid.",
+            Status = StatusCodes.Status400BadRequest,
+        });
+
+    private static async Task<(T? Input, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request)
         where T : class
     {
         if (!request.HasJsonContentType())
         {
-            return (null, Results.Problem("Send JSON (Content-Type: application/json).",
+            return (null, TypedResults.Problem("Send JSON (Content-Type: application/json).",
                 statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type"));
         }
 
@@ -88,15 +112,12 @@ internal static class BrokerUserApi
         {
             var input = await request.ReadFromJsonAsync<T>();
             return input is null
-                ? (null, Invalid(new Dictionary<string, string[]> { ["body"] = ["Send a JSON object."] }))
+                ? (null, BadBody("Send a JSON object."))
                 : (input, null);
         }
         catch (JsonException)
         {
-            return (null, Invalid(new Dictionary<string, string[]>
-            {
-                ["body"] = ["The body is not valid: name and password are strings, acl a list of { \"filter\": ..., \"access\": \"read|write|readwrite|deny\" }."],
-            }));
+            return (null, BadBody("The body is not valid: name and password are strings, acl a list of { \"filter\": ..., \"access\": \"read|write|readwrite|deny\" }."));
         }
     }
 }
