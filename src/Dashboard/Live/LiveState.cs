@@ -23,7 +23,6 @@ public sealed class LiveState(
     private readonly Dictionary<string, TopicEntry> _topics = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Topic, string Metric), SeriesEntry> _series = [];
     private readonly Dictionary<string, DeviceEntry> _devices = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _statusDevices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ClientEntry> _clients = new(StringComparer.Ordinal);
     private readonly Queue<ClientEntry> _disconnected = new();
     private readonly LogLimiter _capLog = new(TimeSpan.FromSeconds(30));
@@ -149,7 +148,6 @@ public sealed class LiveState(
         if (ingested.Presence is { } report)
         {
             var device = GetDevice(report.DeviceId);
-            _statusDevices.Add(device.Id);
             device.StatusTopic = topicName;
             topic.DeviceId = device.Id;
             LinkClient(device, publisher);
@@ -157,12 +155,12 @@ public sealed class LiveState(
             return;
         }
 
-        if (ingested.Payload is not { Values.Count: > 0 } parsed)
+        if (ingested.Payload is not { Values.Count: > 0 } parsed || ingested.DeviceId is not { } deviceId)
         {
             return;
         }
 
-        var owner = GetDevice(ResolveDevice(topicName, parsed.DeviceHint));
+        var owner = GetDevice(deviceId);
         topic.DeviceId = owner.Id;
         if (!e.Restored)
         {
@@ -311,28 +309,6 @@ public sealed class LiveState(
         device.LastStatusChange = restored ? null : time;
         device.Version = ++_version;
         feed.Post(new PresenceChanged(device.Id, status, time, device.ClientId));
-    }
-
-    /// <summary>The longest device known from a status topic that prefixes the topic, else the payload's device field, else the topic minus its last level.</summary>
-    private string ResolveDevice(string topic, string? hint)
-    {
-        var lookup = _statusDevices.GetAlternateLookup<ReadOnlySpan<char>>();
-        var span = topic.AsSpan();
-        for (var end = span.Length; end > 0; end = span[..end].LastIndexOf('/'))
-        {
-            if (lookup.TryGetValue(span[..end], out var device))
-            {
-                return device;
-            }
-        }
-
-        if (!string.IsNullOrEmpty(hint))
-        {
-            return hint;
-        }
-
-        var last = topic.LastIndexOf('/');
-        return last > 0 ? topic[..last] : topic;
     }
 
     private DeviceSnapshot Snapshot(DeviceEntry device)

@@ -16,6 +16,7 @@ public sealed class HistoryRecorderTests : IDisposable
     private readonly LiveFeed _feed = new(NullLogger<LiveFeed>.Instance);
     private readonly LiveState _live;
     private readonly PresenceParser _presence = new(new DevicesOptions());
+    private readonly DeviceResolver _devices = new(maxStatusDevices: 1000);
     private readonly HistoryStats _stats = new();
 
     public HistoryRecorderTests() => _live = new LiveState(Options.Create(new LiveOptions()), _feed, NullLogger<LiveState>.Instance);
@@ -28,7 +29,7 @@ public sealed class HistoryRecorderTests : IDisposable
     private void Publish(HistoryRecorder recorder, string topic, string payload, bool restored = false)
     {
         var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(Encoding.UTF8.GetBytes(payload)).Build();
-        var ingested = IngestedEvent.From(BrokerEvent.Published(message, "client", DateTimeOffset.UtcNow, restored), _presence);
+        var ingested = IngestedEvent.From(BrokerEvent.Published(message, "client", DateTimeOffset.UtcNow, restored), _presence, _devices);
         _live.Handle(ingested);
         recorder.Handle(ingested);
     }
