@@ -80,15 +80,6 @@ public sealed class LiveState(
         }
     }
 
-    /// <summary>The device a (topic, metric) series belongs to, if live state tracks it.</summary>
-    public string? DeviceOf(string topic, string metric)
-    {
-        lock (_lock)
-        {
-            return _series.TryGetValue((topic, metric), out var series) ? series.DeviceId : null;
-        }
-    }
-
     public IReadOnlyList<TopicSnapshot> Topics()
     {
         lock (_lock)
