@@ -6,8 +6,8 @@ namespace Dashboard.History;
 public static class HistoryFeature
 {
     /// <summary>
-    /// Readings stored in SQLite: the recorder (an ingestion sink, after live state so it knows each series' device),
-    /// the batching writer, the retention job and the query services the pages and the API read through.
+    /// Readings stored in SQLite: the recorder (an ingestion sink), the batching writer, the retention job and the
+    /// query services the pages and the API read through.
     /// </summary>
     public static IHostApplicationBuilder AddHistory(this IHostApplicationBuilder builder)
     {

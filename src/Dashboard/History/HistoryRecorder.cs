@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Dashboard.Broker;
 using Dashboard.Ingestion;
-using Dashboard.Live;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.History;
@@ -16,15 +15,13 @@ internal sealed class HistoryRecorder : IBrokerEventSink
     private readonly Channel<PendingReading> _buffer;
     private readonly Dictionary<(string Topic, string Metric), SeriesHandle> _series = [];
     private readonly HistoryOptions _options;
-    private readonly LiveState _live;
     private readonly HistoryStats _stats;
     private readonly ILogger<HistoryRecorder> _logger;
     private readonly LogLimiter _dropLog = new(TimeSpan.FromSeconds(10));
 
-    public HistoryRecorder(IOptions<HistoryOptions> options, LiveState live, HistoryStats stats, ILogger<HistoryRecorder> logger)
+    public HistoryRecorder(IOptions<HistoryOptions> options, HistoryStats stats, ILogger<HistoryRecorder> logger)
     {
         _options = options.Value;
-        _live = live;
         _stats = stats;
         _logger = logger;
         _buffer = Channel.CreateBounded<PendingReading>(new BoundedChannelOptions(_options.BufferCapacity)
@@ -39,7 +36,7 @@ internal sealed class HistoryRecorder : IBrokerEventSink
 
     public void Handle(in IngestedEvent ingested)
     {
-        if (ingested.Event.Restored || ingested.Payload is not { Values.Count: > 0 } payload)
+        if (ingested.Event.Restored || ingested.Payload is not { Values.Count: > 0 } payload || ingested.DeviceId is not { } deviceId)
         {
             return;
         }
@@ -50,7 +47,7 @@ internal sealed class HistoryRecorder : IBrokerEventSink
         for (var i = 0; i < values.Count; i++)
         {
             var value = values[i];
-            if (SeriesFor(topic, value.Metric) is not { } series)
+            if (SeriesFor(topic, value.Metric, deviceId) is not { } series)
             {
                 continue;
             }
@@ -81,7 +78,7 @@ internal sealed class HistoryRecorder : IBrokerEventSink
         }
     }
 
-    private SeriesHandle? SeriesFor(string topic, string metric)
+    private SeriesHandle? SeriesFor(string topic, string metric, string deviceId)
     {
         if (_series.TryGetValue((topic, metric), out var series))
         {
@@ -100,16 +97,9 @@ internal sealed class HistoryRecorder : IBrokerEventSink
             return null;
         }
 
-        // Live state has seen this reading already (it is the earlier sink) and knows its device.
-        series = new SeriesHandle(topic, metric, _live.DeviceOf(topic, metric) ?? DefaultDevice(topic));
+        // The device of the series' first reading since start; live state follows later changes (a new status topic).
+        series = new SeriesHandle(topic, metric, deviceId);
         _series.Add((topic, metric), series);
         return series;
-    }
-
-    /// <summary>DESIGN.md's last rule for a reading's device: the topic minus its last level.</summary>
-    private static string DefaultDevice(string topic)
-    {
-        var last = topic.LastIndexOf('/');
-        return last > 0 ? topic[..last] : topic;
     }
 }

@@ -14,26 +14,33 @@ public interface IBrokerEventSink
 }
 
 /// <summary>
-/// A broker event with what ingestion read from it, parsed once for all sinks: a publish is either a presence
-/// report (a status topic) or a payload with zero or more readings; connection events and the dashboard's own
-/// publishes (<see cref="IngestionOptions.OwnTopicPrefixes"/>) carry neither.
+/// A broker event with what ingestion read from it, once for all sinks: a publish is either a presence report (a
+/// status topic) or a payload with zero or more readings; connection events and the dashboard's own publishes
+/// (<see cref="IngestionOptions.OwnTopicPrefixes"/>) carry neither. <see cref="DeviceId"/> is the device the
+/// presence report or the readings belong to (<see cref="DeviceResolver"/>), null when there are none.
 /// </summary>
-public readonly record struct IngestedEvent(BrokerEvent Event, PresenceReport? Presence, ParsedPayload? Payload)
+public readonly record struct IngestedEvent(BrokerEvent Event, PresenceReport? Presence, ParsedPayload? Payload, string? DeviceId)
 {
-    public static IngestedEvent From(in BrokerEvent brokerEvent, PresenceParser presence, IReadOnlyList<string>? ownTopicPrefixes = null)
+    /// <summary>Reads <paramref name="brokerEvent"/>; a presence report teaches <paramref name="devices"/> its status device.</summary>
+    public static IngestedEvent From(
+        in BrokerEvent brokerEvent, PresenceParser presence, DeviceResolver devices, IReadOnlyList<string>? ownTopicPrefixes = null)
     {
         if (brokerEvent.Kind != BrokerEventKind.MessagePublished || IsOwn(brokerEvent.Topic!, ownTopicPrefixes))
         {
-            return new(brokerEvent, null, null);
+            return new(brokerEvent, null, null, null);
         }
 
+        var topic = brokerEvent.Topic!;
         var payload = brokerEvent.Payload.Span;
-        if (payload.Length > 0 && presence.TryParse(brokerEvent.Topic!, payload, out var report))
+        if (payload.Length > 0 && presence.TryParse(topic, payload, out var report))
         {
-            return new(brokerEvent, report, null);
+            devices.AddStatusDevice(report.DeviceId);
+            return new(brokerEvent, report, null, report.DeviceId);
         }
 
-        return new(brokerEvent, null, PayloadParser.Parse(brokerEvent.Topic!, payload));
+        var parsed = PayloadParser.Parse(topic, payload);
+        var deviceId = parsed.Values.Count > 0 ? devices.Resolve(topic, parsed.DeviceHint) : null;
+        return new(brokerEvent, null, parsed, deviceId);
     }
 
     private static bool IsOwn(string topic, IReadOnlyList<string>? prefixes)

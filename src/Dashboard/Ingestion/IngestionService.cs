@@ -4,7 +4,10 @@ using Microsoft.Extensions.Options;
 
 namespace Dashboard.Ingestion;
 
-/// <summary>Drains the broker's event channel, reads each publish once (presence or readings) and hands it to every <see cref="IBrokerEventSink"/>.</summary>
+/// <summary>
+/// Drains the broker's event channel, reads each publish once (presence or readings, and the device they belong to)
+/// and hands it to every <see cref="IBrokerEventSink"/>.
+/// </summary>
 internal sealed class IngestionService(
     BrokerEventChannel channel,
     PresenceParser presence,
@@ -14,7 +17,10 @@ internal sealed class IngestionService(
 {
     private readonly IBrokerEventSink[] _sinks = [.. sinks];
     private readonly string[] _ownTopicPrefixes = [.. options.Value.OwnTopicPrefixes];
+    private readonly DeviceResolver _devices = new(options.Value.MaxStatusDevices);
     private readonly LogLimiter _errorLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _capLog = new(TimeSpan.FromSeconds(30));
+    private long _reportedStatusDevicesDropped;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,7 +41,14 @@ internal sealed class IngestionService(
 
     private void Dispatch(in BrokerEvent brokerEvent)
     {
-        var ingested = IngestedEvent.From(brokerEvent, presence, _ownTopicPrefixes);
+        var ingested = IngestedEvent.From(brokerEvent, presence, _devices, _ownTopicPrefixes);
+        if (_devices.StatusDevicesDropped != _reportedStatusDevicesDropped && _capLog.ShouldLog())
+        {
+            _reportedStatusDevicesDropped = _devices.StatusDevicesDropped;
+            logger.LogWarning("Ingestion knows its maximum of {Cap} devices with a status topic (Ingestion:MaxStatusDevices); {Dropped} reports of further ones were not remembered so far",
+                _devices.StatusDevices, _reportedStatusDevicesDropped);
+        }
+
         foreach (var sink in _sinks)
         {
             try

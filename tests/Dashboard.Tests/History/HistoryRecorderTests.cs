@@ -3,7 +3,6 @@ using Dashboard.Broker.Events;
 using Dashboard.Devices;
 using Dashboard.History;
 using Dashboard.Ingestion;
-using Dashboard.Live;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
 using Options = Microsoft.Extensions.Options.Options;
@@ -11,26 +10,19 @@ using Options = Microsoft.Extensions.Options.Options;
 namespace Dashboard.Tests.History;
 
 /// <summary>The ingestion sink: what it queues for the writer, what it skips, and that a full buffer drops instead of waiting.</summary>
-public sealed class HistoryRecorderTests : IDisposable
+public sealed class HistoryRecorderTests
 {
-    private readonly LiveFeed _feed = new(NullLogger<LiveFeed>.Instance);
-    private readonly LiveState _live;
     private readonly PresenceParser _presence = new(new DevicesOptions());
+    private readonly DeviceResolver _devices = new(maxStatusDevices: 1000);
     private readonly HistoryStats _stats = new();
 
-    public HistoryRecorderTests() => _live = new LiveState(Options.Create(new LiveOptions()), _feed, NullLogger<LiveState>.Instance);
-
-    public void Dispose() => _feed.Dispose();
-
     private HistoryRecorder Recorder(HistoryOptions? options = null) =>
-        new(Options.Create(options ?? new HistoryOptions()), _live, _stats, NullLogger<HistoryRecorder>.Instance);
+        new(Options.Create(options ?? new HistoryOptions()), _stats, NullLogger<HistoryRecorder>.Instance);
 
     private void Publish(HistoryRecorder recorder, string topic, string payload, bool restored = false)
     {
         var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(Encoding.UTF8.GetBytes(payload)).Build();
-        var ingested = IngestedEvent.From(BrokerEvent.Published(message, "client", DateTimeOffset.UtcNow, restored), _presence);
-        _live.Handle(ingested);
-        recorder.Handle(ingested);
+        recorder.Handle(IngestedEvent.From(BrokerEvent.Published(message, "client", DateTimeOffset.UtcNow, restored), _presence, _devices));
     }
 
     private static List<PendingReading> Drain(HistoryRecorder recorder)
@@ -58,6 +50,22 @@ public sealed class HistoryRecorderTests : IDisposable
         // The next reading of the series shares its handle (and so the id the writer found for it).
         Publish(recorder, "home/kitchen/telemetry", """{"temperature": 22}""");
         Assert.Same(readings[0].Series, Assert.Single(Drain(recorder)).Series);
+    }
+
+    [Fact]
+    public void A_series_has_the_device_ingestion_resolved_for_its_first_reading()
+    {
+        var recorder = Recorder();
+
+        Publish(recorder, "home/sensor1/temperature", "21");
+        Publish(recorder, "home/status", "online"); // device "home" now has every topic under home/
+        Publish(recorder, "home/sensor1/humidity", "40");
+        Publish(recorder, "home/sensor1/temperature", "22");
+        Publish(recorder, "sensors/data", """{"sensor_id": "greenhouse-2", "temperature": 19}""");
+
+        Assert.Equal(
+            [("home/sensor1/temperature", "home/sensor1"), ("home/sensor1/humidity", "home"), ("home/sensor1/temperature", "home/sensor1"), ("sensors/data", "greenhouse-2")],
+            Drain(recorder).Select(r => (r.Series.Topic, r.Series.DeviceId)));
     }
 
     [Fact]

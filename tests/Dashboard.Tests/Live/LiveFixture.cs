@@ -13,6 +13,7 @@ namespace Dashboard.Tests.Live;
 internal sealed class LiveFixture : IDisposable
 {
     private readonly PresenceParser _presence = new(new DevicesOptions());
+    private readonly DeviceResolver _devices = new(maxStatusDevices: 1000);
 
     public LiveFixture(LiveOptions? options = null)
     {
@@ -32,7 +33,7 @@ internal sealed class LiveFixture : IDisposable
         Tick();
         var brokerEvent = new BrokerEvent(BrokerEventKind.MessagePublished, Clock, clientId, topic, payload,
             MqttQualityOfServiceLevel.AtLeastOnce, retain, null, restored);
-        State.Handle(IngestedEvent.From(brokerEvent, _presence));
+        State.Handle(IngestedEvent.From(brokerEvent, _presence, _devices));
     }
 
     public void Connect(string clientId, string? willTopic = null) =>
@@ -49,7 +50,7 @@ internal sealed class LiveFixture : IDisposable
     private void Connection(BrokerEventKind kind, ClientInfo client)
     {
         Tick();
-        State.Handle(IngestedEvent.From(new BrokerEvent(kind, Clock, client.ClientId, null, default, default, false, client), _presence));
+        State.Handle(IngestedEvent.From(new BrokerEvent(kind, Clock, client.ClientId, null, default, default, false, client), _presence, _devices));
     }
 
     private ClientInfo Client(string clientId, bool graceful, string? willTopic) =>

@@ -1,5 +1,9 @@
+using Dashboard.Broker.Events;
 using Dashboard.Devices;
+using Dashboard.Ingestion;
 using Dashboard.Live;
+using Dashboard.Readings;
+using MQTTnet.Protocol;
 
 namespace Dashboard.Tests.Live;
 
@@ -20,30 +24,33 @@ public sealed class LiveStateTests
     }
 
     [Fact]
-    public void Readings_belong_to_the_longest_device_known_from_a_status_topic()
+    public void Readings_belong_to_the_device_ingestion_resolved_for_them()
     {
         using var live = new LiveFixture();
-        live.Publish("home/status", "online");
-        live.Publish("home/sensor1/status", "online");
+        var e = new BrokerEvent(BrokerEventKind.MessagePublished, live.Clock, "", "lab/bench/voltage", "3.3 V"u8.ToArray(),
+            MqttQualityOfServiceLevel.AtMostOnce, false, null);
 
-        live.Publish("home/sensor1/climate/temperature", "23.5°C");
-        live.Publish("home/humidity", "45 %");
+        live.State.Handle(new IngestedEvent(e, null, PayloadParser.Parse(e.Topic!, e.Payload.Span), "bench-7"));
 
-        var metric = Assert.Single(live.Device("home/sensor1").Metrics);
-        Assert.Equal(("home/sensor1/climate/temperature", "temperature", 23.5, "°C"), (metric.Topic, metric.Metric, metric.Value, metric.Unit));
-        Assert.Equal("humidity", Assert.Single(live.Device("home").Metrics).Metric);
+        Assert.Equal("voltage", Assert.Single(live.Device("bench-7").Metrics).Metric);
+        Assert.Equal("bench-7", live.State.Topic("lab/bench/voltage")!.Summary.DeviceId);
+        Assert.Equal("bench-7", Assert.Single(live.State.Latest()).DeviceId);
     }
 
     [Fact]
-    public void Without_a_status_device_a_reading_belongs_to_its_json_device_field_else_to_its_topic_minus_the_last_level()
+    public void A_series_moves_to_the_device_its_readings_belong_to_now()
     {
         using var live = new LiveFixture();
+        live.Publish("home/sensor1/temperature", "21");
+        Assert.Equal("temperature", Assert.Single(live.Device("home/sensor1").Metrics).Metric);
 
-        live.Publish("sensors/data", """{"sensor_id":"greenhouse-2","temperature":21.5,"humidity":60}""");
-        live.Publish("home/livingroom/temperature", "Temperature: 23°C");
+        live.Publish("home/status", "online"); // from now on, device "home" has every topic under home/
+        live.Publish("home/sensor1/temperature", "22");
 
-        Assert.Equal(["humidity", "temperature"], live.Device("greenhouse-2").Metrics.Select(m => m.Metric).Order());
-        Assert.Equal(23, Assert.Single(live.Device("home/livingroom").Metrics).Value);
+        Assert.Empty(live.Device("home/sensor1").Metrics);
+        var metric = Assert.Single(live.Device("home").Metrics);
+        Assert.Equal(("home/sensor1/temperature", 22.0), (metric.Topic, metric.Value));
+        Assert.Equal("home", Assert.Single(live.State.Latest()).DeviceId);
     }
 
     [Fact]
