@@ -68,7 +68,7 @@ internal sealed class BrokerStatePersister(
             using var scope = scopes.CreateScope();
             var db = BrokerDatabase.Get(scope.ServiceProvider);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var retainedWritten = await retained.FlushAsync(db, cancellationToken);
+            var retainedWritten = await retained.FlushAsync(db, clock.GetUtcNow().UtcDateTime, cancellationToken);
             var sessionsWritten = await SessionStore.FlushAsync(db, changedSessions, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             retainedWritten();

@@ -37,7 +37,7 @@ internal sealed class RetainedStore
     /// Writes the topics changed since the last flush, inside the caller's transaction; returns what to call
     /// once it commits. Call from one writer at a time.
     /// </summary>
-    public async Task<Action> FlushAsync(DbContext db, CancellationToken cancellationToken)
+    public async Task<Action> FlushAsync(DbContext db, DateTime now, CancellationToken cancellationToken)
     {
         if (_changed.IsEmpty)
         {
@@ -50,7 +50,6 @@ internal sealed class RetainedStore
             await db.Set<RetainedMessageEntity>().Where(m => chunk.Contains(m.Topic)).ExecuteDeleteAsync(cancellationToken);
         }
 
-        var now = DateTime.UtcNow;
         foreach (var (_, message) in changed)
         {
             if (message is not null)

@@ -38,7 +38,7 @@ public readonly record struct IngestedEvent(BrokerEvent Event, PresenceReport? P
             return new(brokerEvent, report, null, report.DeviceId);
         }
 
-        var parsed = PayloadParser.Parse(topic, payload);
+        var parsed = PayloadParser.Parse(topic, payload, brokerEvent.Time);
         var deviceId = parsed.Values.Count > 0 ? devices.Resolve(topic, parsed.DeviceHint) : null;
         return new(brokerEvent, null, parsed, deviceId);
     }

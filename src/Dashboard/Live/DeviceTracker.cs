@@ -8,7 +8,7 @@ namespace Dashboard.Live;
 /// presence; a device without one follows the connection of the client that publishes its readings. Called under
 /// <see cref="LiveState"/>'s lock.
 /// </summary>
-internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int maxDisconnectedClients)
+internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int maxDisconnectedClients, TimeProvider clock)
 {
     private readonly Dictionary<string, DeviceEntry> _devices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ClientEntry> _clients = new(StringComparer.Ordinal);
@@ -107,7 +107,7 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
             device = new DeviceEntry(id);
             _devices.Add(id, device);
             device.Version = versions.Next();
-            feed.Post(new PresenceChanged(id, device.Status, DateTimeOffset.UtcNow, null));
+            feed.Post(new PresenceChanged(id, device.Status, clock.GetUtcNow(), null));
         }
 
         return device;
@@ -132,7 +132,7 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
             client.Devices.Add(device.Id);
             if (device.StatusTopic is null && client.Connected)
             {
-                SetStatus(device, DeviceStatus.Online, "connection", DateTimeOffset.UtcNow, restored: false);
+                SetStatus(device, DeviceStatus.Online, "connection", clock.GetUtcNow(), restored: false);
             }
         }
     }

@@ -1,4 +1,5 @@
 using Dashboard.Ingestion;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Dashboard.Live;
 
@@ -9,6 +10,7 @@ public static class LiveFeature
     {
         var services = builder.Services;
         services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<LiveState>();
         services.AddSingleton<IBrokerEventSink>(s => s.GetRequiredService<LiveState>());

@@ -23,16 +23,18 @@ public sealed class LiveState : IBrokerEventSink
     private readonly Dictionary<string, TopicEntry> _topics = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Topic, string Metric), SeriesEntry> _series = [];
     private readonly DeviceTracker _devices;
+    private readonly TimeProvider _clock;
     private readonly LogLimiter _capLog = new(TimeSpan.FromSeconds(30));
     private long _topicsDropped;
     private long _seriesDropped;
 
-    public LiveState(IOptions<LiveOptions> options, LiveFeed feed, ILogger<LiveState> logger)
+    public LiveState(IOptions<LiveOptions> options, LiveFeed feed, TimeProvider clock, ILogger<LiveState> logger)
     {
         _options = options.Value;
         _feed = feed;
+        _clock = clock;
         _logger = logger;
-        _devices = new DeviceTracker(feed, _versions, _options.MaxDisconnectedClients);
+        _devices = new DeviceTracker(feed, _versions, _options.MaxDisconnectedClients, clock);
     }
 
     public long Version => _versions.Last;
@@ -89,7 +91,7 @@ public sealed class LiveState : IBrokerEventSink
     {
         lock (_lock)
         {
-            var now = DateTime.UtcNow.Ticks;
+            var now = _clock.GetUtcNow().UtcTicks;
             return [.. _topics.Values.Select(t => t.Snapshot(now))];
         }
     }
@@ -98,7 +100,7 @@ public sealed class LiveState : IBrokerEventSink
     {
         lock (_lock)
         {
-            return _topics.TryGetValue(topic, out var entry) ? entry.Detail(DateTime.UtcNow.Ticks) : null;
+            return _topics.TryGetValue(topic, out var entry) ? entry.Detail(_clock.GetUtcNow().UtcTicks) : null;
         }
     }
 

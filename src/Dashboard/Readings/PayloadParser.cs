@@ -78,10 +78,6 @@ public static partial class PayloadParser
 
     private static ReadOnlySpan<byte> Whitespace => " \t\r\n"u8;
 
-    /// <summary>Parses <paramref name="payload"/> published on <paramref name="topic"/>, judging times against the clock.</summary>
-    public static ParsedPayload Parse(string topic, ReadOnlySpan<byte> payload) =>
-        Parse(topic, payload, DateTimeOffset.UtcNow);
-
     /// <summary>Parses <paramref name="payload"/>; a reading's time may be at most a day after <paramref name="now"/>.</summary>
     public static ParsedPayload Parse(string topic, ReadOnlySpan<byte> payload, DateTimeOffset now)
     {

@@ -18,7 +18,7 @@ public sealed class DeviceTrackerTests : IDisposable
     [Fact]
     public void Disconnected_clients_beyond_the_maximum_are_forgotten_unless_they_publish_for_a_device()
     {
-        var tracker = new DeviceTracker(_feed, new VersionCounter(), maxDisconnectedClients: 1);
+        var tracker = new DeviceTracker(_feed, new VersionCounter(), maxDisconnectedClients: 1, TimeProvider.System);
         tracker.OnClientConnected(Client("sensor"), Time);
         tracker.OnReadings("lab/bench", "sensor", Time, restored: false);
         foreach (var id in new[] { "sensor", "a", "b" })
@@ -34,7 +34,7 @@ public sealed class DeviceTrackerTests : IDisposable
     public void Every_change_to_a_device_takes_a_new_version()
     {
         var versions = new VersionCounter();
-        var tracker = new DeviceTracker(_feed, versions, maxDisconnectedClients: 10);
+        var tracker = new DeviceTracker(_feed, versions, maxDisconnectedClients: 10, TimeProvider.System);
 
         tracker.OnReadings("home/sensor1", "esp32-1", Time, restored: false);
         var seen = tracker.Snapshot("home/sensor1")!.Version;

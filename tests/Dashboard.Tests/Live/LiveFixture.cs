@@ -18,7 +18,7 @@ internal sealed class LiveFixture : IDisposable
     public LiveFixture(LiveOptions? options = null)
     {
         Feed = new LiveFeed(NullLogger<LiveFeed>.Instance);
-        State = new LiveState(Options.Create(options ?? new LiveOptions()), Feed, NullLogger<LiveState>.Instance);
+        State = new LiveState(Options.Create(options ?? new LiveOptions()), Feed, TimeProvider.System, NullLogger<LiveState>.Instance);
     }
 
     public LiveFeed Feed { get; }

@@ -30,7 +30,7 @@ public sealed class LiveStateTests
         var e = new BrokerEvent(BrokerEventKind.MessagePublished, live.Clock, "", "lab/bench/voltage", "3.3 V"u8.ToArray(),
             MqttQualityOfServiceLevel.AtMostOnce, false, null);
 
-        live.State.Handle(new IngestedEvent(e, null, PayloadParser.Parse(e.Topic!, e.Payload.Span), "bench-7"));
+        live.State.Handle(new IngestedEvent(e, null, PayloadParser.Parse(e.Topic!, e.Payload.Span, e.Time), "bench-7"));
 
         Assert.Equal("voltage", Assert.Single(live.Device("bench-7").Metrics).Metric);
         Assert.Equal("bench-7", live.State.Topic("lab/bench/voltage")!.Summary.DeviceId);

@@ -72,7 +72,8 @@ public sealed class PayloadParserTests
     {
         var parsed = PayloadParser.Parse(
             "sensors/temperature/living-room",
-            """{"sensor_id": "temp_01", "temperature": 21.34, "humidity": 48.1, "timestamp": 1700000000.123}"""u8);
+            """{"sensor_id": "temp_01", "temperature": 21.34, "humidity": 48.1, "timestamp": 1700000000.123}"""u8,
+            DateTimeOffset.UtcNow);
 
         Assert.Equal(2, parsed.Values.Count);
         Assert.NotNull(parsed.Time);

@@ -13,7 +13,9 @@ public abstract class LiveDevicesComponent : LiveComponentBase
 
     [Inject] private LiveFeed Feed { get; set; } = null!;
 
-    protected DateTimeOffset Now { get; private set; } = DateTimeOffset.UtcNow;
+    [Inject] private TimeProvider Clock { get; set; } = null!;
+
+    protected DateTimeOffset Now { get; private set; }
 
     /// <summary>Re-reads live state into the component's fields.</summary>
     protected abstract void Refresh();
@@ -21,12 +23,16 @@ public abstract class LiveDevicesComponent : LiveComponentBase
     /// <summary>Whether a batch of changes concerns this component.</summary>
     protected virtual bool Concerns(LiveChange change) => change is ReadingChanged or PresenceChanged;
 
-    protected override void OnInitialized() => Refresh();
+    protected override void OnInitialized()
+    {
+        Now = Clock.GetUtcNow();
+        Refresh();
+    }
 
     protected override void Subscribe()
     {
         Follow<LiveBatch>(Feed.Subscribe, batch => batch.Overflowed || batch.Changes.Any(Concerns));
-        Every(TimeSpan.FromSeconds(5), () => Now = DateTimeOffset.UtcNow);
+        Every(TimeSpan.FromSeconds(5), () => Now = Clock.GetUtcNow());
     }
 
     protected override Task RefreshAsync()
