@@ -1,0 +1,153 @@
+namespace Dashboard.Alerts;
+
+// Series lifecycle: restore, add (capped at maxSeries), raise, acknowledge, clear, drop; the notification text.
+public sealed partial class AlertEvaluator
+{
+    /// <summary>
+    /// Takes back an alert that was open when the app stopped (rules first). One whose rule is gone or disabled is
+    /// cleared instead.
+    /// </summary>
+    public void Restore(Alert alert, DateTimeOffset now, List<AlertTransition> output)
+    {
+        _nextAlertId = Math.Max(_nextAlertId, alert.Id + 1);
+        if (!alert.IsOpen)
+        {
+            return;
+        }
+
+        if (!_rules.TryGetValue(alert.RuleId, out var rule) || !rule.Enabled)
+        {
+            output.Add(new(Cleared(alert, now, null, "rule no longer active")));
+            return;
+        }
+
+        var key = new SeriesKey(alert.RuleId, alert.Subject, alert.Metric);
+        if (_series.TryGetValue(key, out var existing) && existing.Alert is { } duplicate)
+        {
+            _open.Remove(duplicate.Id);
+            output.Add(new(Cleared(duplicate, now, null, "replaced by a newer alert")));
+        }
+
+        _series[key] = new Series { Since = now, LastValue = alert.Value, Alert = alert };
+        _open[alert.Id] = key;
+    }
+
+    /// <summary>
+    /// Acknowledges an open alert; it stays acknowledged until it clears. Returns the alert (unchanged when it was
+    /// acknowledged already), or null when no open alert has that id. <paramref name="by"/> (who) is kept as the event's note.
+    /// </summary>
+    public Alert? Acknowledge(long alertId, DateTimeOffset now, List<AlertTransition> output, string? by = null)
+    {
+        if (!_open.TryGetValue(alertId, out var key))
+        {
+            return null;
+        }
+
+        var series = _series[key];
+        var alert = series.Alert!;
+        if (alert.State == AlertState.Acknowledged)
+        {
+            return alert;
+        }
+
+        alert = alert with
+        {
+            State = AlertState.Acknowledged,
+            AcknowledgedAt = now,
+            Events = [.. alert.Events, new AlertEvent(AlertState.Acknowledged, now, series.LastValue, by is null ? null : $"by {by}")],
+        };
+        series.Alert = alert;
+        output.Add(new(alert));
+        return alert;
+    }
+
+    private Series? Add(SeriesKey key, DateTimeOffset since)
+    {
+        if (_series.Count >= maxSeries)
+        {
+            SeriesDropped++;
+            return null;
+        }
+
+        var series = new Series { Since = since };
+        _series.Add(key, series);
+        return series;
+    }
+
+    private void Raise(AlertRule rule, SeriesKey key, Series series, DateTimeOffset time, List<AlertTransition> output)
+    {
+        var id = _nextAlertId++;
+        var alert = new Alert(
+            id, rule.Id, rule.Name, rule.Kind, rule.Severity, key.Subject, key.Metric, AlertState.Active, time, series.LastValue,
+            null, null, Message(rule, key, series.LastValue),
+            [new AlertEvent(AlertState.Active, time, series.LastValue, null)]);
+        series.Alert = alert;
+        _open[id] = key;
+        output.Add(new(alert));
+    }
+
+    private void Clear(Series series, DateTimeOffset time, double? value, string? note, List<AlertTransition> output)
+    {
+        var alert = Cleared(series.Alert!, time, value, note);
+        _open.Remove(alert.Id);
+        series.Alert = null;
+        output.Add(new(alert));
+    }
+
+    private static Alert Cleared(Alert alert, DateTimeOffset time, double? value, string? note) => alert with
+    {
+        State = AlertState.Cleared,
+        ClearedAt = time,
+        Events = [.. alert.Events, new AlertEvent(AlertState.Cleared, time, value, note)],
+    };
+
+    private void DropSeries(long ruleId, DateTimeOffset now, string note, List<AlertTransition> output)
+    {
+        _scratchKeys.Clear();
+        foreach (var key in _series.Keys)
+        {
+            if (key.RuleId == ruleId)
+            {
+                _scratchKeys.Add(key);
+            }
+        }
+
+        foreach (var key in _scratchKeys)
+        {
+            var series = _series[key];
+            if (series.Alert is not null)
+            {
+                Clear(series, now, null, note, output);
+            }
+
+            _series.Remove(key);
+        }
+
+        _scratchKeys.Clear();
+    }
+
+    /// <summary>What a notification says: <c>home/livingroom/temperature is 26.3 (&gt; 25 for 10 s)</c>.</summary>
+    internal static string Message(AlertRule rule, string subject, string metric, double? value)
+    {
+        var what = metric.Length == 0 || subject.EndsWith("/" + metric, StringComparison.Ordinal) || subject == metric
+            ? subject
+            : $"{subject} {metric}";
+        return rule.Kind switch
+        {
+            AlertRuleKind.Presence => $"{subject} is {rule.DescribeCondition()}",
+            AlertRuleKind.Staleness => $"No reading on {what} for {AlertText.Duration(rule.For)}",
+            _ => $"{what} is {(value is { } v ? AlertText.Number(v) : "?")} ({rule.DescribeCondition(withClearing: false)})",
+        };
+    }
+
+    private static string Message(AlertRule rule, SeriesKey key, double? value) => Message(rule, key.Subject, key.Metric, value);
+
+    private readonly record struct SeriesKey(long RuleId, string Subject, string Metric);
+
+    private sealed class Series
+    {
+        public DateTimeOffset Since { get; set; }
+        public double? LastValue { get; set; }
+        public Alert? Alert { get; set; }
+    }
+}
