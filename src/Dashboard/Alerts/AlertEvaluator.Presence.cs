@@ -19,20 +19,15 @@ public sealed partial class AlertEvaluator
             {
                 if (series is not null)
                 {
-                    if (series.Alert is not null)
-                    {
-                        Clear(series, time, null, "device online", output);
-                    }
-
-                    _series.Remove(key);
+                    Drop(key, series, time, null, "device online", output);
                 }
 
                 continue;
             }
 
-            if (series is null && (series = Add(key, time)) is not null && rule.For <= TimeSpan.Zero)
+            if (series is null && (series = Add(key, time)) is not null)
             {
-                Raise(rule, key, series, time, output);
+                RaiseIfDue(rule, key, series, time, output);
             }
         }
     }

@@ -38,8 +38,7 @@ public sealed partial class AlertEvaluator
             series.LastValue = value;
             if (!rule.Holds(value))
             {
-                Clear(series, time, value, null, output);
-                _series.Remove(key);
+                Drop(key, series, time, value, null, output);
             }
 
             return;
@@ -62,10 +61,7 @@ public sealed partial class AlertEvaluator
         }
 
         series.LastValue = value;
-        if (time - series.Since >= rule.For)
-        {
-            Raise(rule, key, series, time, output);
-        }
+        RaiseIfDue(rule, key, series, time, output);
     }
 
     private void OnStalenessReading(SeriesKey key, double value, DateTimeOffset time, bool restored, List<AlertTransition> output)

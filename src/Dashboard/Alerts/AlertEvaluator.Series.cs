@@ -22,10 +22,9 @@ public sealed partial class AlertEvaluator
         }
 
         var key = new SeriesKey(alert.RuleId, alert.Subject, alert.Metric);
-        if (_series.TryGetValue(key, out var existing) && existing.Alert is { } duplicate)
+        if (_series.TryGetValue(key, out var existing) && existing.Alert is not null)
         {
-            _open.Remove(duplicate.Id);
-            output.Add(new(Cleared(duplicate, now, null, "replaced by a newer alert")));
+            Clear(existing, now, null, "replaced by a newer alert", output);
         }
 
         _series[key] = new Series { Since = now, LastValue = alert.Value, Alert = alert };
@@ -74,12 +73,20 @@ public sealed partial class AlertEvaluator
         return series;
     }
 
+    private void RaiseIfDue(AlertRule rule, SeriesKey key, Series series, DateTimeOffset time, List<AlertTransition> output)
+    {
+        if (time - series.Since >= rule.For)
+        {
+            Raise(rule, key, series, time, output);
+        }
+    }
+
     private void Raise(AlertRule rule, SeriesKey key, Series series, DateTimeOffset time, List<AlertTransition> output)
     {
         var id = _nextAlertId++;
         var alert = new Alert(
             id, rule.Id, rule.Name, rule.Kind, rule.Severity, key.Subject, key.Metric, AlertState.Active, time, series.LastValue,
-            null, null, Message(rule, key, series.LastValue),
+            null, null, Message(rule, key.Subject, key.Metric, series.LastValue),
             [new AlertEvent(AlertState.Active, time, series.LastValue, null)]);
         series.Alert = alert;
         _open[id] = key;
@@ -101,6 +108,17 @@ public sealed partial class AlertEvaluator
         Events = [.. alert.Events, new AlertEvent(AlertState.Cleared, time, value, note)],
     };
 
+    /// <summary>Stops tracking a series, clearing its alert first if it has one open.</summary>
+    private void Drop(SeriesKey key, Series series, DateTimeOffset time, double? value, string? note, List<AlertTransition> output)
+    {
+        if (series.Alert is not null)
+        {
+            Clear(series, time, value, note, output);
+        }
+
+        _series.Remove(key);
+    }
+
     private void DropSeries(long ruleId, DateTimeOffset now, string note, List<AlertTransition> output)
     {
         _scratchKeys.Clear();
@@ -114,13 +132,7 @@ public sealed partial class AlertEvaluator
 
         foreach (var key in _scratchKeys)
         {
-            var series = _series[key];
-            if (series.Alert is not null)
-            {
-                Clear(series, now, null, note, output);
-            }
-
-            _series.Remove(key);
+            Drop(key, _series[key], now, null, note, output);
         }
 
         _scratchKeys.Clear();
@@ -139,8 +151,6 @@ public sealed partial class AlertEvaluator
             _ => $"{what} is {(value is { } v ? AlertText.Number(v) : "?")} ({rule.DescribeCondition(withClearing: false)})",
         };
     }
-
-    private static string Message(AlertRule rule, SeriesKey key, double? value) => Message(rule, key.Subject, key.Metric, value);
 
     private readonly record struct SeriesKey(long RuleId, string Subject, string Metric);
 

@@ -48,15 +48,8 @@ public sealed partial class AlertEvaluator(long nextAlertId = 1, int maxSeries =
     /// <summary>Adds or replaces a rule. A changed condition (or disabling) clears the rule's open alerts.</summary>
     public void SetRule(AlertRule rule, DateTimeOffset now, List<AlertTransition> output)
     {
-        if (_rules.TryGetValue(rule.Id, out var old))
+        if (_rules.TryGetValue(rule.Id, out var old) && !old.SameConditionAs(rule))
         {
-            if (old.SameConditionAs(rule))
-            {
-                _rules[rule.Id] = rule;
-                RebuildRuleLists();
-                return;
-            }
-
             DropSeries(rule.Id, now, rule.Enabled ? "rule changed" : "rule disabled", output);
         }
 
@@ -79,9 +72,9 @@ public sealed partial class AlertEvaluator(long nextAlertId = 1, int maxSeries =
     {
         foreach (var (key, series) in _series)
         {
-            if (series.Alert is null && _rules.TryGetValue(key.RuleId, out var rule) && now - series.Since >= rule.For)
+            if (series.Alert is null && _rules.TryGetValue(key.RuleId, out var rule))
             {
-                Raise(rule, key, series, now, output);
+                RaiseIfDue(rule, key, series, now, output);
             }
         }
     }
