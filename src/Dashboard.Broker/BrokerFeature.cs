@@ -8,12 +8,12 @@ using Dashboard.Broker.Shared;
 using Dashboard.Broker.Status;
 using Dashboard.Broker.Tls;
 using Dashboard.Broker.Transport;
+using Dashboard.Broker.Transport.Sockets;
 using Dashboard.Broker.Wills;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Server.Kestrel;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MQTTnet.AspNetCore;
@@ -73,8 +73,9 @@ public static class BrokerFeature
         services.AddSingleton<BrokerStatusFeed>();
         services.AddHostedService<BrokerStatusSampler>();
 
-        var maxPacketSize = builder.Configuration.GetValue($"{BrokerOptions.Section}:{nameof(BrokerOptions.MaxPacketSize)}", new BrokerOptions().MaxPacketSize);
-        services.Configure<SocketTransportOptions>(o => o.MaxReadBufferSize = Math.Max(o.MaxReadBufferSize ?? 0, maxPacketSize + 65536L));
+        // After Kestrel's own: Kestrel asks the last registered transport first (see MqttSocketTransport).
+        services.AddSingleton<MqttSocketTransport>();
+        services.AddSingleton<IConnectionListenerFactory>(s => s.GetRequiredService<MqttSocketTransport>());
         services.AddOptions<KestrelServerOptions>().Configure<IConfiguration, IHostEnvironment>((kestrel, configuration, environment) =>
         {
             var section = configuration.GetSection("Kestrel");
@@ -88,12 +89,13 @@ public static class BrokerFeature
             TlsCertificateCheck.Check(section, environment.ContentRootPath);
             var clientAuthority = ClientCertificates.Authority(configuration, environment.ContentRootPath);
             var webSockets = kestrel.ApplicationServices.GetRequiredService<MqttWebSocketEndpoint>();
+            var sockets = kestrel.ApplicationServices.GetRequiredService<MqttSocketTransport>();
             kestrel.Configure(TlsEndpoints.Without(section, closed))
-                .Endpoint("Mqtt", UseMqtt)
+                .Endpoint("Mqtt", endpoint => UseMqtt(endpoint, sockets))
                 .Endpoint(TlsEndpoints.MqttTls, endpoint =>
                 {
                     RequireClientCertificate(endpoint, clientAuthority);
-                    UseMqtt(endpoint);
+                    UseMqtt(endpoint, sockets);
                 })
                 .Endpoint("MqttWebSockets", endpoint => webSockets.Add(endpoint.ListenOptions))
                 .Endpoint(TlsEndpoints.MqttWebSocketsTls, endpoint =>
@@ -116,8 +118,9 @@ public static class BrokerFeature
     }
 
     /// <summary>Raw MQTT on a TCP endpoint, inside TLS when its URL is https://.</summary>
-    private static void UseMqtt(EndpointConfiguration endpoint)
+    private static void UseMqtt(EndpointConfiguration endpoint, MqttSocketTransport sockets)
     {
+        sockets.Serve(endpoint.ListenOptions.EndPoint);
         // TLS must wrap the connection before the MQTT handler takes it (MQTTnet #1185, #464): Kestrel would otherwise
         // add it after the handler, where it never runs.
         if (endpoint.IsHttps)
