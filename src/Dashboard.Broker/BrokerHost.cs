@@ -31,6 +31,7 @@ internal sealed class BrokerHost(
     CredentialCheck credentials,
     ClientIdentities identities,
     BrokerAuthorizer acl,
+    PublishRules rules,
     BrokerEventChannel events,
     BrokerMetrics metrics,
     TimeProvider clock,
@@ -42,6 +43,7 @@ internal sealed class BrokerHost(
     private readonly LogLimiter _dropLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _topicLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _rateLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _willLog = new(TimeSpan.FromSeconds(10));
     private MqttServer? _server;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -152,7 +154,29 @@ internal sealed class BrokerHost(
                 return;
         }
 
+        var userName = identity!.UserName;
+        if (connection.Will is { } will && rules.Check(userName, connection.ClientId, will.Topic) is not PublishRefusal.None and var refusal)
+        {
+            // Checked like a PUBLISH of the will would be, before it is taken in: a will the client may not publish
+            // would otherwise be sent by the broker on its behalf, past the ACL.
+            metrics.WillRefused();
+            RefuseConnect(e, connection, _willLog, $"its Last Will topic is refused ({refusal})");
+            return;
+        }
+
         await wills.OnConnectingAsync(connection);
+    }
+
+    private void RefuseConnect(ValidatingConnectionEventArgs e, ClientConnection connection, LogLimiter log, string why)
+    {
+        e.ReasonCode = MqttConnectReasonCode.NotAuthorized; // 3.1.1: return code 5; MQTT 5: 0x87
+        connection.Identity = null; // never installed, so it cannot stand for the session it tried to reach
+        connection.Will = null;
+        if (log.ShouldLog())
+        {
+            logger.LogWarning("Client {ClientId} (user {User}) refused as not authorized: {Why}",
+                connection.ClientId, connection.UserName ?? "anonymous", why);
+        }
     }
 
     private Task OnInterceptingPublish(InterceptingPublishEventArgs e)
@@ -172,7 +196,7 @@ internal sealed class BrokerHost(
             return Task.CompletedTask;
         }
 
-        if (fromClient && !WithinTopicLimits(message.Topic))
+        if (fromClient && !rules.WithinTopicLimits(message.Topic))
         {
             // Too long or too deep: refused like a malformed topic, so no subscriber or retained store ever holds it.
             RefuseTopic(e.ClientId, message.Topic);
@@ -197,8 +221,9 @@ internal sealed class BrokerHost(
         }
 
         var isSys = message.Topic.StartsWith("$SYS/", StringComparison.Ordinal);
-        if (fromClient && (isSys || message.Topic.StartsWith(SharedSubscriptions.Prefix, StringComparison.Ordinal)))
+        if (fromClient && rules.IsReserved(message.Topic))
         {
+            // $SYS/…, $share/…, any other $ topic, and the host's own prefixes (Broker:ReservedTopicPrefixes).
             e.ProcessPublish = false;
             e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
             return Task.CompletedTask;
@@ -270,7 +295,7 @@ internal sealed class BrokerHost(
         {
             e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
         }
-        else if (!WithinTopicLimits(filter))
+        else if (!rules.WithinTopicLimits(filter))
         {
             RefuseTopic(e.ClientId, filter);
             e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
@@ -284,10 +309,6 @@ internal sealed class BrokerHost(
 
         return Task.CompletedTask;
     }
-
-    private bool WithinTopicLimits(string topic) =>
-        System.Text.Encoding.UTF8.GetByteCount(topic) <= options.Value.MaxTopicLength
-        && topic.AsSpan().Count('/') < options.Value.MaxTopicLevels;
 
     private void RefuseTopic(string clientId, string topic)
     {
