@@ -44,6 +44,7 @@ internal sealed class BrokerHost(
     private readonly LogLimiter _topicLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _rateLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _willLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _takeoverLog = new(TimeSpan.FromSeconds(10));
     private MqttServer? _server;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -155,6 +156,16 @@ internal sealed class BrokerHost(
         }
 
         var userName = identity!.UserName;
+        if (identities.HeldByAnotherUser(connection.ClientId, userName))
+        {
+            // Another user's client id (connected, or a persistent session kept offline), presented by a different
+            // user or anonymously. Refused before MQTTnet takes the session over, so the owner's session, queue,
+            // connection and will are untouched. 0x87 "not authorized" rather than 0x85 "client identifier not
+            // valid": the id is well-formed and would be accepted from its owner; it is this client that may not use it.
+            RefuseConnect(e, connection, _takeoverLog, "its client id belongs to another broker user's session");
+            return;
+        }
+
         if (connection.Will is { } will && rules.Check(userName, connection.ClientId, will.Topic) is not PublishRefusal.None and var refusal)
         {
             // Checked like a PUBLISH of the will would be, before it is taken in: a will the client may not publish
