@@ -51,6 +51,7 @@ public static class BrokerFeature
         services.AddSingleton<CredentialCheck>();
         services.AddSingleton<ClientIdentities>();
         services.AddSingleton<BrokerAuthorizer>();
+        services.AddSingleton<PublishRules>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectHook>();
         services.AddSingleton<ConnectionRegistry>();

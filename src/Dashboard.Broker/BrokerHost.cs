@@ -31,6 +31,7 @@ internal sealed class BrokerHost(
     CredentialCheck credentials,
     ClientIdentities identities,
     BrokerAuthorizer acl,
+    PublishRules rules,
     BrokerEventChannel events,
     BrokerMetrics metrics,
     TimeProvider clock,
@@ -42,6 +43,8 @@ internal sealed class BrokerHost(
     private readonly LogLimiter _dropLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _topicLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _rateLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _willLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _takeoverLog = new(TimeSpan.FromSeconds(10));
     private MqttServer? _server;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -152,7 +155,39 @@ internal sealed class BrokerHost(
                 return;
         }
 
+        var userName = identity!.UserName;
+        if (identities.HeldByAnotherUser(connection.ClientId, userName))
+        {
+            // Another user's client id (connected, or a persistent session kept offline), presented by a different
+            // user or anonymously. Refused before MQTTnet takes the session over, so the owner's session, queue,
+            // connection and will are untouched. 0x87 "not authorized" rather than 0x85 "client identifier not
+            // valid": the id is well-formed and would be accepted from its owner; it is this client that may not use it.
+            RefuseConnect(e, connection, _takeoverLog, "its client id belongs to another broker user's session");
+            return;
+        }
+
+        if (connection.Will is { } will && rules.Check(userName, connection.ClientId, will.Topic) is not PublishRefusal.None and var refusal)
+        {
+            // Checked like a PUBLISH of the will would be, before it is taken in: a will the client may not publish
+            // would otherwise be sent by the broker on its behalf, past the ACL.
+            metrics.WillRefused();
+            RefuseConnect(e, connection, _willLog, $"its Last Will topic is refused ({refusal})");
+            return;
+        }
+
         await wills.OnConnectingAsync(connection);
+    }
+
+    private void RefuseConnect(ValidatingConnectionEventArgs e, ClientConnection connection, LogLimiter log, string why)
+    {
+        e.ReasonCode = MqttConnectReasonCode.NotAuthorized; // 3.1.1: return code 5; MQTT 5: 0x87
+        connection.Identity = null; // never installed, so it cannot stand for the session it tried to reach
+        connection.Will = null;
+        if (log.ShouldLog())
+        {
+            logger.LogWarning("Client {ClientId} (user {User}) refused as not authorized: {Why}",
+                connection.ClientId, connection.UserName ?? "anonymous", why);
+        }
     }
 
     private Task OnInterceptingPublish(InterceptingPublishEventArgs e)
@@ -172,7 +207,7 @@ internal sealed class BrokerHost(
             return Task.CompletedTask;
         }
 
-        if (fromClient && !WithinTopicLimits(message.Topic))
+        if (fromClient && !rules.WithinTopicLimits(message.Topic))
         {
             // Too long or too deep: refused like a malformed topic, so no subscriber or retained store ever holds it.
             RefuseTopic(e.ClientId, message.Topic);
@@ -197,8 +232,9 @@ internal sealed class BrokerHost(
         }
 
         var isSys = message.Topic.StartsWith("$SYS/", StringComparison.Ordinal);
-        if (fromClient && (isSys || message.Topic.StartsWith(SharedSubscriptions.Prefix, StringComparison.Ordinal)))
+        if (fromClient && rules.IsReserved(message.Topic))
         {
+            // $SYS/…, $share/…, any other $ topic, and the host's own prefixes (Broker:ReservedTopicPrefixes).
             e.ProcessPublish = false;
             e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
             return Task.CompletedTask;
@@ -270,7 +306,7 @@ internal sealed class BrokerHost(
         {
             e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
         }
-        else if (!WithinTopicLimits(filter))
+        else if (!rules.WithinTopicLimits(filter))
         {
             RefuseTopic(e.ClientId, filter);
             e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
@@ -284,10 +320,6 @@ internal sealed class BrokerHost(
 
         return Task.CompletedTask;
     }
-
-    private bool WithinTopicLimits(string topic) =>
-        System.Text.Encoding.UTF8.GetByteCount(topic) <= options.Value.MaxTopicLength
-        && topic.AsSpan().Count('/') < options.Value.MaxTopicLevels;
 
     private void RefuseTopic(string clientId, string topic)
     {

@@ -65,6 +65,13 @@ public sealed class BrokerOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan SysInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Topic prefixes only the host publishes to (the dashboard's alert notices, filled in by the host, not from
+    /// configuration): a client's PUBLISH or Last Will to a topic starting with one is refused like a <c>$</c> topic,
+    /// whatever its ACL. Include the trailing <c>/</c>, e.g. <c>dashboard/alerts/</c>.
+    /// </summary>
+    public List<string> ReservedTopicPrefixes { get; } = [];
+
     /// <summary>How often retained messages and sessions changed in memory are written to the database.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan PersistInterval { get; set; } = TimeSpan.FromMilliseconds(250);

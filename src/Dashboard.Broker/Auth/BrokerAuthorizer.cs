@@ -18,6 +18,9 @@ internal sealed class BrokerAuthorizer(BrokerUserStore users, ClientIdentities i
 
     public bool CanRead(string clientId, string topic) => identities.UserOf(clientId) is var user && Acl.CanRead(AclOf(user), topic, user, clientId);
 
+    /// <summary>May <paramref name="userName"/> (null: anonymous) publish to <paramref name="topic"/> as <paramref name="clientId"/>, by the ACL as it is now?</summary>
+    public bool CanPublish(string? userName, string clientId, string topic) => Acl.CanPublish(AclOf(userName), topic, userName, clientId);
+
     /// <summary>May <paramref name="userName"/> (null: anonymous) read <paramref name="topic"/> as <paramref name="clientId"/>, by the ACL as it is now?</summary>
     public bool CanRead(string? userName, string clientId, string topic) => Acl.CanRead(AclOf(userName), topic, userName, clientId);
 

@@ -44,6 +44,17 @@ internal sealed class ClientIdentities(BrokerUserStore users)
         return !string.Equals(current.UserName, wouldBe, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// True when <paramref name="clientId"/> is held by a broker user other than <paramref name="userName"/> (as
+    /// authenticated; null: anonymous): a connected client, or a persistent session kept offline. Such a CONNECT is
+    /// refused. A client id held by an anonymous client is no one's in particular: another anonymous client takes it
+    /// over as MQTT does, and a user takes it with a clean start (<see cref="BelongsToSomeoneElse"/>).
+    /// </summary>
+    public bool HeldByAnotherUser(string clientId, string? userName) =>
+        _clients.TryGetValue(clientId, out var current)
+        && current.UserName is not null
+        && !string.Equals(current.UserName, userName, StringComparison.Ordinal);
+
     /// <summary>A connection has closed: its identity is no longer needed unless a persistent session keeps it (or another connection has taken the id).</summary>
     public void Closed(string clientId, ClientIdentity identity, bool sessionKept)
     {

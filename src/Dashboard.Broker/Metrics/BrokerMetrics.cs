@@ -23,6 +23,7 @@ public sealed class BrokerMetrics : IDisposable
     private long _connectionsRefused;
     private long _topicsRefused;
     private long _publishRateExceeded;
+    private long _willsRefused;
 
     public BrokerMetrics(IMeterFactory meterFactory)
     {
@@ -37,6 +38,7 @@ public sealed class BrokerMetrics : IDisposable
         _meter.CreateObservableCounter("mqtt.connections.refused", () => ConnectionsRefused, description: "Connections closed because Broker:MaxConnections were open");
         _meter.CreateObservableCounter("mqtt.topics.refused", () => TopicsRefused, description: "Topics and filters refused for Broker:MaxTopicLength or MaxTopicLevels");
         _meter.CreateObservableCounter("mqtt.messages.rate_limited", () => PublishRateExceeded, description: "Messages dropped because a client exceeded Broker:MaxPublishRatePerClient");
+        _meter.CreateObservableCounter("mqtt.wills.refused", () => WillsRefused, description: "Last Wills refused at CONNECT or dropped when due, for the ACL or a reserved topic");
         _meter.CreateObservableCounter("dashboard.ingestion.dropped", () => IngestionDropped, description: "Broker events not ingested because the ingestion channel was full");
     }
 
@@ -52,6 +54,7 @@ public sealed class BrokerMetrics : IDisposable
     public long ConnectionsRefused => Interlocked.Read(ref _connectionsRefused);
     public long TopicsRefused => Interlocked.Read(ref _topicsRefused);
     public long PublishRateExceeded => Interlocked.Read(ref _publishRateExceeded);
+    public long WillsRefused => Interlocked.Read(ref _willsRefused);
 
     public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
     public void MessageSent() => Interlocked.Increment(ref _messagesSent);
@@ -67,6 +70,7 @@ public sealed class BrokerMetrics : IDisposable
     public void ConnectionRefused() => Interlocked.Increment(ref _connectionsRefused);
     public void TopicRefused() => Interlocked.Increment(ref _topicsRefused);
     public void PublishRateLimited() => Interlocked.Increment(ref _publishRateExceeded);
+    public void WillRefused() => Interlocked.Increment(ref _willsRefused);
 
     /// <summary>Counts one event the ingestion channel had no room for; returns the new total.</summary>
     public long IngestionDrop() => Interlocked.Increment(ref _ingestionDropped);

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Dashboard.Broker.Auth;
+using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Transport;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -11,16 +13,27 @@ namespace Dashboard.Broker.Wills;
 /// or when the session ends, whichever comes first; cancelled when the client resumes its session in time;
 /// on takeover, before the new connection's CONNACK, so "offline" can never overtake the new "online".
 /// Wills are not sent when the broker itself shuts down: the devices did not go away.
+/// A will is judged like a PUBLISH of its client: at CONNECT (<see cref="BrokerHost"/> refuses the connection) and
+/// again here when it is due, by the ACL as it is then; a will its client may no longer publish is dropped and counted.
 /// </summary>
 internal sealed class WillService(
     BrokerServer broker,
     ConnectionRegistry connections,
+    PublishRules rules,
+    BrokerMetrics metrics,
     IHostApplicationLifetime lifetime,
     ILogger<WillService> logger) : IMqttPacketHook
 {
     private readonly ConcurrentDictionary<string, DelayedWill> _delayed = new(StringComparer.Ordinal);
+    private readonly LogLimiter _refusedLog = new(TimeSpan.FromSeconds(10));
 
-    private sealed record DelayedWill(MqttApplicationMessage Message, string? UserName, CancellationTokenSource Cancel);
+    /// <summary>Whose will it is: the client id, the CONNECT's username (the sender MQTTnet is told) and the broker user it was authenticated as (null: anonymous).</summary>
+    private readonly record struct Sender(string ClientId, string? UserName, string? AuthenticatedUser)
+    {
+        public static Sender Of(ClientConnection connection) => new(connection.ClientId, connection.UserName, connection.AuthenticatedUser);
+    }
+
+    private sealed record DelayedWill(MqttApplicationMessage Message, Sender Sender, CancellationTokenSource Cancel);
 
 
     /// <summary>Called once a new connection is accepted, before its CONNACK.</summary>
@@ -32,7 +45,7 @@ internal sealed class WillService(
             var sessionEnds = connection.CleanStart || !current.IsPersistentSession;
             if (current.WillDelaySeconds == 0 || sessionEnds)
             {
-                await PublishAsync(current.ClientId, current.UserName, will);
+                await PublishAsync(Sender.Of(current), will);
             }
         }
 
@@ -42,7 +55,7 @@ internal sealed class WillService(
             delayed.Cancel.Dispose();
             if (connection.CleanStart)
             {
-                await PublishAsync(connection.ClientId, delayed.UserName, delayed.Message); // the old session ends now
+                await PublishAsync(delayed.Sender, delayed.Message); // the old session ends now
             }
         }
     }
@@ -70,11 +83,11 @@ internal sealed class WillService(
         var delay = connection.IsPersistentSession ? Math.Min(connection.WillDelaySeconds, connection.SessionExpirySeconds) : 0;
         if (delay == 0)
         {
-            _ = PublishAsync(connection.ClientId, connection.UserName, will);
+            _ = PublishAsync(Sender.Of(connection), will);
             return;
         }
 
-        var delayed = new DelayedWill(will, connection.UserName, new CancellationTokenSource());
+        var delayed = new DelayedWill(will, Sender.Of(connection), new CancellationTokenSource());
         _delayed[connection.ClientId] = delayed;
         _ = PublishLaterAsync(connection.ClientId, delayed, TimeSpan.FromSeconds(delay));
     }
@@ -93,20 +106,33 @@ internal sealed class WillService(
         if (_delayed.TryRemove(new KeyValuePair<string, DelayedWill>(clientId, delayed)))
         {
             delayed.Cancel.Dispose();
-            await PublishAsync(clientId, delayed.UserName, delayed.Message);
+            await PublishAsync(delayed.Sender, delayed.Message);
         }
     }
 
-    private async Task PublishAsync(string clientId, string? userName, MqttApplicationMessage will)
+    private async Task PublishAsync(Sender sender, MqttApplicationMessage will)
     {
+        // Again now: the user's ACL may have changed (or the user been deleted) since CONNECT.
+        if (rules.Check(sender.AuthenticatedUser, sender.ClientId, will.Topic) is not PublishRefusal.None and var refusal)
+        {
+            metrics.WillRefused();
+            if (_refusedLog.ShouldLog())
+            {
+                logger.LogWarning("Dropped the will of {ClientId} (user {User}) to {Topic}: {Refusal} by the rules as they are now",
+                    sender.ClientId, sender.AuthenticatedUser ?? "anonymous", will.Topic, refusal);
+            }
+
+            return;
+        }
+
         try
         {
-            await broker.PublishAsync(will, clientId, userName);
-            logger.LogInformation("Sent the will of {ClientId} to {Topic}", clientId, will.Topic);
+            await broker.PublishAsync(will, sender.ClientId, sender.UserName);
+            logger.LogInformation("Sent the will of {ClientId} to {Topic}", sender.ClientId, will.Topic);
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "Could not send the will of {ClientId} to {Topic}", clientId, will.Topic);
+            logger.LogError(ex, "Could not send the will of {ClientId} to {Topic}", sender.ClientId, will.Topic);
         }
     }
 }

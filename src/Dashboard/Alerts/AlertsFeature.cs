@@ -1,3 +1,4 @@
+using Dashboard.Broker;
 using Dashboard.Ingestion;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,10 @@ public static class AlertsFeature
         services.AddOptions<AlertsOptions>().BindConfiguration(AlertsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<IngestionOptions>().PostConfigure<IOptions<AlertsOptions>>((ingestion, alerts) =>
             ingestion.OwnTopicPrefixes.Add(alerts.Value.MqttTopicPrefix + "/"));
+
+        // Alert notices are the dashboard's word: no client may publish (or leave a will) under their prefix.
+        services.AddOptions<BrokerOptions>().PostConfigure<IOptions<AlertsOptions>>((broker, alerts) =>
+            broker.ReservedTopicPrefixes.Add(alerts.Value.MqttTopicPrefix + "/"));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AlertOutbox>();
         services.AddSingleton<AlertFeed>();

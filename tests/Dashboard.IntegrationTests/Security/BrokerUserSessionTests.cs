@@ -52,9 +52,42 @@ public sealed class BrokerUserSessionTests
     }
 
     [Theory]
+    [InlineData(true, MqttProtocolVersion.V311)]
+    [InlineData(true, MqttProtocolVersion.V500)]
+    [InlineData(false, MqttProtocolVersion.V311)]
+    [InlineData(false, MqttProtocolVersion.V500)]
+    public async Task Another_user_or_an_anonymous_client_cannot_take_over_a_connected_users_client_id(bool asAnotherUser, MqttProtocolVersion version)
+    {
+        await using var app = await StartAsync();
+        var (owner, other, clientId) = (NewName("owner"), NewName("other"), NewName("shared-id"));
+        await CreateUserAsync(app, owner, Password, ("devices/%u/#", "readwrite"));
+        await CreateUserAsync(app, other, Password, ("devices/+/#", "readwrite"), ("public/#", "readwrite"));
+        await using var admin = await ConnectAsync(app, "admin", AdminPassword);
+        await admin.SubscribeAsync($"devices/{owner}/status", MqttQualityOfServiceLevel.AtLeastOnce);
+        await using var device = await TestClient.ConnectAsync(TestClient.Options(app, clientId).WithCredentials(owner, Password)
+            .WithCleanSession(false).WithWillTopic($"devices/{owner}/status").WithWillPayload("offline").Build());
+        Assert.True(device.Client.IsConnected);
+        await SubscribeAsync(device, $"devices/{owner}/cmd");
+
+        // Again and again, as a kicking loop would: each CONNECT is refused, none reaches the owner.
+        for (var i = 0; i < 3; i++)
+        {
+            var impostor = TestClient.Options(app, clientId, version: version).WithCleanSession(false);
+            var (code, connected) = await WillAclTests.ConnAckCodeAsync(asAnotherUser ? impostor.WithCredentials(other, Password) : impostor);
+            Assert.False(connected);
+            Assert.Equal(version == MqttProtocolVersion.V500 ? 0x87 : 0x05, code);
+        }
+
+        Assert.True(device.Client.IsConnected, "the owner stays connected");
+        Assert.True(await admin.NothingArrivesAsync(TimeSpan.FromMilliseconds(300)), "the owner's will did not fire");
+        await admin.PublishAsync($"devices/{owner}/cmd", "still yours", MqttQualityOfServiceLevel.AtLeastOnce);
+        Assert.Equal("still yours", (await device.NextAsync()).Text());
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task A_client_id_that_returns_as_someone_else_starts_a_new_session(bool asAnotherUser)
+    public async Task Another_user_or_an_anonymous_client_cannot_take_over_an_offline_users_session(bool asAnotherUser)
     {
         await using var app = await StartAsync();
         var (owner, other, clientId) = (NewName("owner"), NewName("other"), NewName("shared-id"));
@@ -65,20 +98,36 @@ public sealed class BrokerUserSessionTests
             await SubscribeAsync(device, $"devices/{owner}/#");
         }
 
+        var sessions = app.Services.GetRequiredService<PersistentSessions>();
+        await DashboardApp.WaitUntilAsync(() => sessions.TryGet(clientId, out var r) && r.Connection is null, "the session to go offline");
         await using var admin = await ConnectAsync(app, "admin", AdminPassword);
-        await admin.PublishAsync($"devices/{owner}/cmd", "for the owner only", MqttQualityOfServiceLevel.AtLeastOnce);
+        await admin.PublishAsync($"devices/{owner}/cmd", "queued for the owner", MqttQualityOfServiceLevel.AtLeastOnce);
 
-        await using var impostor = asAnotherUser
-            ? await ConnectAsync(app, other, Password, clientId, persistent: true)
-            : await TestClient.ConnectAsync(TestClient.Options(app, clientId).WithCleanSession(false).Build());
-        Assert.True(impostor.Client.IsConnected);
-        Assert.False(impostor.ConnectResult!.IsSessionPresent);
+        var impostor = TestClient.Options(app, clientId).WithCleanSession(); // even a clean session, which would end the owner's
+        var (code, connected) = await WillAclTests.ConnAckCodeAsync(asAnotherUser ? impostor.WithCredentials(other, Password) : impostor);
+        Assert.False(connected);
+        Assert.Equal(0x05, code);
 
-        // Neither the queued message nor the owner's subscription came along.
-        await admin.PublishAsync($"devices/{owner}/cmd", "still for the owner", MqttQualityOfServiceLevel.AtLeastOnce);
-        await SubscribeAsync(impostor, "public/marker");
-        await admin.PublishAsync("public/marker", "end", MqttQualityOfServiceLevel.AtLeastOnce);
-        Assert.Equal("public/marker", (await impostor.NextAsync()).Topic);
+        await using var back = await ConnectAsync(app, owner, Password, clientId, persistent: true);
+        Assert.True(back.ConnectResult!.IsSessionPresent);
+        Assert.Equal("queued for the owner", (await back.NextAsync()).Text());
+    }
+
+    [Fact]
+    public async Task An_anonymous_client_takes_over_another_anonymous_clients_id_as_mqtt_does()
+    {
+        await using var app = await StartAsync();
+        var clientId = NewName("anon");
+        await using var watcher = await TestClient.ConnectAsync(app);
+        await watcher.SubscribeAsync($"public/{clientId}/status", MqttQualityOfServiceLevel.AtLeastOnce);
+        await using var first = await TestClient.ConnectAsync(TestClient.Options(app, clientId)
+            .WithWillTopic($"public/{clientId}/status").WithWillPayload("offline").Build());
+        Assert.True(first.Client.IsConnected);
+
+        await using var second = await TestClient.ConnectAsync(app, clientId);
+
+        Assert.True(second.Client.IsConnected);
+        Assert.Equal("offline", (await watcher.NextAsync()).Text()); // the first one's will, on takeover
     }
 
     [Fact]
