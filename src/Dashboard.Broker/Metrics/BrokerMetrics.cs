@@ -24,6 +24,7 @@ public sealed class BrokerMetrics : IDisposable
     private long _topicsRefused;
     private long _publishRateExceeded;
     private long _willsRefused;
+    private long _packetsMalformed;
 
     public BrokerMetrics(IMeterFactory meterFactory)
     {
@@ -34,6 +35,7 @@ public sealed class BrokerMetrics : IDisposable
         _meter.CreateObservableCounter("mqtt.bytes.sent", () => Interlocked.Read(ref _bytesSent), "By");
         _meter.CreateObservableUpDownCounter("mqtt.clients.connected", () => ConnectedClients);
         _meter.CreateObservableCounter("mqtt.packets.too_large", () => PacketsTooLarge, description: "Connections closed for an oversized packet");
+        _meter.CreateObservableCounter("mqtt.packets.malformed", () => PacketsMalformed, description: "Connections closed for a packet that breaks the protocol's rules (ill-formed UTF-8, reserved flags, missing packet identifier or topic filters, QoS 3)");
         _meter.CreateObservableCounter("mqtt.messages.dropped", () => MessagesDropped, description: "Messages dropped because a client's queue was full");
         _meter.CreateObservableCounter("mqtt.connections.refused", () => ConnectionsRefused, description: "Connections closed because Broker:MaxConnections were open");
         _meter.CreateObservableCounter("mqtt.topics.refused", () => TopicsRefused, description: "Topics and filters refused for Broker:MaxTopicLength or MaxTopicLevels");
@@ -55,6 +57,7 @@ public sealed class BrokerMetrics : IDisposable
     public long TopicsRefused => Interlocked.Read(ref _topicsRefused);
     public long PublishRateExceeded => Interlocked.Read(ref _publishRateExceeded);
     public long WillsRefused => Interlocked.Read(ref _willsRefused);
+    public long PacketsMalformed => Interlocked.Read(ref _packetsMalformed);
 
     public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
     public void MessageSent() => Interlocked.Increment(ref _messagesSent);
@@ -66,6 +69,7 @@ public sealed class BrokerMetrics : IDisposable
     public void ClientConnected() => Interlocked.Increment(ref _connectedClients);
     public void ClientDisconnected() => Interlocked.Decrement(ref _connectedClients);
     public void PacketTooLarge() => Interlocked.Increment(ref _packetsTooLarge);
+    public void PacketMalformed() => Interlocked.Increment(ref _packetsMalformed);
     public void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
     public void ConnectionRefused() => Interlocked.Increment(ref _connectionsRefused);
     public void TopicRefused() => Interlocked.Increment(ref _topicsRefused);

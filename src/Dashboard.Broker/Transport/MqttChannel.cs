@@ -27,13 +27,15 @@ internal sealed class MqttChannel : IMqttChannelAdapter
     private readonly IReadOnlyList<IMqttPacketHook> _hooks;
     private readonly BrokerMetrics _metrics;
     private readonly int _maxPacketSize;
+    private readonly Action<ClientConnection, string> _refused;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
 
     public MqttChannel(ConnectionContext connection, ClientConnection client, MqttPacketFormatterAdapter formatter,
-        IReadOnlyList<IMqttPacketHook> hooks, BrokerMetrics metrics, int maxPacketSize)
+        IReadOnlyList<IMqttPacketHook> hooks, BrokerMetrics metrics, int maxPacketSize, Action<ClientConnection, string> refused)
     {
+        _refused = refused;
         _connection = connection;
         _hooks = hooks;
         _metrics = metrics;
@@ -123,6 +125,13 @@ internal sealed class MqttChannel : IMqttChannelAdapter
             await _output.WriteAsync(new byte[] { 0x20, 0x02, 0x00, refused.ReturnCode }, cancellationToken); // CONNACK
             throw; // and MQTTnet closes the connection
         }
+        catch (MalformedPacketException malformed)
+        {
+            _metrics.PacketMalformed();
+            _refused(Client, malformed.Message);
+            await TellMalformedAsync(malformed.IsConnect, cancellationToken);
+            throw; // and MQTTnet closes the connection
+        }
         catch (MqttPacketTooLargeException)
         {
             _metrics.PacketTooLarge();
@@ -205,6 +214,7 @@ internal sealed class MqttChannel : IMqttChannelAdapter
         var received = new ReceivedMqttPacket(fixedHeader, segment, (int)frame.Length);
         if (PacketFormatterAdapter.ProtocolVersion != MqttProtocolVersion.Unknown)
         {
+            ThrowIfMalformed(fixedHeader, segment);
             return PacketFormatterAdapter.Decode(received);
         }
 
@@ -217,11 +227,48 @@ internal sealed class MqttChannel : IMqttChannelAdapter
         {
             PacketFormatterAdapter.DetectProtocolVersion(received);
             Client.ProtocolVersion = PacketFormatterAdapter.ProtocolVersion;
+            ThrowIfMalformed(fixedHeader, segment);
             return PacketFormatterAdapter.Decode(received);
         }
-        catch (MqttProtocolViolationException ex) when (ConnectRefusal.ReturnCodeFor(segment) is { } returnCode)
+        catch (MqttProtocolViolationException ex) when (ex is not MalformedPacketException && ConnectRefusal.ReturnCodeFor(segment) is { } returnCode)
         {
             throw new ConnectRefusedException(returnCode, ex);
+        }
+    }
+
+    /// <summary>The rules MQTTnet's decoder does not keep (ill-formed UTF-8, reserved flags, QoS 3, …): see <see cref="MqttPacketRules"/>.</summary>
+    private void ThrowIfMalformed(byte fixedHeader, ReadOnlySpan<byte> body)
+    {
+        if (MqttPacketRules.Violation(fixedHeader, body, PacketFormatterAdapter.ProtocolVersion) is { } violation)
+        {
+            throw new MalformedPacketException(violation, fixedHeader >> 4 == (int)MqttControlPacketType.Connect);
+        }
+    }
+
+    /// <summary>
+    /// MQTT 5 §4.13: a malformed packet gets DISCONNECT 0x81 once CONNACK is out, or CONNACK 0x81 for a malformed
+    /// CONNECT; MQTT 3.1.1 has no code for it and just closes.
+    /// </summary>
+    private async Task TellMalformedAsync(bool isConnect, CancellationToken cancellationToken)
+    {
+        if (PacketFormatterAdapter.ProtocolVersion != MqttProtocolVersion.V500 || (!isConnect && !Client.IsEstablished))
+        {
+            return;
+        }
+
+        byte[] packet = isConnect ? [0x20, 0x03, 0x00, 0x81, 0x00] : [0xE0, 0x01, 0x81];
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _output.WriteAsync(packet, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // the client is gone already: nothing to tell
+        }
+        finally
+        {
+            _writeLock.Release();
         }
     }
 
@@ -241,6 +288,12 @@ internal sealed class MqttChannel : IMqttChannelAdapter
 
     /// <summary>Ends the connection without a word: MQTTnet sees the stream end.</summary>
     public void Abort() => _connection.Abort();
+}
+
+/// <summary>A packet that breaks a rule of the protocol MQTTnet does not check; the connection is closed.</summary>
+internal sealed class MalformedPacketException(string message, bool isConnect) : MqttProtocolViolationException(message)
+{
+    public bool IsConnect { get; } = isConnect;
 }
 
 internal sealed class ConnectRefusedException(byte returnCode, MqttProtocolViolationException inner)

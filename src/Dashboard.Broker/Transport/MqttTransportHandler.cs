@@ -24,6 +24,7 @@ internal sealed class MqttTransportHandler(
 {
     private readonly IReadOnlyList<IMqttPacketHook> _hooks = [.. hooks];
     private readonly LogLimiter _refusedLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _malformedLog = new(TimeSpan.FromSeconds(10));
     private MqttServerOptions? _serverOptions;
 
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
@@ -61,7 +62,7 @@ internal sealed class MqttTransportHandler(
             connection.RemoteEndPoint ?? RemoteEndPointOf(httpContext),
             clock.GetUtcNow());
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(_serverOptions.WriterBufferSize, _serverOptions.WriterBufferSizeMax));
-        using var channel = new MqttChannel(connection, client, formatter, _hooks, metrics, options.Value.MaxPacketSize);
+        using var channel = new MqttChannel(connection, client, formatter, _hooks, metrics, options.Value.MaxPacketSize, LogMalformed);
         using var closing = (connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None).Register(() => _ = CloseAsync(channel));
         try
         {
@@ -124,6 +125,14 @@ internal sealed class MqttTransportHandler(
         }
 
         channel.Abort();
+    }
+
+    private void LogMalformed(ClientConnection client, string violation)
+    {
+        if (_malformedLog.ShouldLog())
+        {
+            logger.LogWarning("Connection {Connection} closed for a malformed packet: {Violation}", client, violation);
+        }
     }
 
     private static System.Net.IPEndPoint? RemoteEndPointOf(Microsoft.AspNetCore.Http.HttpContext? context) =>

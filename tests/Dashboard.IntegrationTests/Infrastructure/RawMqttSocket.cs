@@ -77,6 +77,31 @@ public sealed class RawMqttSocket : IAsyncDisposable
         return buffer[..read];
     }
 
+    /// <summary>The next whole packet (fixed header included), or what came before the broker closed.</summary>
+    public async Task<byte[]> ReadPacketAsync()
+    {
+        var header = new List<byte>(await ReadAsync(2));
+        while (header.Count >= 2 && header.Count < 5 && (header[^1] & 0x80) != 0)
+        {
+            header.AddRange(await ReadAsync(1));
+        }
+
+        if (header.Count < 2)
+        {
+            return [.. header];
+        }
+
+        var length = 0;
+        var multiplier = 1;
+        for (var i = 1; i < header.Count; i++)
+        {
+            length += (header[i] & 0x7F) * multiplier;
+            multiplier *= 128;
+        }
+
+        return [.. header, .. await ReadAsync(length)];
+    }
+
     public ValueTask DisposeAsync()
     {
         _tcp.Dispose();

@@ -19,6 +19,15 @@ public static class RawPackets
 
     public static byte[] Disconnect() => [0xE0, 0x00];
 
+    /// <summary>An MQTT 5 CONNECT with clean start and no properties.</summary>
+    public static byte[] ConnectV5(string clientId, ushort keepAlive = 30) =>
+        Packet(0x10, [.. String("MQTT"), 5, 0x02, (byte)(keepAlive >> 8), (byte)keepAlive, 0, .. String(clientId)]);
+
+    /// <summary>A length-prefixed string field made of exactly these bytes, UTF-8 or not.</summary>
+    public static byte[] Field(byte[] bytes) => [(byte)(bytes.Length >> 8), (byte)bytes.Length, .. bytes];
+
+    public static byte[] Field(string value) => String(value);
+
     /// <summary>A fixed header announcing <paramref name="remainingLength"/> bytes, with no body.</summary>
     public static byte[] Header(byte type, int remainingLength) => [type, .. RemainingLength(remainingLength)];
 
