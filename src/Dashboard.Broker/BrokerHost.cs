@@ -5,6 +5,7 @@ using Dashboard.Broker.Persistence;
 using Dashboard.Broker.Retained;
 using Dashboard.Broker.Sessions;
 using Dashboard.Broker.Shared;
+using Dashboard.Broker.Status;
 using Dashboard.Broker.Transport;
 using Dashboard.Broker.Wills;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,7 @@ internal sealed class BrokerHost(
     TimeProvider clock,
     IServiceScopeFactory scopes,
     IOptions<BrokerOptions> options,
+    BrokerListeners listeners,
     ILoggerFactory loggerFactory,
     ILogger<BrokerHost> logger) : IHostedService
 {
@@ -83,8 +85,13 @@ internal sealed class BrokerHost(
             events.Publish(BrokerEvent.Published(message, clientId: null, clock.GetUtcNow(), restored: true));
         }
 
-        logger.LogInformation("Broker started: {Retained} retained messages and {Sessions} persistent sessions restored",
-            retainedMessages.Count, storedSessions.Count);
+        logger.LogInformation("Broker started: {Retained} retained messages and {Sessions} persistent sessions restored; listening on {Listeners}",
+            retainedMessages.Count, storedSessions.Count, string.Join(", ", listeners.Open.Select(l => l.Url)));
+        if (options.Value.AllowAnonymous)
+        {
+            logger.LogWarning("Anonymous MQTT clients are allowed (Broker:AllowAnonymous is true): anyone who reaches these ports may " +
+                "publish and subscribe. Add broker users, then set Broker__AllowAnonymous=false.");
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

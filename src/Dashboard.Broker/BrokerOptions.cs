@@ -72,6 +72,14 @@ public sealed class BrokerOptions
     /// </summary>
     public List<string> ReservedTopicPrefixes { get; } = [];
 
+    /// <summary>
+    /// The shortest password a broker user may be given; the host sets it (the dashboard: its own accounts' minimum,
+    /// <c>Dashboard:MinPasswordLength</c>), so there is one rule for every password.
+    /// </summary>
+    public int MinPasswordLength { get; private set; } = 1;
+
+    public void RequirePasswordLength(int minimum) => MinPasswordLength = Math.Max(1, minimum);
+
     /// <summary>How often retained messages and sessions changed in memory are written to the database.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan PersistInterval { get; set; } = TimeSpan.FromMilliseconds(250);

@@ -26,7 +26,13 @@ var app = builder.Build();
 // Middleware, in the order a request meets it (docs/architecture.md).
 if (!app.Environment.IsDevelopment())
 {
-    app.UseExceptionHandler("/error", createScopeForErrors: true);
+    app.UseExceptionHandler(new ExceptionHandlerOptions
+    {
+        ExceptionHandlingPath = "/error",
+        CreateScopeForErrors = true,
+        // A body over Kestrel's limit is the client's error (413), not the server's.
+        StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+    });
 }
 
 app.UseMqttWebSocketPorts();

@@ -57,7 +57,7 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
     {
         var errors = new Dictionary<string, string[]>();
         AddError(errors, "name", BrokerUserValidator.NameError(input.Name));
-        AddError(errors, "password", BrokerUserValidator.PasswordError(input.Password, required: true));
+        AddError(errors, "password", BrokerUserValidator.PasswordError(input.Password, required: true, options.Value.MinPasswordLength));
         var (acl, aclErrors) = BrokerUserValidator.ParseAcl(input.Acl);
         if (aclErrors.Count > 0)
         {
@@ -85,7 +85,7 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
         }
 
         var errors = new Dictionary<string, string[]>();
-        AddError(errors, "password", BrokerUserValidator.PasswordError(input.Password, required: false));
+        AddError(errors, "password", BrokerUserValidator.PasswordError(input.Password, required: false, options.Value.MinPasswordLength));
         var (acl, aclErrors) = BrokerUserValidator.ParseAcl(input.Acl);
         if (aclErrors.Count > 0)
         {

@@ -15,9 +15,10 @@ public static class BrokerUserValidator
             ? "The name may not contain +, #, / or control characters, nor start or end with a space (it is used for %u in ACLs)."
         : null;
 
-    public static string? PasswordError(string? password, bool required) =>
+    public static string? PasswordError(string? password, bool required, int minLength = 1) =>
         password is null ? (required ? "A password is required." : null)
         : password.Length == 0 ? "The password may not be empty."
+        : password.Length < minLength ? $"The password needs at least {minLength} characters."
         : password.Length > MaxPasswordLength ? $"The password is longer than {MaxPasswordLength} characters."
         : null;
 

@@ -1,3 +1,4 @@
+using Dashboard.Broker;
 using Dashboard.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace Dashboard.Accounts;
 
@@ -26,6 +28,12 @@ public static class AccountsFeature
     {
         var services = builder.Services;
         services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // The API reads JSON strictly: a key given twice is refused (400), not read as whichever came last.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.AllowDuplicateProperties = false);
+
+        // One password rule: broker users' passwords are held to the dashboard accounts' minimum.
+        services.AddOptions<BrokerOptions>().PostConfigure<IOptions<DashboardOptions>>((broker, dashboard) =>
+            broker.RequirePasswordLength(dashboard.Value.MinPasswordLength));
         var options = builder.Configuration.GetSection(DashboardOptions.Section).Get<DashboardOptions>() ?? new DashboardOptions();
 
         services.AddIdentityCore<IdentityUser>(identity =>
@@ -77,7 +85,9 @@ public static class AccountsFeature
 
         // Sign-in cookies and form tokens are encrypted with these keys: kept beside the database (the docker volume), so a
         // restart or a new container does not sign everyone out.
-        services.AddDataProtection().SetApplicationName("Dashboard").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(StorageFeature.DataDirectory(builder.Configuration), "keys")));
+        var keys = Path.Combine(StorageFeature.DataDirectory(builder.Configuration), "keys");
+        StorageFeature.CreatePrivately(keys, databaseFile: null);
+        services.AddDataProtection().SetApplicationName("Dashboard").PersistKeysToFileSystem(new DirectoryInfo(keys));
 
         services.AddScoped<ApiKeys>();
         services.AddScoped<DashboardAccounts>();

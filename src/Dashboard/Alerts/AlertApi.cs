@@ -15,6 +15,7 @@ internal static class AlertApi
     private static readonly JsonSerializerOptions InputJson = new(JsonSerializerDefaults.Web)
     {
         NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        AllowDuplicateProperties = false, // {"threshold": 1, "threshold": 99} is refused, not read as whichever came last
     };
 
     private static readonly string[] NumberFields = ["threshold", "low", "high", "hysteresis", "forSeconds"];
@@ -141,6 +142,15 @@ internal static class AlertApi
             return input is null
                 ? (null, BadBody("body", "Send the rule as a JSON object."))
                 : (input, null);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return (null, TypedResults.Problem(ex.Message, statusCode: ex.StatusCode, title: "The request was refused"));
+        }
+        catch (JsonException ex) when (ex.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+        {
+            var field = FieldOf(ex.Path);
+            return (null, BadBody(field, $"{field} is given more than once."));
         }
         catch (JsonException ex)
         {

@@ -115,6 +115,14 @@ internal static class BrokerUserApi
                 ? (null, BadBody("Send a JSON object."))
                 : (input, null);
         }
+        catch (BadHttpRequestException ex)
+        {
+            return (null, TypedResults.Problem(ex.Message, statusCode: ex.StatusCode, title: "The request was refused"));
+        }
+        catch (JsonException ex) when (ex.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, BadBody("A field is given more than once."));
+        }
         catch (JsonException)
         {
             return (null, BadBody("The body is not valid: name and password are strings, acl a list of { \"filter\": ..., \"access\": \"read|write|readwrite|deny\" }."));

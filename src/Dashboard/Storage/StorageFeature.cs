@@ -14,12 +14,36 @@ public static class StorageFeature
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
         var connectionString = ConnectionString(builder.Configuration);
-        Directory.CreateDirectory(DataDirectory(builder.Configuration));
+        CreatePrivately(DataDirectory(builder.Configuration), new SqliteConnectionStringBuilder(connectionString).DataSource);
         builder.Services.AddDbContext<DashboardDbContext>(options => options
             .UseSqlite(connectionString)
             .AddInterceptors(new SqlitePragmas()));
         builder.Services.AddHostedService<DatabaseMigrator>();
         return builder;
+    }
+
+    /// <summary>
+    /// The data folder (0700) and the database file (0600) are the owner's alone: they hold password hashes, sessions and
+    /// sign-in keys. SQLite gives its -wal and -shm files the database's mode. Existing files keep theirs.
+    /// </summary>
+    public static void CreatePrivately(string directory, string? databaseFile)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+            return;
+        }
+
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!string.IsNullOrEmpty(databaseFile) && databaseFile != ":memory:" && !File.Exists(databaseFile))
+        {
+            using var created = new FileStream(databaseFile, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
     }
 
     private static string ConnectionString(IConfiguration configuration) =>

@@ -31,10 +31,10 @@ public sealed class AnonymousAccessTests : IAsyncLifetime
     public async Task A_known_user_with_a_wrong_password_is_refused_even_with_anonymous_access_on()
     {
         using var http = _app.CreateHttpClient();
-        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/broker-users", new { name = "sensor", password = "right" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/broker-users", new { name = "sensor", password = "right password" })).StatusCode);
 
         var wrong = await TestClient.ConnectAsync(TestClient.Options(_app, version: MqttProtocolVersion.V500).WithCredentials("sensor", "wrong").Build());
-        await using var right = await TestClient.ConnectAsync(TestClient.Options(_app, version: MqttProtocolVersion.V500).WithCredentials("sensor", "right").Build());
+        await using var right = await TestClient.ConnectAsync(TestClient.Options(_app, version: MqttProtocolVersion.V500).WithCredentials("sensor", "right password").Build());
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, wrong.ConnectResult!.ResultCode);
         Assert.True(right.Client.IsConnected);
         await wrong.DisposeAsync();
@@ -65,25 +65,25 @@ public sealed class AnonymousAccessTests : IAsyncLifetime
         Assert.True(errors.TryGetProperty("password", out _));
         Assert.True(errors.TryGetProperty("acl", out _));
 
-        var partial = await http.PostAsJsonAsync("/api/broker-users", new { name = "d1", password = "pw", acl = new[] { new { filter = "devices/x%u/#", access = "read" } } });
+        var partial = await http.PostAsJsonAsync("/api/broker-users", new { name = "d1", password = "partial password", acl = new[] { new { filter = "devices/x%u/#", access = "read" } } });
         Assert.Equal(HttpStatusCode.BadRequest, partial.StatusCode);
 
         Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/broker-users",
-            new { name = "d1", password = "first", acl = new[] { new { filter = "devices/%u/#", access = "readwrite" } } })).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync("/api/broker-users", new { name = "d1", password = "again" })).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await http.PutAsJsonAsync("/api/broker-users/d1", new { password = "second", acl = Array.Empty<object>() })).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await http.PutAsJsonAsync("/api/broker-users/nobody", new { password = "x" })).StatusCode);
+            new { name = "d1", password = "first password", acl = new[] { new { filter = "devices/%u/#", access = "readwrite" } } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync("/api/broker-users", new { name = "d1", password = "again password" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PutAsJsonAsync("/api/broker-users/d1", new { password = "second password", acl = Array.Empty<object>() })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.PutAsJsonAsync("/api/broker-users/nobody", new { password = "any password" })).StatusCode);
 
         var listed = await http.GetStringAsync("/api/broker-users");
         Assert.Contains("\"d1\"", listed, StringComparison.Ordinal);
-        Assert.DoesNotContain("second", listed, StringComparison.Ordinal);
+        Assert.DoesNotContain("second password", listed, StringComparison.Ordinal);
         Assert.DoesNotContain("password", listed, StringComparison.OrdinalIgnoreCase);
 
         // The new password works, the old one does not.
-        var old = await TestClient.ConnectAsync(TestClient.Options(_app).WithCredentials("d1", "first").Build());
+        var old = await TestClient.ConnectAsync(TestClient.Options(_app).WithCredentials("d1", "first password").Build());
         Assert.False(old.Client.IsConnected);
         await old.DisposeAsync();
-        await using var current = await TestClient.ConnectAsync(TestClient.Options(_app).WithCredentials("d1", "second").Build());
+        await using var current = await TestClient.ConnectAsync(TestClient.Options(_app).WithCredentials("d1", "second password").Build());
         Assert.True(current.Client.IsConnected);
 
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync("/api/broker-users/d1")).StatusCode);

@@ -22,18 +22,18 @@ public sealed class RememberedPasswordTests : IAsyncLifetime
     public async Task A_password_that_connected_before_is_refused_once_changed_and_once_the_user_is_deleted()
     {
         using var http = _app.CreateHttpClient();
-        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/broker-users", new { name = "sensor", password = "first" })).StatusCode);
-        Assert.Equal(MqttClientConnectResultCode.Success, await ConnectAsync("sensor", "first"));
-        Assert.Equal(MqttClientConnectResultCode.Success, await ConnectAsync("sensor", "first")); // the remembered check
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/broker-users", new { name = "sensor", password = "first password" })).StatusCode);
+        Assert.Equal(MqttClientConnectResultCode.Success, await ConnectAsync("sensor", "first password"));
+        Assert.Equal(MqttClientConnectResultCode.Success, await ConnectAsync("sensor", "first password")); // the remembered check
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await ConnectAsync("sensor", "wrong"));
 
-        Assert.Equal(HttpStatusCode.OK, (await http.PutAsJsonAsync("/api/broker-users/sensor", new { password = "second" })).StatusCode);
-        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await ConnectAsync("sensor", "first"));
-        Assert.Equal(MqttClientConnectResultCode.Success, await ConnectAsync("sensor", "second"));
-        Assert.Equal(MqttClientConnectResultCode.Success, await ConnectAsync("sensor", "second"));
+        Assert.Equal(HttpStatusCode.OK, (await http.PutAsJsonAsync("/api/broker-users/sensor", new { password = "second password" })).StatusCode);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await ConnectAsync("sensor", "first password"));
+        Assert.Equal(MqttClientConnectResultCode.Success, await ConnectAsync("sensor", "second password"));
+        Assert.Equal(MqttClientConnectResultCode.Success, await ConnectAsync("sensor", "second password"));
 
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync("/api/broker-users/sensor")).StatusCode);
-        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await ConnectAsync("sensor", "second"));
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await ConnectAsync("sensor", "second password"));
     }
 
     private async Task<MqttClientConnectResultCode> ConnectAsync(string user, string password)

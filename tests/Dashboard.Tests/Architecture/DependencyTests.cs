@@ -19,7 +19,7 @@ public sealed class DependencyTests
         ["Readings"] = [],
         ["Devices"] = ["Readings"],
         ["Ingestion"] = ["Common", "Broker", "Readings", "Devices"],
-        ["Accounts"] = ["Common", "Storage"],
+        ["Accounts"] = ["Common", "Broker", "Storage"],
         ["Live"] = ["Common", "Broker", "Ingestion", "Readings", "Devices"],
         ["History"] = ["Common", "Broker", "Storage", "Ingestion", "Readings", "Devices"],
         ["Alerts"] = ["Common", "Broker", "Storage", "Ingestion", "Readings", "Devices", "Live", "Accounts"],

@@ -17,4 +17,17 @@ public sealed class CsvTests
     {
         Assert.Equal(expected, Csv.Field(value));
     }
+
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"")]
+    [InlineData("+1", "'+1")]
+    [InlineData("-cmd", "'-cmd")]
+    [InlineData("@SUM(A1)", "'@SUM(A1)")]
+    [InlineData("\tx", "'\tx")]
+    [InlineData("\rx", "\"'\rx\"")]
+    [InlineData("home/=a", "home/=a")]
+    public void Text_a_spreadsheet_would_run_as_a_formula_gets_a_leading_quote(string value, string expected)
+    {
+        Assert.Equal(expected, Csv.Field(value));
+    }
 }
