@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Dashboard.Accounts;
 
@@ -79,6 +80,8 @@ public static class AccountsFeature
         // restart or a new container does not sign everyone out.
         services.AddDataProtection().SetApplicationName("Dashboard").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(StorageFeature.DataDirectory(builder.Configuration), "keys")));
 
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SignInThrottle>();
         services.AddScoped<ApiKeys>();
         services.AddScoped<DashboardAccounts>();
         services.AddHostedService<HeadlessAdmin>();
