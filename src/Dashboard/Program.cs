@@ -36,6 +36,9 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.UseMqttWebSocketPorts();
+// Before authentication: a write or hub request from another origin is refused on its headers alone, before its sign-in
+// cookie is read (or renewed); after the port filter, which alone answers MQTT over WebSockets (any page may use that).
+app.UseSameOriginRequests();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

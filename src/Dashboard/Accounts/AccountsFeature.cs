@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Accounts;
@@ -89,6 +90,8 @@ public static class AccountsFeature
         StorageFeature.CreatePrivately(keys, databaseFile: null);
         services.AddDataProtection().SetApplicationName("Dashboard").PersistKeysToFileSystem(new DirectoryInfo(keys));
 
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SignInThrottle>();
         services.AddScoped<ApiKeys>();
         services.AddScoped<DashboardAccounts>();
         services.AddHostedService<HeadlessAdmin>();

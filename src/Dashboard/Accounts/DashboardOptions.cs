@@ -13,12 +13,21 @@ public sealed class DashboardOptions
     /// </summary>
     public HeadlessAdmin Admin { get; set; } = new();
 
-    /// <summary>Failed sign-ins in a row that lock an account.</summary>
+    /// <summary>
+    /// Failed sign-ins in a row that lock an account. One address gets one fewer within <see cref="LockoutDuration"/> before it
+    /// is throttled (<see cref="SignInThrottle"/>), so a single address cannot lock anyone out.
+    /// </summary>
     [Range(1, 100)]
     public int MaxFailedSignIns { get; set; } = 5;
 
     /// <summary>How long a locked account stays locked.</summary>
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Origins (<c>https://dashboard.example.org</c>) allowed besides the request's own to send writes and open the hubs:
+    /// a reverse proxy that serves the dashboard under another name, port or scheme (<see cref="SameOriginRequests"/>).
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
 
     [Range(8, 128)]
     public int MinPasswordLength { get; set; } = 8;
