@@ -21,11 +21,14 @@ public sealed class SettingsPageTests(Browser browser) : IClassFixture<Browser>
         await Assertions.Expect(page.Locator(".user-password")).ToContainTextAsync("A password is required.");
         await page.FillAsync(".user-password input", "pw-7");
         await page.ClickAsync(".user-save");
+        await Assertions.Expect(page.Locator(".user-password")).ToContainTextAsync("at least 8 characters");
+        await page.FillAsync(".user-password input", "sensor-7 password");
+        await page.ClickAsync(".user-save");
 
         var row = page.Locator(".user-row[data-user='sensor-7']");
         await Assertions.Expect(row).ToContainTextAsync("readwrite devices/%u/#");
 
-        await using var sensor = await TestClient.ConnectAsync(TestClient.Options(app, version: MqttProtocolVersion.V500).WithCredentials("sensor-7", "pw-7").Build());
+        await using var sensor = await TestClient.ConnectAsync(TestClient.Options(app, version: MqttProtocolVersion.V500).WithCredentials("sensor-7", "sensor-7 password").Build());
         Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, (await sensor.SubscribeAsync("devices/sensor-7/#")).Items.Single().ResultCode);
         Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, (await sensor.SubscribeAsync("devices/other/#")).Items.Single().ResultCode);
     }
