@@ -76,7 +76,7 @@ public sealed class BrokerOptions
 
     /// <summary>Like <see cref="MaxPendingPasswordChecks"/>, from one remote address.</summary>
     [Range(1, 100_000)]
-    public int MaxPendingPasswordChecksPerAddress { get; set; } = 4;
+    public int MaxPendingPasswordChecksPerAddress { get; set; } = 8;
 
     /// <summary>Longest topic name or filter in UTF-8 bytes; a longer PUBLISH topic disconnects the client, a longer filter is refused in SUBACK.</summary>
     [Range(1, 65_535)]

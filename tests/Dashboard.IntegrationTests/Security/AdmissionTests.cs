@@ -138,6 +138,8 @@ public sealed class AdmissionTests
         {
             ["Broker:AllowAnonymous"] = "false",
             ["Broker:MaxPendingConnectionsPerAddress"] = "1000", // the flood reaches the password check
+            ["Broker:MaxLoginFailuresPerAddress"] = "5", // the defaults, which DashboardApp turns off for other tests
+            ["Broker:MaxLoginFailuresPerUser"] = "20",
         });
         var log = new CapturedLog();
         app.Services.GetRequiredService<ILoggerFactory>().AddProvider(log);
