@@ -49,6 +49,7 @@ public static class BrokerFeature
         services.AddSingleton<RetainedStore>();
         services.AddSingleton<BrokerUserStore>();
         services.AddSingleton<CredentialCheck>();
+        services.AddSingleton<LoginThrottle>();
         services.AddSingleton<ClientIdentities>();
         services.AddSingleton<BrokerAuthorizer>();
         services.AddSingleton<PublishRules>();
@@ -67,6 +68,7 @@ public static class BrokerFeature
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<WillService>());
         services.AddSingleton<IMqttPacketHook, BrokerUserHook>();
         services.AddSingleton<MqttTransportHandler>();
+        services.AddSingleton<PendingConnections>();
 
         // Hosted services start in this order and stop in reverse: the writer's last flush comes after the broker stops.
         services.AddHostedService<BrokerStatePersister>();

@@ -149,7 +149,8 @@ internal sealed class BrokerHost(
         }
 
         // Refused before the will is taken in: a client that may not connect leaves no will behind.
-        var (outcome, identity) = await credentials.AuthenticateAsync(e.UserName, e.Password);
+        var address = (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address is { } ip ? PendingConnections.Normalize(ip) : null;
+        var (outcome, identity) = await credentials.AuthenticateAsync(e.UserName, e.Password, address);
         connection.Identity = identity; // null when refused; BrokerUserHook installs it once CONNACK has gone out
 
         switch (outcome)
@@ -159,6 +160,9 @@ internal sealed class BrokerHost(
                 return;
             case AuthenticationOutcome.AnonymousRefused:
                 e.ReasonCode = MqttConnectReasonCode.NotAuthorized; // 3.1.1: return code 5
+                return;
+            case AuthenticationOutcome.ServerBusy:
+                e.ReasonCode = MqttConnectReasonCode.ServerUnavailable; // 3.1.1: return code 3
                 return;
         }
 

@@ -28,6 +28,56 @@ public sealed class BrokerOptions
     [Range(1, 1_000_000)]
     public int MaxConnections { get; set; } = 10_000;
 
+    /// <summary>
+    /// Connections that have not completed CONNECT (no CONNACK success yet), in all; one more is closed before anything
+    /// is read, so sockets that never speak cannot take every one of <see cref="MaxConnections"/>.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxPendingConnections { get; set; } = 1000;
+
+    /// <summary>Like <see cref="MaxPendingConnections"/>, from one remote address (IPv4 address, or full IPv6 address).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxPendingConnectionsPerAddress { get; set; } = 100;
+
+    /// <summary>
+    /// Failed logins (wrong password, unknown user or no credentials while anonymous access is off) from one address
+    /// within <see cref="LoginFailureWindow"/> after which that address backs off: its CONNECTs are refused at once,
+    /// without checking the password, for <see cref="LoginBackoff"/> (doubling each time it happens again, up to
+    /// <see cref="LoginMaxBackoff"/>). Zero turns the per-address back-off off.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxLoginFailuresPerAddress { get; set; } = 5;
+
+    /// <summary>
+    /// Like <see cref="MaxLoginFailuresPerAddress"/>, for one username, from any address; an address that logged in as
+    /// that user before is not held back by it (so a flood cannot lock a device out of its own user). Zero: off.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxLoginFailuresPerUser { get; set; } = 20;
+
+    /// <summary>The window in which failed logins are counted (fail2ban's findtime).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The first back-off (fail2ban's bantime); each further one for the same address or user doubles it.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan LoginBackoff { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest back-off.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan LoginMaxBackoff { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Password checks waiting or running at once (each costs ~50 ms of CPU); one more CONNECT is refused at once with
+    /// "server unavailable" (3.1.1 code 3, MQTT 5 0x89 "server busy") rather than wait behind them.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxPendingPasswordChecks { get; set; } = 32;
+
+    /// <summary>Like <see cref="MaxPendingPasswordChecks"/>, from one remote address.</summary>
+    [Range(1, 100_000)]
+    public int MaxPendingPasswordChecksPerAddress { get; set; } = 8;
+
     /// <summary>Longest topic name or filter in UTF-8 bytes; a longer PUBLISH topic disconnects the client, a longer filter is refused in SUBACK.</summary>
     [Range(1, 65_535)]
     public int MaxTopicLength { get; set; } = 1024;

@@ -28,4 +28,7 @@ internal enum AuthenticationOutcome
     User,
     BadCredentials,
     AnonymousRefused,
+
+    /// <summary>Too many password checks are waiting (Broker:MaxPendingPasswordChecks): refused at once, the client may retry.</summary>
+    ServerBusy,
 }

@@ -25,6 +25,9 @@ public sealed class BrokerMetrics : IDisposable
     private long _publishRateExceeded;
     private long _willsRefused;
     private long _packetsMalformed;
+    private long _pendingRefused;
+    private long _loginsFailed;
+    private long _loginsThrottled;
 
     public BrokerMetrics(IMeterFactory meterFactory)
     {
@@ -41,6 +44,9 @@ public sealed class BrokerMetrics : IDisposable
         _meter.CreateObservableCounter("mqtt.topics.refused", () => TopicsRefused, description: "Topics and filters refused for Broker:MaxTopicLength or MaxTopicLevels");
         _meter.CreateObservableCounter("mqtt.messages.rate_limited", () => PublishRateExceeded, description: "Messages dropped because a client exceeded Broker:MaxPublishRatePerClient");
         _meter.CreateObservableCounter("mqtt.wills.refused", () => WillsRefused, description: "Last Wills refused at CONNECT or dropped when due, for the ACL or a reserved topic");
+        _meter.CreateObservableCounter("mqtt.connections.refused_pending", () => PendingConnectionsRefused, description: "Connections closed because Broker:MaxPendingConnections or MaxPendingConnectionsPerAddress had not completed CONNECT");
+        _meter.CreateObservableCounter("mqtt.logins.failed", () => LoginsFailed, description: "CONNECTs refused for their credentials (wrong password, unknown user or no credentials while anonymous access is off, or backing off)");
+        _meter.CreateObservableCounter("mqtt.logins.throttled", () => LoginsThrottled, description: "CONNECTs refused without checking the password: the address or username is backing off, or too many password checks are waiting");
         _meter.CreateObservableCounter("dashboard.ingestion.dropped", () => IngestionDropped, description: "Broker events not ingested because the ingestion channel was full");
     }
 
@@ -58,6 +64,9 @@ public sealed class BrokerMetrics : IDisposable
     public long PublishRateExceeded => Interlocked.Read(ref _publishRateExceeded);
     public long WillsRefused => Interlocked.Read(ref _willsRefused);
     public long PacketsMalformed => Interlocked.Read(ref _packetsMalformed);
+    public long PendingConnectionsRefused => Interlocked.Read(ref _pendingRefused);
+    public long LoginsFailed => Interlocked.Read(ref _loginsFailed);
+    public long LoginsThrottled => Interlocked.Read(ref _loginsThrottled);
 
     public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
     public void MessageSent() => Interlocked.Increment(ref _messagesSent);
@@ -75,6 +84,9 @@ public sealed class BrokerMetrics : IDisposable
     public void TopicRefused() => Interlocked.Increment(ref _topicsRefused);
     public void PublishRateLimited() => Interlocked.Increment(ref _publishRateExceeded);
     public void WillRefused() => Interlocked.Increment(ref _willsRefused);
+    public void PendingConnectionRefused() => Interlocked.Increment(ref _pendingRefused);
+    public void LoginFailed() => Interlocked.Increment(ref _loginsFailed);
+    public void LoginThrottled() => Interlocked.Increment(ref _loginsThrottled);
 
     /// <summary>Counts one event the ingestion channel had no room for; returns the new total.</summary>
     public long IngestionDrop() => Interlocked.Increment(ref _ingestionDropped);

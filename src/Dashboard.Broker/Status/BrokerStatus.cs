@@ -21,11 +21,14 @@ public sealed record BrokerStatus(
     long PacketsTooLarge,
     long ConnectionsRefused = 0,
     long TopicsRefused = 0,
-    long PublishRateExceeded = 0)
+    long PublishRateExceeded = 0,
+    long PendingConnectionsRefused = 0,
+    long LoginsThrottled = 0)
 {
     /// <summary>Something was refused or dropped since start: the Overview shows a warning line.</summary>
     public bool HasRefusals =>
-        MessagesDropped > 0 || IngestionDropped > 0 || PacketsTooLarge > 0 || ConnectionsRefused > 0 || TopicsRefused > 0 || PublishRateExceeded > 0;
+        MessagesDropped > 0 || IngestionDropped > 0 || PacketsTooLarge > 0 || ConnectionsRefused > 0 || TopicsRefused > 0 || PublishRateExceeded > 0
+        || PendingConnectionsRefused > 0 || LoginsThrottled > 0;
 
     public static readonly BrokerStatus Starting = new(
         DateTimeOffset.MinValue, TimeSpan.Zero, [], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);

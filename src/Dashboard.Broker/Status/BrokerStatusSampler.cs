@@ -59,7 +59,9 @@ internal sealed class BrokerStatusSampler(
                     metrics.PacketsTooLarge,
                     metrics.ConnectionsRefused,
                     metrics.TopicsRefused,
-                    metrics.PublishRateExceeded);
+                    metrics.PublishRateExceeded,
+                    metrics.PendingConnectionsRefused,
+                    metrics.LoginsThrottled);
                 previous = (now, received, sent);
                 feed.Publish(status);
 

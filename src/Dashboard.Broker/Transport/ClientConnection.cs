@@ -45,6 +45,9 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     /// <summary>Set once CONNACK (success) has gone out.</summary>
     public bool IsEstablished { get; set; }
 
+    /// <summary>Its place among the connections that have not completed CONNECT; given back at CONNACK success or at close.</summary>
+    public PendingConnections.Slot? Pending { get; set; }
+
     /// <summary>The client's DISCONNECT, when it sent one.</summary>
     public MqttDisconnectPacket? ClientDisconnect { get; set; }
 

@@ -189,6 +189,7 @@ internal sealed class MqttChannel : IMqttChannelAdapter
         else if (packet is MqttConnAckPacket connAck && IsSuccess(connAck))
         {
             Client.IsEstablished = true;
+            Client.Pending?.Release(); // no longer pending: Broker:MaxPendingConnections counts it no more
             foreach (var hook in _hooks)
             {
                 hook.Established(Client);

@@ -18,6 +18,7 @@ internal sealed class MqttTransportHandler(
     IEnumerable<IMqttPacketHook> hooks,
     BrokerServer broker,
     BrokerMetrics metrics,
+    PendingConnections pending,
     IOptions<BrokerOptions> options,
     TimeProvider clock,
     ILogger<MqttTransportHandler> logger) : ConnectionHandler, IMqttServerAdapter
@@ -25,6 +26,7 @@ internal sealed class MqttTransportHandler(
     private readonly IReadOnlyList<IMqttPacketHook> _hooks = [.. hooks];
     private readonly LogLimiter _refusedLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _malformedLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _pendingLog = new(TimeSpan.FromSeconds(10));
     private MqttServerOptions? _serverOptions;
 
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
@@ -57,10 +59,29 @@ internal sealed class MqttTransportHandler(
         }
 
         var httpContext = connection.Features.Get<IHttpContextFeature>()?.HttpContext;
+        var remoteEndPoint = connection.RemoteEndPoint ?? RemoteEndPointOf(httpContext);
+        var slot = pending.TryAdmit(remoteEndPoint, out var refusal);
+        if (slot is null)
+        {
+            // Too many connections have not completed CONNECT (in all, or from this address): closed before anything
+            // is read, so sockets that never speak cannot fill Broker:MaxConnections and lock real devices out.
+            metrics.ConnectionClosed();
+            metrics.PendingConnectionRefused();
+            if (_pendingLog.ShouldLog())
+            {
+                logger.LogWarning("Connection from {RemoteEndPoint} refused: {Why}", remoteEndPoint, refusal);
+            }
+
+            return;
+        }
+
         var client = new ClientConnection(
             httpContext is null ? "tcp" : "websocket",
-            connection.RemoteEndPoint ?? RemoteEndPointOf(httpContext),
-            clock.GetUtcNow());
+            remoteEndPoint,
+            clock.GetUtcNow())
+        {
+            Pending = slot,
+        };
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(_serverOptions.WriterBufferSize, _serverOptions.WriterBufferSizeMax));
         using var channel = new MqttChannel(connection, client, formatter, _hooks, metrics, options.Value.MaxPacketSize, LogMalformed);
         using var closing = (connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None).Register(() => _ = CloseAsync(channel));
@@ -74,6 +95,7 @@ internal sealed class MqttTransportHandler(
         }
         finally
         {
+            slot.Release(); // a no-op when CONNACK success already gave it back
             metrics.ConnectionClosed();
             foreach (var hook in _hooks)
             {

@@ -76,6 +76,10 @@ public sealed class DashboardApp : IAsyncDisposable
             ["Kestrel:Endpoints:Https:Url"] = $"https://127.0.0.1:{tls.Https}",
             ["ConnectionStrings:Dashboard"] = $"Data Source={databasePath}",
             ["Broker:SysInterval"] = "00:00:00",
+            // Every test client comes from 127.0.0.1, and many tests try wrong passwords on purpose: no login back-off
+            // unless a test asks for it (Security/AdmissionTests).
+            ["Broker:MaxLoginFailuresPerAddress"] = "0",
+            ["Broker:MaxLoginFailuresPerUser"] = "0",
             ["Dashboard:Admin:Username"] = AdminUser,
             ["Dashboard:Admin:Password"] = AdminPassword,
         };
