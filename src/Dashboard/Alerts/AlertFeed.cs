@@ -13,8 +13,6 @@ public sealed class AlertFeed(ILogger<AlertFeed> logger)
     private readonly SubscriberList<AlertTransition> _transitions = new(logger, "the alert feed");
     private readonly SubscriberList<AlertRulesChanged> _rules = new(logger, "the alert rule feed");
 
-    internal int SubscriberCount => _transitions.Count;
-
     public IDisposable Subscribe(Action<AlertTransition> onChange) => _transitions.Subscribe(onChange);
 
     /// <summary>Called after any rule is created, edited or deleted, so every open Alerts page shows the change.</summary>

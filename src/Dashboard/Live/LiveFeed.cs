@@ -23,8 +23,6 @@ public sealed class LiveFeed : IDisposable
         _timer = new Timer(_ => Flush(), null, Interval, Interval);
     }
 
-    internal int SubscriberCount => _subscribers.Count;
-
     public IDisposable Subscribe(Action<LiveBatch> onBatch) => _subscribers.Subscribe(onBatch);
 
     /// <summary>Called by live state for each change; cheap, and free when nobody listens.</summary>

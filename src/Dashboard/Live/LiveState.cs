@@ -37,8 +37,6 @@ public sealed class LiveState : IBrokerEventSink
         _devices = new DeviceTracker(feed, _versions, _options.MaxDisconnectedClients, clock);
     }
 
-    public long Version => _versions.Last;
-
     public long TopicsDropped => Interlocked.Read(ref _topicsDropped);
 
     public long SeriesDropped => Interlocked.Read(ref _seriesDropped);
