@@ -153,6 +153,12 @@ internal sealed class MqttChannel : IMqttChannelAdapter
             packet = _hooks[i].Sending(Client, packet);
         }
 
+        if (packet is MqttConnAckPacket accepted && IsSuccess(accepted))
+        {
+            // Given back before the CONNACK leaves, so whoever has read it no longer counts as pending.
+            Client.Pending?.Release();
+        }
+
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -189,7 +195,6 @@ internal sealed class MqttChannel : IMqttChannelAdapter
         else if (packet is MqttConnAckPacket connAck && IsSuccess(connAck))
         {
             Client.IsEstablished = true;
-            Client.Pending?.Release(); // no longer pending: Broker:MaxPendingConnections counts it no more
             foreach (var hook in _hooks)
             {
                 hook.Established(Client);
