@@ -47,6 +47,7 @@ public static class BrokerFeature
         services.AddSingleton<BrokerMetrics>();
         services.AddSingleton<BrokerServer>();
         services.AddSingleton<RetainedStore>();
+        services.AddSingleton<WriteAhead>();
         services.AddSingleton<BrokerUserStore>();
         services.AddSingleton<CredentialCheck>();
         services.AddSingleton<LoginThrottle>();

@@ -28,6 +28,8 @@ internal sealed class BrokerHost(
     SharedSubscriptions shared,
     WillService wills,
     RetainedStore retained,
+    WriteAhead writeAhead,
+    ConnectionRegistry connections,
     BrokerUserStore users,
     CredentialCheck credentials,
     ClientIdentities identities,
@@ -72,6 +74,11 @@ internal sealed class BrokerHost(
         server.InterceptingClientEnqueueAsync += OnInterceptingEnqueue;
         server.InterceptingSubscriptionAsync += OnInterceptingSubscription;
         server.ApplicationMessageEnqueuedOrDroppedAsync += OnEnqueuedOrDropped;
+        server.ClientAcknowledgedPublishPacketAsync += e =>
+        {
+            sessions.Acknowledged(e.ClientId, e.PublishPacket);
+            return Task.CompletedTask;
+        };
         sessions.SessionEnded += shared.RemoveClient;
         sessions.SessionEnded += identities.SessionEnded;
 
@@ -259,12 +266,18 @@ internal sealed class BrokerHost(
             return Task.CompletedTask;
         }
 
+        var stored = false;
         if (message.Retain)
         {
-            retained.Track(message);
+            stored = retained.Track(message);
         }
 
-        shared.Deliver(message);
+        stored |= shared.Deliver(message);
+        if (stored)
+        {
+            MustStoreBeforeAcknowledging(e.ClientId);
+        }
+
         if (!isSys)
         {
             events.Publish(BrokerEvent.Published(message, e.ClientId, clock.GetUtcNow()));
@@ -283,12 +296,27 @@ internal sealed class BrokerHost(
             return Task.CompletedTask;
         }
 
-        if (sessions.TryTakeForOffline(e.ReceiverClientId, e.ApplicationMessage))
+        if (sessions.TryTake(e.ReceiverClientId, e.ApplicationMessage, out var stored))
         {
             e.AcceptEnqueue = false;
         }
 
+        if (stored)
+        {
+            MustStoreBeforeAcknowledging(e.SenderClientId);
+        }
+
         return Task.CompletedTask;
+    }
+
+    /// <summary>The publisher's PUBACK/PUBREC for what it just published waits until this change has been committed.</summary>
+    private void MustStoreBeforeAcknowledging(string? publisherClientId)
+    {
+        var mark = writeAhead.Note();
+        if (mark > 0 && publisherClientId is not null && connections.TryGet(publisherClientId, out var publisher))
+        {
+            publisher.WriteAheadMark = mark;
+        }
     }
 
     /// <summary>
@@ -299,6 +327,7 @@ internal sealed class BrokerHost(
     {
         if (e.IsDropped)
         {
+            sessions.Dropped(e.ReceiverClientId, e.ApplicationMessage);
             metrics.MessageDropped();
             if (_dropLog.ShouldLog())
             {

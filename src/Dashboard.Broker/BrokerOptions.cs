@@ -130,7 +130,29 @@ public sealed class BrokerOptions
 
     public void RequirePasswordLength(int minimum) => MinPasswordLength = Math.Max(1, minimum);
 
-    /// <summary>How often retained messages and sessions changed in memory are written to the database.</summary>
+    /// <summary>
+    /// When a QoS 1/2 message the broker must keep (retained, or owed to a persistent session) is written: before its
+    /// PUBACK/PUBREC (the default), or every <see cref="PersistInterval"/> (faster; a crash loses up to that interval).
+    /// </summary>
+    public BrokerDurability Durability { get; set; } = BrokerDurability.Acknowledged;
+
+    /// <summary>
+    /// With <see cref="BrokerDurability.Periodic"/>, how often retained messages and sessions changed in memory are written;
+    /// otherwise the longest a change that nobody waits for (a QoS 0 retained message, a delivery acknowledged) stays unwritten.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan PersistInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+}
+
+/// <summary>What an acknowledgement from the broker promises; see the README's "After a crash".</summary>
+public enum BrokerDurability
+{
+    /// <summary>Written to the database (SQLite's WAL) before PUBACK/PUBREC: survives the process being killed, not a power cut.</summary>
+    Acknowledged,
+
+    /// <summary>As <see cref="Acknowledged"/>, and each commit is synced to the disk (SQLite synchronous=FULL): survives a power cut, at a cost per commit.</summary>
+    Synced,
+
+    /// <summary>Written every PersistInterval, like Mosquitto's autosave: a crash loses what was acknowledged in the last interval.</summary>
+    Periodic,
 }

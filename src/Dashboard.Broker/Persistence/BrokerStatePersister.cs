@@ -1,17 +1,19 @@
 using Dashboard.Broker.Retained;
 using Dashboard.Broker.Sessions;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Broker.Persistence;
 
 /// <summary>
-/// Writes retained messages and persistent sessions changed in memory to SQLite, one transaction every
-/// <see cref="BrokerOptions.PersistInterval"/>, and once more after the broker has stopped; ends expired sessions.
-/// A crash loses at most the last interval, like Mosquitto's autosave but much shorter.
+/// Writes retained messages and persistent sessions changed in memory to SQLite, in one transaction for everything
+/// changed since the last: at once when a PUBACK/PUBREC waits for it (<see cref="WriteAhead"/>), else every
+/// <see cref="BrokerOptions.PersistInterval"/>; once more after the broker has stopped. Also ends expired sessions.
 /// </summary>
 internal sealed class BrokerStatePersister(
     RetainedStore retained,
     PersistentSessions sessions,
+    WriteAhead writeAhead,
     IServiceScopeFactory scopes,
     IOptions<BrokerOptions> options,
     TimeProvider clock,
@@ -19,17 +21,31 @@ internal sealed class BrokerStatePersister(
 {
     private static readonly TimeSpan ExpirySweepInterval = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _flushing = new(1, 1); // not disposed: the host may call StopAsync after disposing services
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
     private readonly LogLimiter _errorLog = new(TimeSpan.FromSeconds(30));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.PersistInterval, clock);
+        var periodic = options.Value.Durability == BrokerDurability.Periodic;
         var nextSweep = clock.GetUtcNow() + ExpirySweepInterval;
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await FlushAsync(stoppingToken);
+                if (periodic)
+                {
+                    await Task.Delay(options.Value.PersistInterval, clock, stoppingToken);
+                }
+                else
+                {
+                    await writeAhead.WaitForWorkAsync(options.Value.PersistInterval, stoppingToken);
+                }
+
+                if (!await FlushAsync(stoppingToken))
+                {
+                    await Task.Delay(RetryDelay, clock, stoppingToken); // the database is busy or failing: do not spin
+                }
+
                 var now = clock.GetUtcNow();
                 if (now >= nextSweep)
                 {
@@ -53,26 +69,36 @@ internal sealed class BrokerStatePersister(
         await FlushAsync(CancellationToken.None);
     }
 
-    /// <summary>Writes everything changed so far; safe to call from anywhere (tests wait on it).</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken)
+    /// <summary>Writes everything changed so far; safe to call from anywhere (tests wait on it). False when it failed.</summary>
+    public async Task<bool> FlushAsync(CancellationToken cancellationToken)
     {
         await _flushing.WaitAsync(cancellationToken);
+        var noted = writeAhead.Noted; // read before taking the changes: each noted change is among them
         var changedSessions = sessions.TakeChanged();
         try
         {
             if (changedSessions.Count == 0 && retained.PendingCount == 0)
             {
-                return;
+                writeAhead.Committed(noted);
+                return true;
             }
 
             using var scope = scopes.CreateScope();
             var db = BrokerDatabase.Get(scope.ServiceProvider);
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            if (options.Value.Durability == BrokerDurability.Synced)
+            {
+                await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous=FULL", cancellationToken);
+            }
+
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var retainedWritten = await retained.FlushAsync(db, clock.GetUtcNow().UtcDateTime, cancellationToken);
             var sessionsWritten = await SessionStore.FlushAsync(db, changedSessions, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             retainedWritten();
             sessionsWritten();
+            writeAhead.Committed(noted);
+            return true;
         }
         catch (Exception ex)
         {
@@ -88,8 +114,10 @@ internal sealed class BrokerStatePersister(
 
             if (ex is not OperationCanceledException && _errorLog.ShouldLog())
             {
-                logger.LogError(ex, "Could not save broker state; will retry");
+                logger.LogError(ex, "Could not save broker state; will retry (acknowledgements that wait for it are held back)");
             }
+
+            return false;
         }
         finally
         {

@@ -14,15 +14,16 @@ internal sealed class RetainedStore
 {
     private readonly ConcurrentDictionary<string, MqttApplicationMessage?> _changed = new(StringComparer.Ordinal);
 
-    /// <summary>Notes a retained publish: an empty payload clears the topic. $SYS topics are the broker's own and not kept.</summary>
-    public void Track(MqttApplicationMessage message)
+    /// <summary>Notes a retained publish: an empty payload clears the topic. $SYS topics are the broker's own and not kept (false).</summary>
+    public bool Track(MqttApplicationMessage message)
     {
         if (message.Topic.StartsWith("$SYS/", StringComparison.Ordinal))
         {
-            return;
+            return false;
         }
 
         _changed[message.Topic] = message.Payload.IsEmpty ? null : message;
+        return true;
     }
 
     public int PendingCount => _changed.Count;

@@ -50,6 +50,18 @@ internal sealed class PersistentSessions(
 
         switch (packet)
         {
+            case MqttPublishPacket { QualityOfServiceLevel: MqttQualityOfServiceLevel.ExactlyOnce } publish
+                when _sessions.TryGetValue(connection.ClientId, out var record) && !AddQos2(record, publish.PacketIdentifier):
+                // Re-sent after a reconnect before our PUBREL came back: delivered once already, so only answered again.
+                connection.Reply = new MqttPubRecPacket { PacketIdentifier = publish.PacketIdentifier };
+                return null;
+            case MqttPubRelPacket release when _sessions.TryGetValue(connection.ClientId, out var record):
+                lock (record)
+                {
+                    record.Qos2Received.Remove(release.PacketIdentifier);
+                }
+
+                break;
             case MqttSubscribePacket subscribe:
                 // A copy: hooks after this one take shared subscriptions out of the packet.
                 connection.HookState[(this, subscribe.PacketIdentifier)] = new MqttSubscribePacket
@@ -169,38 +181,90 @@ internal sealed class PersistentSessions(
     }
 
     /// <summary>
-    /// Called by MQTTnet before it queues a message for a subscribed session. A message for an offline
-    /// persistent session goes into the broker's own bounded queue instead; returns false when MQTTnet should queue it.
+    /// Called before MQTTnet queues a message for a subscribed session. A message for an offline persistent session goes
+    /// into the broker's own bounded queue instead (returns true: MQTTnet should not queue it); one for a connected
+    /// persistent session is kept as in flight until the client acknowledges it. <paramref name="stored"/> tells whether
+    /// the session now owes it, so its publisher's acknowledgement waits for the write.
     /// </summary>
-    public bool TryTakeForOffline(string receiverClientId, MqttApplicationMessage message)
+    public bool TryTake(string receiverClientId, MqttApplicationMessage message, out bool stored)
     {
-        if (!_offline.TryGetValue(receiverClientId, out var record))
+        stored = false;
+        if (!_sessions.TryGetValue(receiverClientId, out var record))
         {
             return false;
         }
 
         lock (record)
         {
-            if (record.Connection is not null)
+            if (record.Match(message.Topic, message.QualityOfServiceLevel) is not { } delivery)
             {
-                return false;
+                return record.Connection is null;
             }
 
-            if (record.Match(message.Topic, message.QualityOfServiceLevel) is { } delivery)
+            var retain = delivery.RetainAsPublished && message.Retain;
+            if (record.Connection is null)
             {
-                Enqueue(record, message, delivery.Qos, delivery.RetainAsPublished && message.Retain);
+                stored = Enqueue(record, message.CopyFor(delivery.Qos, retain), delivery.Qos, retain);
+                return true;
             }
+
+            stored = HandOver(record, message, delivery.Qos, retain);
+            return false;
         }
-
-        return true;
     }
 
-    /// <summary>Queues a message for an offline session chosen by a shared subscription.</summary>
-    public void EnqueueOffline(SessionRecord record, MqttApplicationMessage message, MqttQualityOfServiceLevel qos)
+    /// <summary>A message a shared subscription hands to a connected member: kept until acknowledged when its session persists.</summary>
+    public bool TrackInFlight(string clientId, MqttApplicationMessage message)
+    {
+        if (!_sessions.TryGetValue(clientId, out var record))
+        {
+            return false;
+        }
+
+        lock (record)
+        {
+            return record.Connection is not null && HandOver(record, message, message.QualityOfServiceLevel, message.Retain);
+        }
+    }
+
+    /// <summary>The client acknowledged a message (PUBACK, or PUBCOMP for QoS 2): its session no longer owes it.</summary>
+    public void Acknowledged(string clientId, MqttPublishPacket publish)
+    {
+        if (_sessions.TryGetValue(clientId, out var record))
+        {
+            bool found;
+            lock (record)
+            {
+                found = record.Acknowledge(publish.Topic, publish.Payload);
+            }
+
+            if (found)
+            {
+                MarkChanged(record);
+            }
+        }
+    }
+
+    /// <summary>MQTTnet dropped a message for a connected client (its queue was full).</summary>
+    public void Dropped(string clientId, MqttApplicationMessage message)
+    {
+        if (_sessions.TryGetValue(clientId, out var record))
+        {
+            lock (record)
+            {
+                record.Forget(message);
+            }
+
+            MarkChanged(record);
+        }
+    }
+
+    /// <summary>Queues a message for an offline session chosen by a shared subscription; true when it was queued.</summary>
+    public bool EnqueueOffline(SessionRecord record, MqttApplicationMessage message, MqttQualityOfServiceLevel qos)
     {
         lock (record)
         {
-            Enqueue(record, message, qos, retain: false);
+            return Enqueue(record, message.CopyFor(qos, retain: false), qos, retain: false);
         }
     }
 
@@ -298,7 +362,7 @@ internal sealed class PersistentSessions(
         {
             record.Deleted = true;
             record.Connection = null;
-            record.ClearQueue();
+            record.ClearQueue(Interlocked.Read(ref _sequence));
         }
 
         _offline.TryRemove(new KeyValuePair<string, SessionRecord>(record.ClientId, record));
@@ -306,14 +370,14 @@ internal sealed class PersistentSessions(
         SessionEnded?.Invoke(record.ClientId);
     }
 
-    private void Enqueue(SessionRecord record, MqttApplicationMessage message, MqttQualityOfServiceLevel qos, bool retain)
+    private bool Enqueue(SessionRecord record, MqttApplicationMessage message, MqttQualityOfServiceLevel qos, bool retain)
     {
         if (qos == MqttQualityOfServiceLevel.AtMostOnce && !options.Value.QueueQos0Messages)
         {
-            return;
+            return false;
         }
 
-        if (record.Queue.Count >= options.Value.MaxQueuedMessages)
+        if (record.Queue.Count + record.InFlight.Count >= options.Value.MaxQueuedMessages)
         {
             metrics.MessageDropped();
             if (_dropLog.ShouldLog())
@@ -322,16 +386,39 @@ internal sealed class PersistentSessions(
                     record.ClientId, options.Value.MaxQueuedMessages);
             }
 
-            return;
+            return false;
         }
 
-        record.Queue.Enqueue(new QueuedMessage(Interlocked.Increment(ref _sequence), message.CopyFor(qos, retain), clock.GetUtcNow().UtcDateTime));
+        record.Queue.Enqueue(new QueuedMessage(Interlocked.Increment(ref _sequence), message, clock.GetUtcNow().UtcDateTime, qos, retain));
         MarkChanged(record);
+        return true;
+    }
+
+    /// <summary>Keeps a QoS 1/2 message MQTTnet is about to queue for a connected session until the client acknowledges it.</summary>
+    private bool HandOver(SessionRecord record, MqttApplicationMessage message, MqttQualityOfServiceLevel qos, bool retain)
+    {
+        if (qos == MqttQualityOfServiceLevel.AtMostOnce)
+        {
+            return false;
+        }
+
+        record.InFlight.AddLast(new QueuedMessage(Interlocked.Increment(ref _sequence), message, clock.GetUtcNow().UtcDateTime, qos, retain));
+        MarkChanged(record);
+        return true;
+    }
+
+    private static bool AddQos2(SessionRecord record, ushort packetIdentifier)
+    {
+        lock (record)
+        {
+            return record.Qos2Received.Add(packetIdentifier);
+        }
     }
 
     /// <summary>
-    /// Moves an offline queue into the client's MQTTnet session, in order; expired messages are discarded, and so
-    /// are those the user's ACL no longer lets it read (it may have changed while the client was away).
+    /// Moves an offline queue into the client's MQTTnet session, in order; what it still owes stays in the database as in
+    /// flight until acknowledged. Expired messages are discarded, and so are those the user's ACL no longer lets it read
+    /// (it may have changed while the client was away).
     /// </summary>
     private void DrainInto(SessionRecord record)
     {
@@ -344,27 +431,34 @@ internal sealed class PersistentSessions(
         var now = clock.GetUtcNow().UtcDateTime;
         while (record.Queue.TryDequeue(out var queued))
         {
-            record.RemovedUpTo = Math.Max(record.RemovedUpTo, queued.Sequence);
             var message = queued.Message;
-            if (!acl.Unrestricted && !acl.CanRead(record.UserName, record.ClientId, message.Topic))
+            var deliver = acl.Unrestricted || acl.CanRead(record.UserName, record.ClientId, message.Topic);
+            if (deliver && message.MessageExpiryInterval > 0)
             {
+                var left = message.MessageExpiryInterval - (now - queued.QueuedAt).TotalSeconds;
+                deliver = left > 0;
+                message.MessageExpiryInterval = deliver ? (uint)Math.Ceiling(left) : 0;
+            }
+
+            if (!deliver)
+            {
+                record.Finished.Add(queued.Sequence);
                 continue;
             }
 
-            if (message.MessageExpiryInterval > 0)
+            if (queued.Qos != MqttQualityOfServiceLevel.AtMostOnce)
             {
-                var left = message.MessageExpiryInterval - (now - queued.QueuedAt).TotalSeconds;
-                if (left <= 0)
-                {
-                    continue;
-                }
-
-                message.MessageExpiryInterval = (uint)Math.Ceiling(left);
+                record.InFlight.AddLast(queued); // before MQTTnet can send it, so an acknowledgement always finds it
+            }
+            else
+            {
+                record.Finished.Add(queued.Sequence);
             }
 
             if (session is null || !session.TryEnqueueApplicationMessage(message, out _))
             {
                 metrics.MessageDropped();
+                record.Forget(message);
             }
         }
     }

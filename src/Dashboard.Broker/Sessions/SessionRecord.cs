@@ -1,3 +1,4 @@
+using System.Buffers;
 using Dashboard.Broker.Shared;
 using Dashboard.Broker.Transport;
 using MQTTnet;
@@ -9,12 +10,16 @@ namespace Dashboard.Broker.Sessions;
 internal readonly record struct StoredSubscription(
     MqttQualityOfServiceLevel Qos, bool NoLocal, bool RetainAsPublished, MqttRetainHandling RetainHandling, uint Identifier);
 
-/// <summary>A message waiting for an offline session; <see cref="Sequence"/> orders it and keys its database row.</summary>
-internal sealed record QueuedMessage(long Sequence, MqttApplicationMessage Message, DateTime QueuedAt);
+/// <summary>
+/// A message a persistent session is owed, at the QoS and retain flag it is delivered with; <see cref="Sequence"/> orders it
+/// and keys its database row. <see cref="Message"/> may be shared with other receivers: never change it.
+/// </summary>
+internal sealed record QueuedMessage(long Sequence, MqttApplicationMessage Message, DateTime QueuedAt, MqttQualityOfServiceLevel Qos, bool Retain);
 
 /// <summary>
-/// The broker's record of one persistent session: its subscriptions and, while no client is connected to it,
-/// the messages it is owed. Lock the record to read or change it.
+/// The broker's record of one persistent session: its subscriptions and the QoS 1/2 messages it is owed, each kept in
+/// the database until the client acknowledges it: queued while it is offline, in flight once handed to MQTTnet.
+/// Lock the record to read or change it.
 /// </summary>
 internal sealed class SessionRecord(string clientId)
 {
@@ -29,12 +34,22 @@ internal sealed class SessionRecord(string clientId)
     public uint ExpirySeconds { get; set; }
     public DateTime? DisconnectedAt { get; set; }
     public Dictionary<string, StoredSubscription> Subscriptions { get; } = new(StringComparer.Ordinal);
+    /// <summary>Owed while offline, oldest first; handed to MQTTnet when the client returns.</summary>
     public Queue<QueuedMessage> Queue { get; } = new();
+
+    /// <summary>Handed to MQTTnet (queued there or sent) and not yet acknowledged by the client (PUBACK, PUBCOMP).</summary>
+    public LinkedList<QueuedMessage> InFlight { get; } = new();
+
+    /// <summary>Sequences no longer owed (acknowledged, expired, dropped) whose rows the next flush deletes.</summary>
+    public List<long> Finished { get; } = [];
+
+    /// <summary>Inbound QoS 2 packet ids answered with PUBREC and awaiting PUBREL: a PUBLISH re-sent with one is not delivered again.</summary>
+    public HashSet<ushort> Qos2Received { get; } = [];
 
     /// <summary>Highest queue sequence written to the database.</summary>
     public long PersistedUpTo { get; set; }
 
-    /// <summary>Every queued message up to this sequence has been delivered or discarded.</summary>
+    /// <summary>No message up to this sequence is owed any more (the session was cleared or started afresh).</summary>
     public long RemovedUpTo { get; set; }
 
     /// <summary>The database no longer holds queued messages up to this sequence.</summary>
@@ -67,13 +82,45 @@ internal sealed class SessionRecord(string clientId)
         return best < 0 ? null : ((MqttQualityOfServiceLevel)Math.Min(best, (int)published), retainAsPublished);
     }
 
-    /// <summary>Drops every queued message (clean start, or the session ended).</summary>
-    public void ClearQueue()
+    /// <summary>The client acknowledged a message it was sent; false when it was not one this record keeps.</summary>
+    public bool Acknowledge(string topic, ReadOnlySequence<byte> payload)
     {
-        if (Queue.Count > 0)
+        for (var node = InFlight.First; node is not null; node = node.Next)
         {
-            RemovedUpTo = Math.Max(RemovedUpTo, Queue.Max(q => q.Sequence));
-            Queue.Clear();
+            var message = node.Value.Message;
+            if (string.Equals(message.Topic, topic, StringComparison.Ordinal)
+                && message.Payload.Length == payload.Length && message.Payload.Start.Equals(payload.Start))
+            {
+                Finished.Add(node.Value.Sequence);
+                InFlight.Remove(node);
+                return true;
+            }
         }
+
+        return false;
+    }
+
+    /// <summary>MQTTnet dropped a message handed to it (the client's queue was full).</summary>
+    public void Forget(MqttApplicationMessage message)
+    {
+        for (var node = InFlight.Last; node is not null; node = node.Previous)
+        {
+            if (ReferenceEquals(node.Value.Message, message))
+            {
+                Finished.Add(node.Value.Sequence);
+                InFlight.Remove(node);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Drops everything owed (clean start, or the session ended); <paramref name="upTo"/> is the broker's latest sequence.</summary>
+    public void ClearQueue(long upTo)
+    {
+        RemovedUpTo = Math.Max(RemovedUpTo, upTo);
+        Queue.Clear();
+        InFlight.Clear();
+        Finished.Clear();
+        Qos2Received.Clear();
     }
 }

@@ -33,7 +33,7 @@ internal static class SessionStore
                 if (!message.IsExpired(now))
                 {
                     var restored = message.ToApplicationMessage(message.Retain, now);
-                    record.Queue.Enqueue(new QueuedMessage(message.Id, restored, now));
+                    record.Queue.Enqueue(new QueuedMessage(message.Id, restored, now, restored.QualityOfServiceLevel, message.Retain));
                 }
 
                 record.PersistedUpTo = Math.Max(record.PersistedUpTo, message.Id);
@@ -47,7 +47,7 @@ internal static class SessionStore
 
     /// <summary>
     /// Writes what changed in the given sessions: the session row, its subscriptions when they changed,
-    /// queued messages not yet written, and the removal of those delivered, inside the caller's transaction;
+    /// messages owed not yet written, and the removal of those no longer owed, inside the caller's transaction;
     /// returns what to call once it commits. Call from one writer at a time.
     /// </summary>
     public static async Task<Action> FlushAsync(DbContext db, IReadOnlyList<SessionRecord> changed, CancellationToken cancellationToken)
@@ -62,7 +62,7 @@ internal static class SessionStore
             }
         }
 
-        var written = new List<(SessionRecord Record, long PersistedUpTo, long RemovedUpTo)>();
+        var written = new List<(SessionRecord Record, long PersistedUpTo, long RemovedUpTo, int Finished)>();
         foreach (var record in changed)
         {
             var snapshot = Snapshot(record);
@@ -97,20 +97,26 @@ internal static class SessionStore
                 await db.Set<QueuedMessageEntity>().Where(m => m.ClientId == record.ClientId && m.Id <= snapshot.RemovedUpTo).ExecuteDeleteAsync(cancellationToken);
             }
 
+            foreach (var chunk in snapshot.Finished.Chunk(500))
+            {
+                await db.Set<QueuedMessageEntity>().Where(m => chunk.Contains(m.Id)).ExecuteDeleteAsync(cancellationToken);
+            }
+
             db.Set<QueuedMessageEntity>().AddRange(snapshot.NewMessages);
-            written.Add((record, snapshot.NewMessages.Count > 0 ? snapshot.NewMessages[^1].Id : 0, snapshot.RemovedUpTo));
+            written.Add((record, snapshot.NewMessages.Count > 0 ? snapshot.NewMessages.Max(m => m.Id) : 0, snapshot.RemovedUpTo, snapshot.Finished.Length));
         }
 
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
         return () =>
         {
-            foreach (var (record, persistedUpTo, removedUpTo) in written)
+            foreach (var (record, persistedUpTo, removedUpTo, finished) in written)
             {
                 lock (record)
                 {
                     record.PersistedUpTo = Math.Max(record.PersistedUpTo, persistedUpTo);
                     record.PersistedRemovedUpTo = Math.Max(record.PersistedRemovedUpTo, removedUpTo);
+                    record.Finished.RemoveRange(0, Math.Min(finished, record.Finished.Count)); // a clear meanwhile emptied it
                 }
             }
         };
@@ -118,7 +124,7 @@ internal static class SessionStore
 
     private sealed record SessionSnapshot(
         string? UserName, long ExpirySeconds, DateTime? DisconnectedAt, List<SubscriptionEntity>? Subscriptions,
-        List<QueuedMessageEntity> NewMessages, long RemovedUpTo, long PersistedRemovedUpTo);
+        List<QueuedMessageEntity> NewMessages, long[] Finished, long RemovedUpTo, long PersistedRemovedUpTo);
 
     private static SessionSnapshot? Snapshot(SessionRecord record)
     {
@@ -146,17 +152,19 @@ internal static class SessionStore
             }
 
             var newMessages = new List<QueuedMessageEntity>();
-            foreach (var queued in record.Queue)
+            foreach (var queued in record.Queue.Concat(record.InFlight))
             {
                 if (queued.Sequence > record.PersistedUpTo)
                 {
-                    var entity = new QueuedMessageEntity { Id = queued.Sequence, ClientId = record.ClientId, Retain = queued.Message.Retain };
+                    var entity = new QueuedMessageEntity { Id = queued.Sequence, ClientId = record.ClientId, Retain = queued.Retain };
                     entity.CopyFrom(queued.Message, queued.QueuedAt);
+                    entity.Qos = (byte)queued.Qos;
                     newMessages.Add(entity);
                 }
             }
 
-            return new SessionSnapshot(record.UserName, record.ExpirySeconds, record.DisconnectedAt, subscriptions, newMessages, record.RemovedUpTo, record.PersistedRemovedUpTo);
+            return new SessionSnapshot(record.UserName, record.ExpirySeconds, record.DisconnectedAt, subscriptions, newMessages,
+                [.. record.Finished], record.RemovedUpTo, record.PersistedRemovedUpTo);
         }
     }
 }

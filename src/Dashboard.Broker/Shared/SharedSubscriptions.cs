@@ -141,25 +141,31 @@ internal sealed class SharedSubscriptions(
         }
     }
 
-    /// <summary>Gives a published message to one member of each shared group whose filter matches it.</summary>
-    public void Deliver(MqttApplicationMessage message)
+    /// <summary>
+    /// Gives a published message to one member of each shared group whose filter matches it; true when a persistent
+    /// session now owes it (its publisher's acknowledgement waits for the write).
+    /// </summary>
+    public bool Deliver(MqttApplicationMessage message)
     {
         var groups = _groups;
+        var stored = false;
         foreach (var group in groups)
         {
             if (MqttTopicFilterComparer.Compare(message.Topic, group.Filter) == MqttTopicFilterCompareResult.IsMatch)
             {
-                DeliverToOne(group, message);
+                stored |= DeliverToOne(group, message);
             }
         }
+
+        return stored;
     }
 
-    private void DeliverToOne(Group group, MqttApplicationMessage message)
+    private bool DeliverToOne(Group group, MqttApplicationMessage message)
     {
         var members = group.Members;
         if (members.IsEmpty)
         {
-            return;
+            return false;
         }
 
         var start = (int)((uint)Interlocked.Increment(ref group.Next) % (uint)members.Length);
@@ -174,12 +180,16 @@ internal sealed class SharedSubscriptions(
 
             if (connections.IsConnected(member.ClientId) && broker.FindSession(member.ClientId) is { } session)
             {
-                if (!session.TryEnqueueApplicationMessage(message.CopyFor(Min(member.Qos, message.QualityOfServiceLevel), retain: false), out _))
+                var copy = message.CopyFor(Min(member.Qos, message.QualityOfServiceLevel), retain: false);
+                var stored = sessions.TrackInFlight(member.ClientId, copy);
+                if (!session.TryEnqueueApplicationMessage(copy, out _))
                 {
                     metrics.MessageDropped();
+                    sessions.Dropped(member.ClientId, copy);
+                    return false;
                 }
 
-                return;
+                return stored;
             }
         }
 
@@ -189,10 +199,11 @@ internal sealed class SharedSubscriptions(
             var member = members[(start + i) % members.Length];
             if ((!checkAcl || acl.CanRead(member.ClientId, message.Topic)) && sessions.TryGet(member.ClientId, out var record))
             {
-                sessions.EnqueueOffline(record, message, Min(member.Qos, message.QualityOfServiceLevel));
-                return;
+                return sessions.EnqueueOffline(record, message, Min(member.Qos, message.QualityOfServiceLevel));
             }
         }
+
+        return false;
     }
 
     private static MqttQualityOfServiceLevel Min(MqttQualityOfServiceLevel a, MqttQualityOfServiceLevel b) => a < b ? a : b;

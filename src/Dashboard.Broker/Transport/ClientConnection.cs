@@ -48,6 +48,15 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     /// <summary>Its place among the connections that have not completed CONNECT; given back at CONNACK success or at close.</summary>
     public PendingConnections.Slot? Pending { get; set; }
 
+    /// <summary>A packet a hook answers a swallowed packet with (e.g. PUBREC for a QoS 2 PUBLISH delivered already).</summary>
+    public MqttPacket? Reply { get; set; }
+
+    /// <summary>
+    /// The <see cref="Persistence.WriteAhead"/> mark of the last change this client's publishes made that must be stored:
+    /// its PUBACK/PUBREC waits until a commit covers it.
+    /// </summary>
+    public long WriteAheadMark { get; set; }
+
     /// <summary>The client's DISCONNECT, when it sent one.</summary>
     public MqttDisconnectPacket? ClientDisconnect { get; set; }
 

@@ -4,6 +4,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using Dashboard.Broker.Metrics;
+using Dashboard.Broker.Persistence;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Connections.Features;
@@ -28,13 +29,15 @@ internal sealed class MqttChannel : IMqttChannelAdapter
     private readonly BrokerMetrics _metrics;
     private readonly int _maxPacketSize;
     private readonly Action<ClientConnection, string> _refused;
+    private readonly WriteAhead _writeAhead;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
 
     public MqttChannel(ConnectionContext connection, ClientConnection client, MqttPacketFormatterAdapter formatter,
-        IReadOnlyList<IMqttPacketHook> hooks, BrokerMetrics metrics, int maxPacketSize, Action<ClientConnection, string> refused)
+        IReadOnlyList<IMqttPacketHook> hooks, BrokerMetrics metrics, WriteAhead writeAhead, int maxPacketSize, Action<ClientConnection, string> refused)
     {
+        _writeAhead = writeAhead;
         _refused = refused;
         _connection = connection;
         _hooks = hooks;
@@ -106,6 +109,12 @@ internal sealed class MqttChannel : IMqttChannelAdapter
                             return packet;
                         }
 
+                        if (Client.Reply is { } reply)
+                        {
+                            Client.Reply = null;
+                            await SendPacketAsync(reply, cancellationToken);
+                        }
+
                         continue;
                     }
 
@@ -153,7 +162,11 @@ internal sealed class MqttChannel : IMqttChannelAdapter
             packet = _hooks[i].Sending(Client, packet);
         }
 
-        if (packet is MqttConnAckPacket accepted && IsSuccess(accepted))
+        if (packet is MqttPubAckPacket or MqttPubRecPacket && !_writeAhead.IsCommitted(Client.WriteAheadMark))
+        {
+            await _writeAhead.WaitAsync(Client.WriteAheadMark, cancellationToken); // acknowledged means stored
+        }
+        else if (packet is MqttConnAckPacket accepted && IsSuccess(accepted))
         {
             // Given back before the CONNACK leaves, so whoever has read it no longer counts as pending.
             Client.Pending?.Release();

@@ -1,4 +1,5 @@
 using Dashboard.Broker.Metrics;
+using Dashboard.Broker.Persistence;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Connections.Features;
@@ -19,6 +20,7 @@ internal sealed class MqttTransportHandler(
     BrokerServer broker,
     BrokerMetrics metrics,
     PendingConnections pending,
+    WriteAhead writeAhead,
     IOptions<BrokerOptions> options,
     TimeProvider clock,
     ILogger<MqttTransportHandler> logger) : ConnectionHandler, IMqttServerAdapter
@@ -83,7 +85,7 @@ internal sealed class MqttTransportHandler(
             Pending = slot,
         };
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(_serverOptions.WriterBufferSize, _serverOptions.WriterBufferSizeMax));
-        using var channel = new MqttChannel(connection, client, formatter, _hooks, metrics, options.Value.MaxPacketSize, LogMalformed);
+        using var channel = new MqttChannel(connection, client, formatter, _hooks, metrics, writeAhead, options.Value.MaxPacketSize, LogMalformed);
         using var closing = (connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None).Register(() => _ = CloseAsync(channel));
         try
         {
