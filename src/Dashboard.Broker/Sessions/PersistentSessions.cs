@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Dashboard.Broker.Auth;
 using Dashboard.Broker.Metrics;
+using Dashboard.Broker.Persistence;
 using Dashboard.Broker.Shared;
 using Dashboard.Broker.Transport;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ internal sealed class PersistentSessions(
     BrokerServer broker,
     BrokerAuthorizer acl,
     BrokerMetrics metrics,
+    WriteAhead writeAhead,
     IOptions<BrokerOptions> options,
     TimeProvider clock,
     ILogger<PersistentSessions> logger) : IMqttPacketHook
@@ -113,6 +115,7 @@ internal sealed class PersistentSessions(
             }
 
             MarkChanged(record);
+            connection.WriteAheadMark = writeAhead.Note(); // the SUBACK waits until the subscription is stored
         }
 
         return packet;

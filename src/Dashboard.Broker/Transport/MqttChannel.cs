@@ -162,7 +162,7 @@ internal sealed class MqttChannel : IMqttChannelAdapter
             packet = _hooks[i].Sending(Client, packet);
         }
 
-        if (packet is MqttPubAckPacket or MqttPubRecPacket && !_writeAhead.IsCommitted(Client.WriteAheadMark))
+        if (packet is MqttPubAckPacket or MqttPubRecPacket or MqttSubAckPacket && !_writeAhead.IsCommitted(Client.WriteAheadMark))
         {
             await _writeAhead.WaitAsync(Client.WriteAheadMark, cancellationToken); // acknowledged means stored
         }

@@ -31,10 +31,10 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<AppProcess> StartAsync(string databasePath)
+    public static async Task<AppProcess> StartAsync(string databasePath, IDictionary<string, string>? environment = null)
     {
         var (http, mqtt, ws) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
-        var process = ExternalProcess.Start("dotnet", [Dll], new Dictionary<string, string>
+        var variables = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{http}",
@@ -42,7 +42,8 @@ public sealed class AppProcess : IAsyncDisposable
             ["Kestrel__Endpoints__MqttWebSockets__Url"] = $"http://127.0.0.1:{ws}",
             ["ConnectionStrings__Dashboard"] = $"Data Source={databasePath}",
             ["Broker__SysInterval"] = "00:00:00",
-        }, workingDirectory: Path.GetDirectoryName(Dll));
+        };
+        var process = ExternalProcess.Start("dotnet", [Dll], variables, workingDirectory: Path.GetDirectoryName(Dll));
         var app = new AppProcess(process, http, mqtt);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         try

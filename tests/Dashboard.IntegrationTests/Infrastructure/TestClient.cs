@@ -41,6 +41,11 @@ public sealed class TestClient : IAsyncDisposable
         return builder.WithClientId(clientId ?? "test-" + Guid.NewGuid().ToString("N")[..8]);
     }
 
+    /// <summary>Options for a broker on this machine that is not a <see cref="DashboardApp"/> (an <see cref="AppProcess"/>).</summary>
+    public static MqttClientOptionsBuilder Options(int mqttPort, string clientId) =>
+        Factory.CreateClientOptionsBuilder().WithProtocolVersion(MqttProtocolVersion.V311).WithTimeout(Patience)
+            .WithTcpServer("127.0.0.1", mqttPort).WithClientId(clientId);
+
     public static async Task<TestClient> ConnectAsync(DashboardApp app, string? clientId = null, bool webSocket = false,
         MqttProtocolVersion version = MqttProtocolVersion.V311) =>
         await ConnectAsync(Options(app, clientId, webSocket, version).Build());
