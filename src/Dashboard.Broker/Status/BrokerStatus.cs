@@ -23,12 +23,15 @@ public sealed record BrokerStatus(
     long TopicsRefused = 0,
     long PublishRateExceeded = 0,
     long PendingConnectionsRefused = 0,
-    long LoginsThrottled = 0)
+    long LoginsThrottled = 0,
+    long LoginsFailed = 0,
+    long WillsRefused = 0,
+    long PacketsMalformed = 0)
 {
     /// <summary>Something was refused or dropped since start: the Overview shows a warning line.</summary>
     public bool HasRefusals =>
         MessagesDropped > 0 || IngestionDropped > 0 || PacketsTooLarge > 0 || ConnectionsRefused > 0 || TopicsRefused > 0 || PublishRateExceeded > 0
-        || PendingConnectionsRefused > 0 || LoginsThrottled > 0;
+        || PendingConnectionsRefused > 0 || LoginsThrottled > 0 || LoginsFailed > 0 || WillsRefused > 0 || PacketsMalformed > 0;
 
     public static readonly BrokerStatus Starting = new(
         DateTimeOffset.MinValue, TimeSpan.Zero, [], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);

@@ -61,7 +61,10 @@ internal sealed class BrokerStatusSampler(
                     metrics.TopicsRefused,
                     metrics.PublishRateExceeded,
                     metrics.PendingConnectionsRefused,
-                    metrics.LoginsThrottled);
+                    metrics.LoginsThrottled,
+                    metrics.LoginsFailed,
+                    metrics.WillsRefused,
+                    metrics.PacketsMalformed);
                 previous = (now, received, sent);
                 feed.Publish(status);
 
@@ -91,6 +94,11 @@ internal sealed class BrokerStatusSampler(
             ("bytes/sent", metrics.TotalBytesSent.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("retained messages/count", status.RetainedMessages.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("publish/messages/dropped", status.MessagesDropped.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            // Ours: what was refused since start (the Overview's warning line names each with its setting).
+            ("refused/logins", status.LoginsFailed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("refused/wills", status.WillsRefused.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("refused/packets", status.PacketsMalformed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("refused/connections", (status.ConnectionsRefused + status.PendingConnectionsRefused).ToString(System.Globalization.CultureInfo.InvariantCulture)),
             // Ours, not Mosquitto's: whether the dashboard keeps up with the broker (events handed to ingestion and
             // not yet read, read so far, and dropped because its channel was full).
             ("ingestion/processed", status.IngestionProcessed.ToString(System.Globalization.CultureInfo.InvariantCulture)),

@@ -100,6 +100,20 @@ public sealed class BrokerStatusPanelTests : BunitContext
     }
 
     [Fact]
+    public void Warns_about_failed_logins_refused_wills_and_malformed_packets()
+    {
+        _feed.Publish(Status() with { LoginsFailed = 12, WillsRefused = 1, PacketsMalformed = 4 });
+        var cut = Render<BrokerStatusPanel>();
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("12 broker logins failed", cut.Markup);
+            Assert.Contains("1 Last Wills refused: their topic is one the client may not publish to", cut.Markup);
+            Assert.Contains("4 connections closed for a malformed packet", cut.Markup);
+        });
+    }
+
+    [Fact]
     public async Task Stops_listening_when_it_is_removed()
     {
         var cut = Render<BrokerStatusPanel>();
