@@ -31,6 +31,7 @@ internal sealed class CredentialCheck(
     private readonly byte[] _verifiedKey = RandomNumberGenerator.GetBytes(32);
     private readonly ConditionalWeakTable<StoredUser, VerifiedPassword> _verified = new();
     private readonly SemaphoreSlim _hashGate = new(Math.Max(1, Environment.ProcessorCount / 2));
+    private readonly Lazy<StoredUser> _nobody = new(Nobody);
 
     /// <summary>
     /// Checks CONNECT's credentials. An unknown user connects anonymously while anonymous access is on, as the seeds'
@@ -76,7 +77,22 @@ internal sealed class CredentialCheck(
             return (AuthenticationOutcome.Anonymous, new ClientIdentity(null, null, online: true));
         }
 
-        // Nothing to hash, but counted all the same: guessing usernames backs an address off like guessing passwords.
+        if (!string.IsNullOrEmpty(userName) && password is not null)
+        {
+            // An unknown user's password is checked like a known one's, against a hash of nothing, so the answer takes as
+            // long and waits in the same queue: how fast CONNACK comes does not tell which usernames exist.
+            if (throttle.BackingOffUntil(address, userName) is not null)
+            {
+                metrics.LoginThrottled();
+            }
+            else if (await VerifyAsync(_nobody.Value, password, address) is null)
+            {
+                metrics.LoginThrottled();
+                return (AuthenticationOutcome.ServerBusy, null);
+            }
+        }
+
+        // Counted all the same: guessing usernames backs an address off like guessing passwords.
         throttle.Failed(address, userName: null);
         LoginFailed(address, userName ?? "", string.IsNullOrEmpty(userName) ? "no credentials, anonymous access is off" : "unknown user");
         return (string.IsNullOrEmpty(userName) ? AuthenticationOutcome.AnonymousRefused : AuthenticationOutcome.BadCredentials, null);
@@ -131,6 +147,14 @@ internal sealed class CredentialCheck(
         // Fixed from this verification, not sliding: a client that reconnects all the time still pays one PBKDF2 every period.
         _verified.AddOrUpdate(stored, new VerifiedPassword(mac, now + VerifiedFor));
         return true;
+    }
+
+    /// <summary>A user no one can log in as: its hash is of a random password nobody knows.</summary>
+    private static StoredUser Nobody()
+    {
+        var entity = new BrokerUserEntity { Name = "" };
+        entity.PasswordHash = BrokerUserStore.Hasher.HashPassword(entity, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        return new StoredUser(new BrokerUser("", [], DateTime.MinValue), entity);
     }
 
     /// <summary>

@@ -217,6 +217,31 @@ public sealed class AdmissionTests
         Assert.Equal(0, await ConnectRawAsync(app, IPAddress.Loopback, "sensor", "right password"));
     }
 
+    [Fact]
+    public async Task An_unknown_username_is_answered_like_a_wrong_password_through_the_same_check_queue()
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Broker:AllowAnonymous"] = "false",
+            ["Broker:MaxPendingPasswordChecksPerAddress"] = "2",
+        });
+        using (var http = app.CreateHttpClient())
+        {
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/broker-users", new { name = "sensor", password = "right password" })).StatusCode);
+        }
+
+        // Thirty at once: for a known user the third concurrent check finds the queue full (3, server unavailable).
+        // Were unknown names answered without a check, they would all get 4 at once, and that speed would tell an
+        // attacker which names exist.
+        foreach (var user in new[] { "sensor", "nobody-by-this-name" })
+        {
+            var codes = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => ConnectRawAsync(app, FloodAddress, user, "wrong")));
+            Assert.All(codes, code => Assert.True(code is 4 or 3, $"{user}: CONNACK {code}"));
+            Assert.Contains(4, codes);
+            Assert.Contains(3, codes);
+        }
+    }
+
     /// <summary>A raw MQTT 3.1.1 CONNECT with credentials; returns CONNACK's return code.</summary>
     private static async Task<int> ConnectRawAsync(DashboardApp app, IPAddress source, string user, string password)
     {
