@@ -1,5 +1,12 @@
 using System.Diagnostics;
 using Dashboard.Alerts;
+using Dashboard.AlertsBench;
+
+// `--storm`: an alert storm against the built app (memory, CPU at rest, Alerts page load, SIGTERM); see StormBench.
+if (args.Contains("--storm"))
+{
+    return await StormBench.RunAsync(args);
+}
 
 // What alert rules cost the ingestion thread: readings judged per second by the AlertEvaluator, and bytes
 // allocated per reading, for a few rule sets over 10,000 topics. Medians of 5 runs. See bench/README.md.
@@ -52,6 +59,8 @@ foreach (var (name, rules) in scenarios)
     rates.Sort();
     Console.WriteLine($"{name,-36} {rates[Runs / 2] / 1e6,6:F1} M readings/s (min {rates[0] / 1e6:F1}, max {rates[^1] / 1e6:F1}), {bytesPerReading:F1} B allocated per reading");
 }
+
+return 0;
 
 // Thresholds no reading reaches: this measures matching and lookups, not raising.
 static AlertRule Rule(long id, string filter, AlertRuleKind kind = AlertRuleKind.Threshold) =>

@@ -21,6 +21,10 @@ builder.AddHealth();
 builder.AddAccounts(); // dashboard login, roles and API keys: every page, API and hub needs one
 builder.AddDashboardUi();
 
+// SIGTERM (docker stop, systemd) must end the process within 10 s whatever the state: every hosted service's StopAsync
+// honours this token, and disposal gets the rest.
+builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(7));
+
 var app = builder.Build();
 
 // Middleware, in the order a request meets it (docs/architecture.md).

@@ -39,3 +39,10 @@ public sealed record AlertTransition(Alert Alert)
 {
     public AlertEvent Event => Alert.Events[^1];
 }
+
+/// <summary>
+/// A rule had <see cref="OpenAlerts"/> open alerts, its maximum (<c>Alerts:MaxOpenAlertsPerRule</c>), and
+/// <see cref="MoreSeries"/> further series meet its condition: "and N more series". <see cref="MoreSeries"/> 0 means
+/// the overflow is over. <see cref="Since"/> is when it began.
+/// </summary>
+public sealed record AlertOverflow(long RuleId, string RuleName, AlertSeverity Severity, int OpenAlerts, int MoreSeries, DateTimeOffset Since);

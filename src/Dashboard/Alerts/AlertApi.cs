@@ -70,7 +70,12 @@ internal static class AlertApi
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteRuleAsync(long id, AlertService alerts) =>
         await alerts.DeleteAsync(id) ? TypedResults.NoContent() : NoRule(id);
 
-    private static async Task<Results<Ok<IEnumerable<AlertDto>>, ValidationProblem>> ListAlertsAsync(string? state, int? limit, AlertService alerts)
+    /// <summary>
+    /// A page of alerts: <c>?state=&amp;rule=&amp;page=&amp;limit=</c> (page 1 first; limit 1–1000, 100 by default), with
+    /// the total and the overflows ("and N more series") of the rules concerned.
+    /// </summary>
+    private static async Task<Results<Ok<AlertPageDto>, ValidationProblem>> ListAlertsAsync(
+        string? state, long? rule, int? page, int? limit, AlertService alerts, CancellationToken cancellationToken)
     {
         if (!TryParseState(state, out var wanted))
         {
@@ -78,8 +83,15 @@ internal static class AlertApi
                 "The query is not valid.");
         }
 
-        var list = await alerts.AlertsAsync(wanted, limit ?? AlertService.DefaultLimit);
-        return TypedResults.Ok(list.Select(AlertDto.From));
+        if (page is < 1 or > AlertService.MaxPage)
+        {
+            return Invalid(new Dictionary<string, string[]> { ["page"] = [$"Pages are numbered from 1 to {AlertService.MaxPage}."] },
+                "The query is not valid.");
+        }
+
+        var result = await alerts.PageAsync(wanted, rule, page ?? 1, limit ?? AlertService.DefaultLimit, cancellationToken);
+        return TypedResults.Ok(new AlertPageDto([.. result.Items.Select(AlertDto.From)], result.Total, result.Page, result.Limit,
+            [.. result.Overflow.Select(AlertOverflowDto.From)]));
     }
 
     private static async Task<Results<Ok<AlertDto>, ProblemHttpResult>> GetAlertAsync(long id, AlertService alerts) =>

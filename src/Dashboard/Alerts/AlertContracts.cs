@@ -63,6 +63,34 @@ public sealed record AlertDto(
 }
 
 /// <summary>
+/// A rule's overflow in the API and in notices: it has <see cref="OpenAlerts"/> open alerts, its maximum, and
+/// <see cref="MoreSeries"/> more series meet its condition (<see cref="Message"/>: <c>and 35,900 more series</c>).
+/// </summary>
+public sealed record AlertOverflowDto(long RuleId, string Rule, string Severity, int OpenAlerts, int MoreSeries, DateTimeOffset Since, string Message)
+{
+    public static AlertOverflowDto From(AlertOverflow overflow) =>
+        new(overflow.RuleId, overflow.RuleName, AlertText.Severity(overflow.Severity), overflow.OpenAlerts, overflow.MoreSeries, overflow.Since,
+            AlertText.MoreSeries(overflow.MoreSeries));
+}
+
+/// <summary>
+/// One page of <c>GET /api/alerts</c>: <see cref="Items"/> on page <see cref="Page"/> (of <see cref="Limit"/> each) out
+/// of <see cref="Total"/>, and the rules whose series beyond their open alerts are only counted (<see cref="Overflow"/>).
+/// </summary>
+public sealed record AlertPageDto(IReadOnlyList<AlertDto> Items, int Total, int Page, int Limit, IReadOnlyList<AlertOverflowDto> Overflow);
+
+/// <summary>
+/// A rule's overflow changed, as sent to the hub (<c>alertOverflows</c>), MQTT and the webhook: <see cref="Event"/> is
+/// <c>overflow</c>, at most once per rule per <c>Alerts:EvaluationInterval</c>; <c>moreSeries</c> 0 means it is over.
+/// </summary>
+public sealed record AlertOverflowNotice(string Event, DateTimeOffset Time, AlertOverflowDto Overflow)
+{
+    public static AlertOverflowNotice From(AlertOverflow overflow, DateTimeOffset time) => new("overflow", time, AlertOverflowDto.From(overflow));
+
+    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(this, AlertNotice.Json);
+}
+
+/// <summary>
 /// One alert change as sent to the hub (<c>alerts</c>), MQTT and the webhook: <see cref="Event"/> is <c>raised</c>,
 /// <c>acknowledged</c> or <c>cleared</c>, with when and the value that caused it.
 /// </summary>

@@ -60,19 +60,80 @@ internal sealed class AlertDispatcher(
         }
     }
 
-    /// <summary>On shutdown, stores what the engine changed last (an acknowledgement a moment ago, say) before the app stops.</summary>
+    /// <summary>
+    /// On shutdown, stores what the engine changed last (an acknowledgement a moment ago, say) before the app stops: in
+    /// batches, until the host's shutdown timeout, so a full outbox cannot hold the process up.
+    /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        var rest = new List<AlertTransition>();
-        while (outbox.Reader.TryRead(out var transition))
+        var rest = new List<AlertTransition>(MaxBatch);
+        try
         {
-            rest.Add(transition);
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                while (rest.Count < MaxBatch && outbox.Reader.TryRead(out var transition))
+                {
+                    rest.Add(transition);
+                }
+
+                if (rest.Count == 0)
+                {
+                    return;
+                }
+
+                await StoreAsync(rest, cancellationToken);
+                rest.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Shutdown timed out: {Count} or more alert changes were not stored", rest.Count + outbox.Reader.Count);
+        }
+    }
+
+    /// <summary>
+    /// Tells the UI, the hub's clients, MQTT subscribers and the webhook that rules' overflows changed: one notice per
+    /// rule per engine tick, however many series came or went.
+    /// </summary>
+    public async Task SendOverflowsAsync(IReadOnlyList<AlertOverflow> overflows, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var notices = overflows.Select(o => AlertOverflowNotice.From(o, now)).ToList();
+        feed.PublishOverflows(overflows);
+        foreach (var notice in notices)
+        {
+            webhook.Post(notice);
         }
 
-        if (rest.Count > 0)
+        try
         {
-            await StoreAsync(rest, cancellationToken);
+            if (hubConnections.Count > 0)
+            {
+                await hub.Clients.All.SendAsync("alertOverflows", notices, cancellationToken);
+            }
+
+            if (_options.PublishToMqtt && broker.IsRunning)
+            {
+                foreach (var notice in notices)
+                {
+                    await broker.PublishAsync(new MqttApplicationMessage
+                    {
+                        Topic = AlertNotice.Topic(_options.MqttTopicPrefix, notice.Overflow.Rule, notice.Overflow.RuleId),
+                        PayloadSegment = notice.ToUtf8Json(),
+                        QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
+                        ContentType = "application/json",
+                    });
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            if (_sendLog.ShouldLog())
+            {
+                logger.LogWarning(ex, "Could not send alert overflow changes to hub clients or MQTT subscribers");
+            }
         }
     }
 

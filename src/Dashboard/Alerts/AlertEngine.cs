@@ -31,7 +31,9 @@ internal sealed class AlertEngine : IBrokerEventSink
     private readonly TimeProvider _clock;
     private readonly ILogger<AlertEngine> _logger;
     private readonly LogLimiter _capLog = new(TimeSpan.FromSeconds(30));
+    private readonly LogLimiter _overflowLog = new(TimeSpan.FromSeconds(30));
     private readonly int _maxSeries;
+    private readonly int _maxOpenPerRule;
     private AlertEvaluator _evaluator;
     private volatile bool _watchesReadings;
     private long _reportedDropped;
@@ -43,7 +45,8 @@ internal sealed class AlertEngine : IBrokerEventSink
         _clock = clock;
         _logger = logger;
         _maxSeries = options.Value.MaxSeries;
-        _evaluator = new AlertEvaluator(maxSeries: _maxSeries);
+        _maxOpenPerRule = options.Value.MaxOpenAlertsPerRule;
+        _evaluator = new AlertEvaluator(maxSeries: _maxSeries, maxOpenPerRule: _maxOpenPerRule);
     }
 
     public void Handle(in IngestedEvent ingested)
@@ -74,7 +77,7 @@ internal sealed class AlertEngine : IBrokerEventSink
         var now = _clock.GetUtcNow();
         lock (_lock)
         {
-            _evaluator = new AlertEvaluator(lastAlertId + 1, _maxSeries);
+            _evaluator = new AlertEvaluator(lastAlertId + 1, _maxSeries, _maxOpenPerRule);
             foreach (var rule in rules)
             {
                 _evaluator.SetRule(rule, now, _changes);
@@ -131,12 +134,22 @@ internal sealed class AlertEngine : IBrokerEventSink
         }
     }
 
-    public void Tick()
+    /// <summary>Raises what is due; returns the rules whose overflow ("and N more series") changed since the last tick.</summary>
+    public IReadOnlyList<AlertOverflow> Tick()
     {
         lock (_lock)
         {
             _evaluator.Tick(_clock.GetUtcNow(), _changes);
             SendChanges();
+            var overflows = _evaluator.TakeOverflowChanges();
+            if (overflows.Count > 0 && _overflowLog.ShouldLog())
+            {
+                var worst = overflows.MaxBy(o => o.MoreSeries)!;
+                _logger.LogWarning("Alert rule '{Rule}' has its maximum of {Cap} open alerts (Alerts:MaxOpenAlertsPerRule); {More} more series meeting its condition are counted, not raised one by one",
+                    worst.RuleName, _maxOpenPerRule, worst.MoreSeries);
+            }
+
+            return overflows;
         }
     }
 
@@ -175,6 +188,33 @@ internal sealed class AlertEngine : IBrokerEventSink
         }
     }
 
+    /// <inheritdoc cref="AlertEvaluator.OpenAlertsPage"/>
+    public (IReadOnlyList<Alert> Items, int Total) OpenAlertsPage(AlertState? state, long? ruleId, int offset, int limit)
+    {
+        lock (_lock)
+        {
+            return _evaluator.OpenAlertsPage(state, ruleId, offset, limit);
+        }
+    }
+
+    /// <summary>How many alerts are open, by state, and how many more series the rules' overflows count; no list is made.</summary>
+    public OpenAlertCounts Counts()
+    {
+        lock (_lock)
+        {
+            return new(_evaluator.ActiveCount, _evaluator.AcknowledgedCount, _evaluator.OverflowCount);
+        }
+    }
+
+    /// <inheritdoc cref="AlertEvaluator.Overflows"/>
+    public IReadOnlyList<AlertOverflow> Overflows()
+    {
+        lock (_lock)
+        {
+            return _evaluator.Overflows();
+        }
+    }
+
     /// <summary>An open or recently cleared alert (those may not be in the database yet).</summary>
     public Alert? Find(long id)
     {
@@ -197,14 +237,14 @@ internal sealed class AlertEngine : IBrokerEventSink
     /// Shows new or reloaded rules what live state already knows: every known series starts its staleness watch
     /// now, and every device's presence is taken as it is (a device offline since before counts from then).
     /// </summary>
-    public void CatchUpWithLiveState()
+    public void CatchUpWithLiveState(bool readings = true)
     {
         var now = _clock.GetUtcNow();
-        var series = _live.Latest();
+        IReadOnlyList<SeriesSnapshot> series = readings ? _live.Latest() : [];
         var devices = _live.Devices();
         lock (_lock)
         {
-            if (_evaluator.WatchesReadings)
+            if (readings && _evaluator.WatchesReadings)
             {
                 foreach (var s in series)
                 {
@@ -250,4 +290,10 @@ internal sealed class AlertEngine : IBrokerEventSink
                 _maxSeries, _reportedDropped);
         }
     }
+}
+
+/// <summary>Open alerts by state, and the series counted in rules' overflows beyond them.</summary>
+public sealed record OpenAlertCounts(int Active, int Acknowledged, int MoreSeries)
+{
+    public int Open => Active + Acknowledged;
 }

@@ -11,6 +11,7 @@ namespace Dashboard.Alerts;
 /// </summary>
 internal sealed class AlertEngineHost(
     AlertEngine engine,
+    AlertDispatcher dispatcher,
     LiveFeed feed,
     IServiceScopeFactory scopes,
     IOptions<AlertsOptions> options,
@@ -48,7 +49,11 @@ internal sealed class AlertEngineHost(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                engine.Tick();
+                var overflows = engine.Tick();
+                if (overflows.Count > 0)
+                {
+                    await dispatcher.SendOverflowsAsync(overflows, stoppingToken);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -60,7 +65,9 @@ internal sealed class AlertEngineHost(
     {
         if (batch.Overflowed)
         {
-            engine.CatchUpWithLiveState(); // some changes were left out of this batch: take every device as it is now
+            // Some changes were left out of this batch: take every device as it is now. Only devices: readings go to the
+            // engine through ingestion, and a flood of new topics overflows every batch (a storm would re-read them all).
+            engine.CatchUpWithLiveState(readings: false);
         }
 
         foreach (var change in batch.Changes)

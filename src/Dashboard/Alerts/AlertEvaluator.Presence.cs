@@ -25,7 +25,7 @@ public sealed partial class AlertEvaluator
                 continue;
             }
 
-            if (series is null && (series = Add(key, time)) is not null)
+            if (series is null && (series = Add(rule, key, time)) is not null)
             {
                 RaiseIfDue(rule, key, series, time, output);
             }

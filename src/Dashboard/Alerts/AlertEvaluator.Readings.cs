@@ -21,7 +21,7 @@ public sealed partial class AlertEvaluator
             var key = new SeriesKey(rule.Id, topic, metric);
             if (rule.Kind == AlertRuleKind.Staleness)
             {
-                OnStalenessReading(key, value, time, restored, output);
+                OnStalenessReading(rule, key, value, time, restored, output);
             }
             else if (!restored)
             {
@@ -33,7 +33,7 @@ public sealed partial class AlertEvaluator
     private void OnThresholdReading(AlertRule rule, SeriesKey key, double value, DateTimeOffset time, List<AlertTransition> output)
     {
         _series.TryGetValue(key, out var series);
-        if (series?.Alert is not null)
+        if (series is { Alert: not null } or { Overflowed: true })
         {
             series.LastValue = value;
             if (!rule.Holds(value))
@@ -54,7 +54,7 @@ public sealed partial class AlertEvaluator
             return;
         }
 
-        series ??= Add(key, time);
+        series ??= Add(rule, key, time);
         if (series is null)
         {
             return;
@@ -64,7 +64,7 @@ public sealed partial class AlertEvaluator
         RaiseIfDue(rule, key, series, time, output);
     }
 
-    private void OnStalenessReading(SeriesKey key, double value, DateTimeOffset time, bool restored, List<AlertTransition> output)
+    private void OnStalenessReading(AlertRule rule, SeriesKey key, double value, DateTimeOffset time, bool restored, List<AlertTransition> output)
     {
         if (_series.TryGetValue(key, out var series))
         {
@@ -77,13 +77,21 @@ public sealed partial class AlertEvaluator
             {
                 Clear(series, time, value, "reading received", output);
             }
+            else if (series.Overflowed)
+            {
+                Unoverflow(key, series);
+            }
         }
-        else if ((series = Add(key, time)) is null)
+        else if ((series = Add(rule, key, time)) is null)
         {
             return;
         }
 
         series.Since = time;
         series.LastValue = value;
+        if (!series.Queued)
+        {
+            Enqueue(key, series, time + rule.For);
+        }
     }
 }

@@ -22,13 +22,29 @@ public sealed partial class AlertEvaluator
         }
 
         var key = new SeriesKey(alert.RuleId, alert.Subject, alert.Metric);
-        if (_series.TryGetValue(key, out var existing) && existing.Alert is not null)
+        if (_series.TryGetValue(key, out var existing))
         {
-            Clear(existing, now, null, "replaced by a newer alert", output);
+            if (existing.Alert is not null)
+            {
+                Clear(existing, now, null, "replaced by a newer alert", output);
+            }
+            else if (existing.Overflowed)
+            {
+                Unoverflow(key, existing);
+            }
         }
 
-        _series[key] = new Series { Since = now, LastValue = alert.Value, Alert = alert };
-        _open[alert.Id] = key;
+        var series = new Series { Since = now, LastValue = alert.Value };
+        _series[key] = series;
+        if (Tally(rule.Id).Open >= maxOpenPerRule)
+        {
+            // Kept from a storm before the cap (or a lower one): the series is counted, its alert closed.
+            output.Add(new(Cleared(alert, now, null, "counted in the rule's overflow (Alerts:MaxOpenAlertsPerRule)")));
+            Overflow(rule.Id, key, series, now);
+            return;
+        }
+
+        Opened(series, key, alert);
     }
 
     /// <summary>
@@ -56,11 +72,13 @@ public sealed partial class AlertEvaluator
             Events = [.. alert.Events, new AlertEvent(AlertState.Acknowledged, now, series.LastValue, by is null ? null : $"by {by}")],
         };
         series.Alert = alert;
+        _acknowledged++;
         output.Add(new(alert));
         return alert;
     }
 
-    private Series? Add(SeriesKey key, DateTimeOffset since)
+    /// <summary>Follows a new series, waiting from <paramref name="since"/>; null when <c>maxSeries</c> are followed already.</summary>
+    private Series? Add(AlertRule rule, SeriesKey key, DateTimeOffset since)
     {
         if (_series.Count >= maxSeries)
         {
@@ -70,6 +88,7 @@ public sealed partial class AlertEvaluator
 
         var series = new Series { Since = since };
         _series.Add(key, series);
+        Enqueue(key, series, since + rule.For);
         return series;
     }
 
@@ -83,20 +102,43 @@ public sealed partial class AlertEvaluator
 
     private void Raise(AlertRule rule, SeriesKey key, Series series, DateTimeOffset time, List<AlertTransition> output)
     {
+        if (Tally(rule.Id).Open >= maxOpenPerRule)
+        {
+            Overflow(rule.Id, key, series, time);
+            return;
+        }
+
         var id = _nextAlertId++;
         var alert = new Alert(
             id, rule.Id, rule.Name, rule.Kind, rule.Severity, key.Subject, key.Metric, AlertState.Active, time, series.LastValue,
             null, null, Message(rule, key.Subject, key.Metric, series.LastValue),
             [new AlertEvent(AlertState.Active, time, series.LastValue, null)]);
-        series.Alert = alert;
-        _open[id] = key;
+        Opened(series, key, alert);
         output.Add(new(alert));
+    }
+
+    private void Opened(Series series, SeriesKey key, Alert alert)
+    {
+        series.Alert = alert;
+        _open[alert.Id] = key;
+        Tally(key.RuleId).Open++;
+        if (alert.State == AlertState.Acknowledged)
+        {
+            _acknowledged++;
+        }
     }
 
     private void Clear(Series series, DateTimeOffset time, double? value, string? note, List<AlertTransition> output)
     {
-        var alert = Cleared(series.Alert!, time, value, note);
+        var open = series.Alert!;
+        var alert = Cleared(open, time, value, note);
         _open.Remove(alert.Id);
+        Tally(open.RuleId).Open--;
+        if (open.State == AlertState.Acknowledged)
+        {
+            _acknowledged--;
+        }
+
         series.Alert = null;
         output.Add(new(alert));
     }
@@ -114,6 +156,10 @@ public sealed partial class AlertEvaluator
         if (series.Alert is not null)
         {
             Clear(series, time, value, note, output);
+        }
+        else if (series.Overflowed)
+        {
+            Unoverflow(key, series);
         }
 
         _series.Remove(key);
@@ -159,5 +205,11 @@ public sealed partial class AlertEvaluator
         public DateTimeOffset Since { get; set; }
         public double? LastValue { get; set; }
         public Alert? Alert { get; set; }
+
+        /// <summary>Its condition holds, but the rule had its maximum of open alerts: counted in the rule's overflow instead.</summary>
+        public bool Overflowed { get; set; }
+
+        /// <summary>Has an entry in the due queue (one is enough: a later due time is found when it comes up).</summary>
+        public bool Queued { get; set; }
     }
 }

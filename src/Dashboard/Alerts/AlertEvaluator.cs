@@ -13,17 +13,23 @@ namespace Dashboard.Alerts;
 /// staleness series exist for every series a rule has heard from (bounded by <c>maxSeries</c>).</para>
 /// <para>A rule whose condition is edited, disabled or deleted clears its open alerts with a note saying why and
 /// starts afresh; renaming it or changing its severity leaves them as they are.</para>
+/// <para>A rule holds at most <c>maxOpenPerRule</c> open alerts; further series that meet its condition are counted in
+/// the rule's overflow instead ("and N more series", <see cref="Overflows"/>), see AlertEvaluator.Overflow.cs.</para>
+/// <para>A <see cref="Tick"/> only looks at series that are due (a queue ordered by due time), so its cost does not grow
+/// with the number of open alerts or of quiet series.</para>
 /// </remarks>
-public sealed partial class AlertEvaluator(long nextAlertId = 1, int maxSeries = 50_000)
+public sealed partial class AlertEvaluator(long nextAlertId = 1, int maxSeries = 50_000, int maxOpenPerRule = 100)
 {
     private readonly Dictionary<long, AlertRule> _rules = [];
     private readonly Dictionary<SeriesKey, Series> _series = [];
     private readonly Dictionary<long, SeriesKey> _open = [];
     private readonly Dictionary<string, AlertRule[]> _topicRules = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<(SeriesKey Key, Series Series), DateTimeOffset> _due = new();
     private readonly List<SeriesKey> _scratchKeys = [];
     private AlertRule[] _readingRules = [];
     private AlertRule[] _presenceRules = [];
     private long _nextAlertId = nextAlertId;
+    private int _acknowledged;
 
     /// <summary>New series not tracked because <c>maxSeries</c> were already.</summary>
     public long SeriesDropped { get; private set; }
@@ -42,6 +48,37 @@ public sealed partial class AlertEvaluator(long nextAlertId = 1, int maxSeries =
     public AlertRule? Rule(long id) => _rules.GetValueOrDefault(id);
 
     public IReadOnlyList<Alert> OpenAlerts() => [.. _open.Values.Select(key => _series[key].Alert!)];
+
+    /// <summary>Open alerts that nobody has acknowledged yet.</summary>
+    public int ActiveCount => _open.Count - _acknowledged;
+
+    public int AcknowledgedCount => _acknowledged;
+
+    /// <summary>
+    /// One page of open alerts (of one <paramref name="state"/> and rule, when given): active before acknowledged, newest
+    /// first, with how many there are in all. Sorts the open alerts, which the per-rule cap bounds.
+    /// </summary>
+    public (IReadOnlyList<Alert> Items, int Total) OpenAlertsPage(AlertState? state, long? ruleId, int offset, int limit)
+    {
+        var matching = new List<Alert>(Math.Min(_open.Count, 1024));
+        foreach (var key in _open.Values)
+        {
+            var alert = _series[key].Alert!;
+            if ((state is null || alert.State == state) && (ruleId is null || alert.RuleId == ruleId))
+            {
+                matching.Add(alert);
+            }
+        }
+
+        matching.Sort(NewestFirst);
+        return ([.. matching.Skip(offset).Take(limit)], matching.Count);
+    }
+
+    /// <summary>Active before acknowledged before cleared, then the newest first.</summary>
+    public static int NewestFirst(Alert a, Alert b) =>
+        a.State != b.State ? a.State.CompareTo(b.State)
+        : a.RaisedAt != b.RaisedAt ? b.RaisedAt.CompareTo(a.RaisedAt)
+        : b.Id.CompareTo(a.Id);
 
     public Alert? OpenAlert(long id) => _open.TryGetValue(id, out var key) ? _series[key].Alert : null;
 
@@ -67,14 +104,66 @@ public sealed partial class AlertEvaluator(long nextAlertId = 1, int maxSeries =
         }
     }
 
-    /// <summary>Raises what has waited long enough: pending thresholds, offline devices, silent series.</summary>
+    /// <summary>
+    /// Raises what has waited long enough (pending thresholds, offline devices, silent series), taking only the due ones
+    /// from the queue; then turns a rule's overflow back into alerts once they all fit under the cap.
+    /// </summary>
     public void Tick(DateTimeOffset now, List<AlertTransition> output)
     {
+        while (_due.TryPeek(out var entry, out var due) && due <= now)
+        {
+            _due.Dequeue();
+            var (key, series) = entry;
+            if (!_series.TryGetValue(key, out var current) || !ReferenceEquals(current, series))
+            {
+                continue; // dropped since (or dropped and followed afresh, with an entry of its own)
+            }
+
+            series.Queued = false;
+            if (series.Alert is not null || series.Overflowed || !_rules.TryGetValue(key.RuleId, out var rule))
+            {
+                continue;
+            }
+
+            var dueAt = series.Since + rule.For;
+            if (dueAt > now)
+            {
+                Enqueue(key, series, dueAt); // heard from again since it was queued (staleness)
+                continue;
+            }
+
+            Raise(rule, key, series, now, output);
+        }
+
+        PromoteOverflows(now, output);
+    }
+
+    /// <summary>Puts a waiting series in the due queue (once: a later due time is found when it comes up).</summary>
+    private void Enqueue(SeriesKey key, Series series, DateTimeOffset due)
+    {
+        if (_due.Count > 2 * _series.Count + 1024)
+        {
+            RebuildDueQueue(); // entries of series dropped since pile up when series come and go; amortized over as many adds
+            if (series.Queued)
+            {
+                return;
+            }
+        }
+
+        _due.Enqueue((key, series), due);
+        series.Queued = true;
+    }
+
+    private void RebuildDueQueue()
+    {
+        _due.Clear();
         foreach (var (key, series) in _series)
         {
-            if (series.Alert is null && _rules.TryGetValue(key.RuleId, out var rule))
+            series.Queued = false;
+            if (series.Alert is null && !series.Overflowed && _rules.TryGetValue(key.RuleId, out var rule))
             {
-                RaiseIfDue(rule, key, series, now, output);
+                _due.Enqueue((key, series), series.Since + rule.For);
+                series.Queued = true;
             }
         }
     }

@@ -12,6 +12,7 @@ public sealed class AlertFeed(ILogger<AlertFeed> logger)
 {
     private readonly SubscriberList<AlertTransition> _transitions = new(logger, "the alert feed");
     private readonly SubscriberList<AlertRulesChanged> _rules = new(logger, "the alert rule feed");
+    private readonly SubscriberList<IReadOnlyList<AlertOverflow>> _overflows = new(logger, "the alert overflow feed");
 
     public IDisposable Subscribe(Action<AlertTransition> onChange) => _transitions.Subscribe(onChange);
 
@@ -21,6 +22,11 @@ public sealed class AlertFeed(ILogger<AlertFeed> logger)
     public void RulesChanged() => _rules.Publish(new AlertRulesChanged());
 
     public void Publish(AlertTransition transition) => _transitions.Publish(transition);
+
+    /// <summary>Rules' overflows ("and N more series") changed: at most once per engine tick, with the rules that changed.</summary>
+    public IDisposable SubscribeOverflows(Action<IReadOnlyList<AlertOverflow>> onChange) => _overflows.Subscribe(onChange);
+
+    public void PublishOverflows(IReadOnlyList<AlertOverflow> overflows) => _overflows.Publish(overflows);
 }
 
 /// <summary>Some alert rule was created, edited or deleted: read the rules again.</summary>

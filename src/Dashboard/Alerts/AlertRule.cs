@@ -156,6 +156,10 @@ public static class AlertText
 
     public static string Number(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 
+    /// <summary>A rule's overflow in words: <c>and 35,900 more series</c>.</summary>
+    public static string MoreSeries(int count) =>
+        string.Create(CultureInfo.InvariantCulture, $"and {count:N0} more series");
+
     public static string Duration(TimeSpan duration) => duration.TotalSeconds switch
     {
         < 120 => $"{Number(duration.TotalSeconds)} s",

@@ -10,6 +10,12 @@ public sealed record AlertRuleResult(AlertRule? Rule, IReadOnlyDictionary<string
 }
 
 /// <summary>
+/// A page of alerts: <see cref="Items"/> on page <see cref="Page"/> (1 first) of <see cref="Limit"/> each, out of
+/// <see cref="Total"/>; and the overflows of the rules asked about, which no page lists one by one.
+/// </summary>
+public sealed record AlertPage(IReadOnlyList<Alert> Items, int Total, int Page, int Limit, IReadOnlyList<AlertOverflow> Overflow);
+
+/// <summary>
 /// What the API and the UI do with alerts: edit rules (validated, stored, then handed to the engine) and read and
 /// acknowledge alerts. Open alerts come from the engine, which has them first; cleared ones from the database,
 /// together with the engine's last few that may not be stored yet.
@@ -18,6 +24,7 @@ internal sealed class AlertService(AlertEngine engine, AlertFeed feed, IServiceS
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
+    public const int MaxPage = 1_000_000;
 
     // Rule edits one at a time, so the uniqueness check and the engine see them in the order they are stored.
     private readonly SemaphoreSlim _edits = new(1, 1);
@@ -26,8 +33,8 @@ internal sealed class AlertService(AlertEngine engine, AlertFeed feed, IServiceS
 
     public AlertRule? Rule(long id) => engine.Rule(id);
 
-    /// <summary>Active and acknowledged alerts, as the engine has them now.</summary>
-    public IReadOnlyList<Alert> OpenAlerts() => engine.OpenAlerts();
+    /// <summary>How many alerts are open, and how many more series overflows count; for badges, without listing them.</summary>
+    public OpenAlertCounts Counts() => engine.Counts();
 
     public Task<AlertRuleResult> CreateAsync(AlertRuleInput input) => SaveAsync(0, input);
 
@@ -71,20 +78,44 @@ internal sealed class AlertService(AlertEngine engine, AlertFeed feed, IServiceS
         }
     }
 
-    /// <summary>Alerts newest first (by when they were raised): one state, or open ones and then recently cleared ones.</summary>
-    public async Task<IReadOnlyList<Alert>> AlertsAsync(AlertState? state, int limit = DefaultLimit)
+    /// <summary>One page of open alerts (active before acknowledged, newest first) and every rule's overflow, from the engine alone.</summary>
+    public AlertPage OpenPage(int page, int limit)
+    {
+        page = Math.Clamp(page, 1, MaxPage);
+        var (items, total) = engine.OpenAlertsPage(null, null, (int)Math.Min((page - 1L) * limit, int.MaxValue), limit);
+        return new(items, total, page, limit, Overflows(null));
+    }
+
+    /// <summary>
+    /// One page of alerts of one state (or open ones first, then cleared ones), active before acknowledged, newest first
+    /// (by when they were raised), of one rule or all. Open ones come from the engine, which holds at most
+    /// <c>Alerts:MaxOpenAlertsPerRule</c> per rule; cleared ones a page at a time from the database.
+    /// </summary>
+    public async Task<AlertPage> PageAsync(AlertState? state, long? ruleId = null, int page = 1, int limit = DefaultLimit, CancellationToken cancellationToken = default)
     {
         limit = Math.Clamp(limit, 1, MaxLimit);
-        var open = engine.OpenAlerts();
-        if (state is AlertState.Active or AlertState.Acknowledged)
+        page = Math.Clamp(page, 1, MaxPage);
+        var offset = (int)Math.Min((page - 1L) * limit, int.MaxValue);
+        var overflow = Overflows(ruleId);
+        if (state == AlertState.Cleared)
         {
-            return [.. open.Where(a => a.State == state).OrderByDescending(a => a.RaisedAt).ThenByDescending(a => a.Id).Take(limit)];
+            var (cleared, clearedTotal) = await ClearedAsync(ruleId, offset, limit, cancellationToken);
+            return new(cleared, clearedTotal, page, limit, overflow);
         }
 
-        var cleared = await ClearedAsync(limit);
-        IEnumerable<Alert> all = state == AlertState.Cleared ? cleared : open.Concat(cleared);
-        return [.. all.OrderByDescending(a => a.RaisedAt).ThenByDescending(a => a.Id).Take(limit)];
+        var (open, openTotal) = engine.OpenAlertsPage(state, ruleId, offset, limit);
+        if (state is not null)
+        {
+            return new(open, openTotal, page, limit, overflow);
+        }
+
+        // Open ones first, then cleared ones: the cleared part of this page starts where the open ones ended.
+        var (rest, restTotal) = await ClearedAsync(ruleId, Math.Max(0, offset - openTotal), limit - open.Count, cancellationToken);
+        return new([.. open, .. rest], openTotal + restTotal, page, limit, overflow);
     }
+
+    private List<AlertOverflow> Overflows(long? ruleId) =>
+        [.. engine.Overflows().Where(o => ruleId is null || o.RuleId == ruleId).OrderBy(o => o.RuleName, StringComparer.OrdinalIgnoreCase)];
 
     public async Task<Alert?> FindAsync(long id)
     {
@@ -144,21 +175,45 @@ internal sealed class AlertService(AlertEngine engine, AlertFeed feed, IServiceS
         }
     }
 
-    private async Task<List<Alert>> ClearedAsync(int limit)
+    /// <summary>
+    /// Cleared alerts, newest first, from the database; the first page also has the engine's last few, which may not be
+    /// stored yet. <paramref name="take"/> 0 only counts.
+    /// </summary>
+    private async Task<(IReadOnlyList<Alert> Items, int Total)> ClearedAsync(long? ruleId, int offset, int take, CancellationToken cancellationToken)
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
-        var stored = await db.Set<AlertEntity>().AsNoTracking().Include(a => a.Events)
-            .Where(a => a.State == AlertState.Cleared)
-            .OrderByDescending(a => a.RaisedAt).ThenByDescending(a => a.Id)
-            .Take(limit)
-            .ToListAsync();
-        var byId = stored.Select(a => a.ToAlert()).ToDictionary(a => a.Id);
-        foreach (var recent in engine.RecentlyCleared())
+        var query = db.Set<AlertEntity>().AsNoTracking().Where(a => a.State == AlertState.Cleared);
+        if (ruleId is { } id)
         {
-            byId[recent.Id] = recent;
+            query = query.Where(a => a.RuleId == id);
         }
 
-        return [.. byId.Values];
+        var total = await query.CountAsync(cancellationToken);
+        if (take <= 0)
+        {
+            return ([], total);
+        }
+
+        var stored = await query.Include(a => a.Events)
+            .OrderByDescending(a => a.RaisedAt).ThenByDescending(a => a.Id)
+            .Skip(offset).Take(take)
+            .ToListAsync(cancellationToken);
+        var items = stored.Select(a => a.ToAlert()).ToList();
+        if (offset == 0)
+        {
+            var shown = items.Select(a => a.Id).ToHashSet();
+            var unstored = engine.RecentlyCleared().Where(a => (ruleId is null || a.RuleId == ruleId) && !shown.Contains(a.Id)
+                && (items.Count < take || AlertEvaluator.NewestFirst(a, items[^1]) < 0)).ToList();
+            if (unstored.Count > 0)
+            {
+                items.AddRange(unstored);
+                items.Sort(AlertEvaluator.NewestFirst);
+                items = [.. items.Take(take)];
+                total = Math.Max(total, items.Count);
+            }
+        }
+
+        return (items, total);
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Dashboard.Alerts;
 
 /// <summary>
-/// POSTs every alert change as JSON (<see cref="AlertNotice"/>) to <c>Alerts:WebhookUrl</c>, one at a time in order,
+/// POSTs every alert change as JSON (<see cref="AlertNotice"/>, and <see cref="AlertOverflowNotice"/>) to <c>Alerts:WebhookUrl</c>, one at a time in order,
 /// each within <c>Alerts:WebhookTimeout</c>. A slow or dead receiver only fills this queue: beyond it, changes are
 /// dropped and counted. Failures are logged at most every 30 seconds, with how many there were.
 /// </summary>
@@ -16,7 +16,7 @@ internal sealed class AlertWebhook(IHttpClientFactory clients, IOptions<AlertsOp
     public const int Capacity = 1000;
 
     private readonly Uri? _url = string.IsNullOrWhiteSpace(options.Value.WebhookUrl) ? null : new Uri(options.Value.WebhookUrl);
-    private readonly Channel<AlertNotice> _queue = Channel.CreateBounded<AlertNotice>(new BoundedChannelOptions(Capacity)
+    private readonly Channel<WebhookMessage> _queue = Channel.CreateBounded<WebhookMessage>(new BoundedChannelOptions(Capacity)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait, // TryWrite then answers false instead of dropping silently
@@ -33,7 +33,23 @@ internal sealed class AlertWebhook(IHttpClientFactory clients, IOptions<AlertsOp
 
     public void Post(AlertNotice notice)
     {
-        if (_url is null || _queue.Writer.TryWrite(notice))
+        if (_url is not null)
+        {
+            Post(new WebhookMessage($"alert {notice.Alert.Id} ({notice.Event})", notice.ToUtf8Json()));
+        }
+    }
+
+    public void Post(AlertOverflowNotice notice)
+    {
+        if (_url is not null)
+        {
+            Post(new WebhookMessage($"the overflow of rule {notice.Overflow.RuleId}", notice.ToUtf8Json()));
+        }
+    }
+
+    private void Post(WebhookMessage message)
+    {
+        if (_queue.Writer.TryWrite(message))
         {
             return;
         }
@@ -66,11 +82,11 @@ internal sealed class AlertWebhook(IHttpClientFactory clients, IOptions<AlertsOp
         }
     }
 
-    private async Task SendAsync(HttpClient client, AlertNotice notice, CancellationToken stoppingToken)
+    private async Task SendAsync(HttpClient client, WebhookMessage message, CancellationToken stoppingToken)
     {
         try
         {
-            using var content = new ByteArrayContent(notice.ToUtf8Json());
+            using var content = new ByteArrayContent(message.Json);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
             using var response = await client.PostAsync(_url, content, stoppingToken);
             response.EnsureSuccessStatusCode();
@@ -81,9 +97,12 @@ internal sealed class AlertWebhook(IHttpClientFactory clients, IOptions<AlertsOp
             var failed = Interlocked.Increment(ref _failed);
             if (_failureLog.ShouldLog())
             {
-                logger.LogWarning("Could not POST alert {Id} ({Event}) to the webhook {Url}: {Error} ({Failed} failures so far)",
-                    notice.Alert.Id, notice.Event, _url, ex.Message, failed);
+                logger.LogWarning("Could not POST {What} to the webhook {Url}: {Error} ({Failed} failures so far)",
+                    message.What, _url, ex.Message, failed);
             }
         }
     }
+
+    /// <summary>A notice as it is POSTed, and what it is about for the log.</summary>
+    private sealed record WebhookMessage(string What, byte[] Json);
 }

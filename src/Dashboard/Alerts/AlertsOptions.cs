@@ -27,6 +27,13 @@ public sealed class AlertsOptions : IValidatableObject
     [Range(10, 10_000_000)]
     public int MaxSeries { get; set; } = 50_000;
 
+    /// <summary>
+    /// Open alerts one rule holds at once. Further series meeting its condition are counted in one overflow per rule
+    /// ("and N more series"), not raised, stored and sent one by one: a rule on <c>#</c> over 80,000 topics stays cheap.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxOpenAlertsPerRule { get; set; } = 100;
+
     /// <summary>How long cleared alerts are kept in the database.</summary>
     [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
     public TimeSpan ClearedRetention { get; set; } = TimeSpan.FromDays(90);

@@ -28,7 +28,8 @@ internal sealed class IngestionService(
         {
             while (await channel.WaitToReadAsync(stoppingToken))
             {
-                while (channel.TryRead(out var brokerEvent))
+                // Checked per event: at shutdown a backlog of Ingestion:ChannelCapacity events is left, not worked through.
+                while (!stoppingToken.IsCancellationRequested && channel.TryRead(out var brokerEvent))
                 {
                     Dispatch(brokerEvent);
                 }

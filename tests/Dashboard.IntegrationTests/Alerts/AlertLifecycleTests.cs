@@ -54,8 +54,8 @@ public sealed class AlertLifecycleTests
         return notices;
     }
 
-    private static async Task<List<AlertDto>> AlertsAsync(HttpClient http, string state) =>
-        (await http.GetFromJsonAsync<List<AlertDto>>($"api/alerts?state={state}"))!;
+    private static async Task<IReadOnlyList<AlertDto>> AlertsAsync(HttpClient http, string state) =>
+        (await http.GetFromJsonAsync<AlertPageDto>($"api/alerts?state={state}"))!.Items;
 
     [Fact]
     public async Task A_hot_reading_raises_an_alert_that_is_published_acknowledged_and_cleared()
