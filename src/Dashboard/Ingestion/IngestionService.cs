@@ -22,13 +22,14 @@ internal sealed class IngestionService(
     private readonly LogLimiter _capLog = new(TimeSpan.FromSeconds(30));
     private long _reportedStatusDevicesDropped;
 
+    private static readonly TimeSpan DrainAtShutdown = TimeSpan.FromSeconds(3);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
             while (await channel.WaitToReadAsync(stoppingToken))
             {
-                // Checked per event: at shutdown a backlog of Ingestion:ChannelCapacity events is left, not worked through.
                 while (!stoppingToken.IsCancellationRequested && channel.TryRead(out var brokerEvent))
                 {
                     Dispatch(brokerEvent);
@@ -37,6 +38,19 @@ internal sealed class IngestionService(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+
+        // At shutdown, what the broker already accepted still reaches history, for a few seconds at most: a backlog of
+        // Ingestion:ChannelCapacity events in a storm must not hold SIGTERM past the host's shutdown timeout.
+        var deadline = Environment.TickCount64 + (long)DrainAtShutdown.TotalMilliseconds;
+        while (Environment.TickCount64 < deadline && channel.TryRead(out var left))
+        {
+            Dispatch(left);
+        }
+
+        if (channel.Count > 0)
+        {
+            logger.LogWarning("Stopped with {Count} broker events not ingested (shutdown)", channel.Count);
         }
     }
 
