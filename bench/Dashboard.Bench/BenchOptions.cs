@@ -99,7 +99,8 @@ internal sealed record BenchOptions
           --brokers a,b       dashboard, dashboard-periodic, dashboard-synced, mosquitto (default dashboard,mosquitto);
                               dashboard runs with Broker:Durability=Acknowledged, the others with Periodic or Synced
           --retain            publish retained messages, on bench/<run>/<i>/<n % 100>
-          --persistent        the subscriber keeps a persistent session (clean session off); mosquitto then gets persistence true
+          --persistent        the subscriber keeps a persistent session (clean session off)
+                              (with --retain or --persistent, mosquitto runs with persistence true)
           --rate N            after the flat-out load, a paced load of N msg/s over all publishers (default 0: none)
           --paced-seconds S   how long the paced load lasts (default 10)
           --mqtt5             connect with MQTT 5 instead of 3.1.1
