@@ -4,13 +4,15 @@
 # `bench/run.sh live [options]` measures the dashboard's live path with Chromium attached instead (--help lists them).
 # `bench/run.sh history [options]` measures the reading history instead (bench/run.sh history --help).
 # `bench/run.sh security [options]` measures broker users and ACLs (CONNECT, delivery) against mosquitto (--help).
+# `bench/run.sh durable [options]` measures what acknowledged-means-stored costs: the broker bench with retained messages
+# and a persistent session, Broker:Durability=Acknowledged and Periodic against mosquitto, flat out and paced.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 mode=broker
-if [[ "${1:-}" == "live" || "${1:-}" == "history" || "${1:-}" == "security" ]]; then
+if [[ "${1:-}" == "live" || "${1:-}" == "history" || "${1:-}" == "security" || "${1:-}" == "durable" ]]; then
   mode="$1"
   shift
 fi
@@ -28,7 +30,7 @@ if [[ "$mode" == live && ! -x "$chromium" ]]; then
   echo "chromium not found at $chromium: install it with 'apt-get install chromium' (Playwright's own browser download is not used)." >&2
   exit 2
 fi
-if [[ ( "$mode" == broker || "$mode" == security ) && ! -x "$mosquitto" ]]; then
+if [[ ( "$mode" == broker || "$mode" == security || "$mode" == durable ) && ! -x "$mosquitto" ]]; then
   echo "mosquitto not found at $mosquitto: install it with 'apt-get install mosquitto' (Debian's 2.0.11 is the reference)." >&2
   exit 2
 fi

@@ -42,10 +42,50 @@ internal sealed record BenchOptions
     /// <summary>set_tcp_nodelay for mosquitto; off by default, as in mosquitto's own default (see bench/README.md).</summary>
     public bool MosquittoNoDelay { get; init; }
 
+    /// <summary>Publishers publish retained messages on bench/&lt;run&gt;/&lt;i&gt;/&lt;n % 100&gt;, so the retained store keeps changing.</summary>
+    public bool Retain { get; init; }
+
+    /// <summary>The subscriber has a persistent session (clean session off): every message is owed to it until it acknowledges it.</summary>
+    public bool Persistent { get; init; }
+
+    /// <summary>Messages per second, all publishers together, of a paced load measured after the flat-out one; 0 for none.</summary>
+    public int Rate { get; init; }
+
+    /// <summary>How long the paced load lasts: it sends <see cref="Rate"/> × this many messages.</summary>
+    public TimeSpan PacedDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>This run's publishers keep to <see cref="Rate"/> (set by <see cref="Loads"/>, not on the command line).</summary>
+    public bool Paced { get; init; }
+
     public int TotalMessages => Publishers * MessagesPerPublisher;
+
+    /// <summary>The broker keeps state across runs (retained messages, persistent sessions), so each run gets topics of its own.</summary>
+    public bool LeavesState => Retain || Persistent;
+
+    /// <summary>The loads a QoS level is measured at: flat out (QoS 1: a window of publishes in flight), then paced if <see cref="Rate"/> is set.</summary>
+    public IEnumerable<(string Label, BenchOptions Options)> Loads(MqttQualityOfServiceLevel qos)
+    {
+        yield return (qos == MqttQualityOfServiceLevel.AtMostOnce ? "flat out" : $"window {Window}", this);
+        if (Rate > 0)
+        {
+            var perPublisher = Math.Max(1, (int)(Rate * PacedDuration.TotalSeconds / Publishers));
+            yield return (string.Format(CultureInfo.InvariantCulture, "{0:N0} msg/s", Rate), this with { Paced = true, MessagesPerPublisher = perPublisher });
+        }
+    }
+
+    /// <summary>
+    /// `bench/run.sh durable`: what acknowledged-means-stored costs. Options given after it override these.
+    /// </summary>
+    public static readonly string[] Durable =
+    [
+        "--retain", "--persistent", "--qos", "1", "--rate", "1000", "--runs", "3", "--messages", "5000",
+        "--brokers", $"{BrokerProcess.DashboardName},{BrokerProcess.DashboardPeriodicName},{BrokerProcess.MosquittoName}",
+    ];
 
     public const string Usage = """
         Usage: bench/run.sh [options]
+               bench/run.sh durable [options]   the cost of acknowledged means stored: --retain --persistent --qos 1 --rate 1000
+                                                --runs 3 --messages 5000 --brokers dashboard,dashboard-periodic,mosquitto
           --runs N            measured runs per broker and QoS (default 5)
           --warmup N          warm-up runs per broker and QoS, not counted (default 1)
           --publishers N      publishing clients (default 8); one subscriber on bench/#
@@ -56,7 +96,13 @@ internal sealed record BenchOptions
           --timeout S         seconds before a run gives up (default 60)
           --idle S            seconds without a message after publishing ends before the rest counts as lost (default 2)
           --qos 0,1           QoS levels to measure (default 0,1)
-          --brokers a,b       dashboard, mosquitto or both (default dashboard,mosquitto)
+          --brokers a,b       dashboard, dashboard-periodic, dashboard-synced, mosquitto (default dashboard,mosquitto);
+                              dashboard runs with Broker:Durability=Acknowledged, the others with Periodic or Synced
+          --retain            publish retained messages, on bench/<run>/<i>/<n % 100>
+          --persistent        the subscriber keeps a persistent session (clean session off)
+                              (with --retain or --persistent, mosquitto runs with persistence true)
+          --rate N            after the flat-out load, a paced load of N msg/s over all publishers (default 0: none)
+          --paced-seconds S   how long the paced load lasts (default 10)
           --mqtt5             connect with MQTT 5 instead of 3.1.1
           --dashboard-dll P   the built app (default src/Dashboard/bin/Release/net10.0/Dashboard.dll in the repo)
           --dashboard-env K=V extra environment variable for the Dashboard (repeatable), e.g. Ingestion__ChannelCapacity=16
@@ -91,6 +137,10 @@ internal sealed record BenchOptions
                     "--idle" => options with { IdleTimeout = Seconds() },
                     "--qos" => options with { QosLevels = [.. Next().Split(',').Select(ParseQos)] },
                     "--brokers" => options with { Brokers = [.. Next().Split(',').Select(ParseBroker)] },
+                    "--retain" => options with { Retain = true },
+                    "--persistent" => options with { Persistent = true },
+                    "--rate" => options with { Rate = Int(1) },
+                    "--paced-seconds" => options with { PacedDuration = Seconds() },
                     "--mqtt5" => options with { ProtocolVersion = MqttProtocolVersion.V500 },
                     "--dashboard-dll" => options with { DashboardDll = Next() },
                     "--dashboard-env" => options with { DashboardEnvironment = [.. options.DashboardEnvironment, ParseVariable(Next())] },
@@ -121,10 +171,7 @@ internal sealed record BenchOptions
         _ => throw new FormatException($"QoS must be 0 or 1, not '{value}'"),
     };
 
-    private static string ParseBroker(string value) => value.Trim().ToLowerInvariant() switch
-    {
-        BrokerProcess.DashboardName => BrokerProcess.DashboardName,
-        BrokerProcess.MosquittoName => BrokerProcess.MosquittoName,
-        _ => throw new FormatException($"broker must be {BrokerProcess.DashboardName} or {BrokerProcess.MosquittoName}, not '{value}'"),
-    };
+    private static string ParseBroker(string value) => value.Trim().ToLowerInvariant() is var name && (BrokerProcess.IsDashboard(name) || name == BrokerProcess.MosquittoName)
+        ? name
+        : throw new FormatException($"broker must be {string.Join(", ", BrokerProcess.Durabilities.Keys)} or {BrokerProcess.MosquittoName}, not '{value}'");
 }

@@ -27,7 +27,19 @@ internal readonly record struct CpuTimes(TimeSpan User, TimeSpan System)
 internal sealed class BrokerProcess : IAsyncDisposable
 {
     public const string DashboardName = "dashboard";
+    public const string DashboardPeriodicName = "dashboard-periodic";
+    public const string DashboardSyncedName = "dashboard-synced";
     public const string MosquittoName = "mosquitto";
+
+    /// <summary>The Dashboard's names in the bench and the Broker:Durability each runs with.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Durabilities = new Dictionary<string, string>
+    {
+        [DashboardName] = "Acknowledged",
+        [DashboardPeriodicName] = "Periodic",
+        [DashboardSyncedName] = "Synced",
+    };
+
+    public static bool IsDashboard(string name) => Durabilities.ContainsKey(name);
 
     /// <summary>
     /// Per-client queue limit given to both brokers: far above one run's 200k messages, so neither drops for lack of
@@ -85,7 +97,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
     public string Settings { get; }
 
     /// <summary>The Kestrel-hosted Dashboard app, with the product's own configuration but for the queue limit; ready when /healthz answers 200.</summary>
-    public static async Task<BrokerProcess> StartDashboardAsync(string dll, IEnumerable<KeyValuePair<string, string>> environment, string tempDir, CancellationToken cancellationToken)
+    public static async Task<BrokerProcess> StartDashboardAsync(string dll, IEnumerable<KeyValuePair<string, string>> environment, string tempDir, CancellationToken cancellationToken, string name = DashboardName)
     {
         int[] ports = [FreePort(), FreePort(), FreePort()];
         var (http, mqtt, webSockets) = (ports[0], ports[1], ports[2]);
@@ -95,18 +107,18 @@ internal sealed class BrokerProcess : IAsyncDisposable
         start.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{http}";
         start.Environment["Kestrel__Endpoints__Mqtt__Url"] = $"http://127.0.0.1:{mqtt}";
         start.Environment["Kestrel__Endpoints__MqttWebSockets__Url"] = $"http://127.0.0.1:{webSockets}";
-        start.Environment["ConnectionStrings__Dashboard"] = $"Data Source={Path.Combine(tempDir, "dashboard.db")}";
+        start.Environment["ConnectionStrings__Dashboard"] = $"Data Source={Path.Combine(tempDir, $"{name}.db")}";
         start.Environment["Broker__MaxQueuedMessages"] = MaxQueuedMessages.ToString(CultureInfo.InvariantCulture);
         start.Environment["Dashboard__Admin__Username"] = AdminUser;
         start.Environment["Dashboard__Admin__Password"] = AdminPassword;
         var settings = $"Production, appsettings.json as built, Broker:MaxQueuedMessages={MaxQueuedMessages}, Workstation GC (Dashboard.csproj)";
-        foreach (var (name, value) in environment)
+        foreach (var (variable, value) in environment)
         {
-            start.Environment[name] = value;
-            settings += $", {name}={value}";
+            start.Environment[variable] = value;
+            settings += $", {variable}={value}";
         }
 
-        var broker = Start(DashboardName, start, mqtt, Path.Combine(tempDir, "dashboard.log"), settings);
+        var broker = Start(name, start, mqtt, Path.Combine(tempDir, $"{name}.log"), settings);
         broker.HttpPort = http;
         using var http200 = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         await broker.WaitUntilReadyAsync(async () =>
@@ -129,17 +141,29 @@ internal sealed class BrokerProcess : IAsyncDisposable
     /// <summary>
     /// Mosquitto with a config written for the bench (see the comments in it); ready when its port accepts connections.
     /// <paramref name="security"/> (e.g. password_file and acl_file lines) is appended, and then anonymous clients are refused.
+    /// <paramref name="persistence"/> turns mosquitto's persistence on, with its default autosave_interval.
     /// </summary>
-    public static async Task<BrokerProcess> StartMosquittoAsync(string executable, bool noDelay, string tempDir, CancellationToken cancellationToken, string? security = null)
+    public static async Task<BrokerProcess> StartMosquittoAsync(string executable, bool noDelay, string tempDir, CancellationToken cancellationToken, string? security = null, bool persistence = false)
     {
         var port = FreePort();
         var conf = Path.Combine(tempDir, "mosquitto.conf");
+        var persistenceConf = persistence
+            ? $"""
+              # Retained messages and persistent sessions, as the Dashboard keeps them in SQLite. Mosquitto writes its state
+              # only every autosave_interval (default 1800 s: never during the bench) and at shutdown, like the Dashboard's
+              # Broker:Durability=Periodic with a far longer interval.
+              persistence true
+              persistence_location {tempDir}/
+              """
+            : """
+              # In memory only: the bench's clean sessions give the Dashboard nothing to write to SQLite either.
+              persistence false
+              """;
         await File.WriteAllTextAsync(conf, $"""
             # Written by Dashboard.Bench: mosquitto configured like the Dashboard is, so the two do the same work.
             listener {port} 127.0.0.1
             allow_anonymous {(security is null ? "true" : "false")}
-            # In memory only: the bench's clean sessions give the Dashboard nothing to write to SQLite either.
-            persistence false
+            {persistenceConf}
             # Same per-client queue limit as the Dashboard's Broker:MaxQueuedMessages; 0 bytes = no byte limit.
             max_queued_messages {MaxQueuedMessages}
             max_queued_bytes 0
@@ -157,7 +181,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
             log_type warning
             {security}
             """, cancellationToken);
-        var settings = $"persistence false, max_queued_messages {MaxQueuedMessages}, max_inflight_messages 0, set_tcp_nodelay {(noDelay ? "true" : "false")}, sys_interval 10";
+        var settings = $"{(persistence ? "persistence true (autosave_interval 1800 s, the default)" : "persistence false")}, max_queued_messages {MaxQueuedMessages}, max_inflight_messages 0, set_tcp_nodelay {(noDelay ? "true" : "false")}, sys_interval 10";
         if (security is not null)
         {
             settings += ", allow_anonymous false, " + string.Join(", ", security.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.StartsWith('#')));

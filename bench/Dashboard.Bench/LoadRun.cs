@@ -18,7 +18,9 @@ internal sealed record RunResult(
     bool TimedOut,
     CpuTimes BrokerCpu,
     TimeSpan BenchCpu,
-    double LoadAverage)
+    double LoadAverage,
+    Latency? Puback = null,
+    TimeSpan BehindSchedule = default)
 {
     /// <summary>Accepted by the broker (QoS 0: written to the socket; QoS 1: PUBACKed) but not delivered by the end of the run.</summary>
     public int Lost => Math.Max(0, Sent - Received);
@@ -36,6 +38,18 @@ internal sealed record RunResult(
     public double BrokerCores => Elapsed > TimeSpan.Zero ? BrokerCpu.Total / Elapsed : 0;
 }
 
+/// <summary>Percentiles of the time from PublishAsync to its PUBACK (when MQTTnet's PublishAsync completes), in milliseconds.</summary>
+internal sealed record Latency(double P50, double P99, double Max)
+{
+    /// <summary>Nearest-rank percentiles of the samples; null when there are none.</summary>
+    public static Latency? Of(IEnumerable<double> milliseconds)
+    {
+        var sorted = milliseconds.Where(m => !double.IsNaN(m)).Order().ToArray();
+        double At(double p) => sorted[Math.Max(0, (int)Math.Ceiling(p * sorted.Length) - 1)];
+        return sorted.Length == 0 ? null : new Latency(At(0.50), At(0.99), sorted[^1]);
+    }
+}
+
 /// <summary>Username and password a bench client sends in CONNECT.</summary>
 internal sealed record MqttCredentials(string UserName, string Password);
 
@@ -46,6 +60,9 @@ internal sealed record MqttCredentials(string UserName, string Password);
 internal sealed record LoadTarget(string Filter, Func<int, string> Topic, MqttCredentials? Subscriber = null, Func<int, MqttCredentials?>? Publisher = null)
 {
     public static readonly LoadTarget Bench = new("bench/#", i => $"bench/{i}");
+
+    /// <summary>Topics of the run's own (bench/&lt;run&gt;/&lt;i&gt;): neither retained messages nor the sessions of earlier runs get its messages.</summary>
+    public static LoadTarget OfRun(string runId) => new($"bench/{runId}/#", i => $"bench/{runId}/{i}");
 }
 
 /// <summary>
@@ -56,7 +73,7 @@ internal sealed record LoadTarget(string Filter, Func<int, string> Topic, MqttCr
 internal static class LoadRun
 {
     public static Task<RunResult> RunAsync(BrokerProcess broker, MqttQualityOfServiceLevel qos, BenchOptions options, string runId, CancellationToken cancellationToken) =>
-        RunAsync(broker, qos, options, LoadTarget.Bench, runId, cancellationToken);
+        RunAsync(broker, qos, options, options.LeavesState ? LoadTarget.OfRun(runId) : LoadTarget.Bench, runId, cancellationToken);
 
     public static async Task<RunResult> RunAsync(BrokerProcess broker, MqttQualityOfServiceLevel qos, BenchOptions options, LoadTarget target, string runId, CancellationToken cancellationToken)
     {
@@ -70,7 +87,7 @@ internal static class LoadRun
             var subscriberClient = factory.CreateMqttClient();
             clients.Add(subscriberClient);
             var subscriber = new Subscriber(subscriberClient, options.Publishers, options.MessagesPerPublisher);
-            await subscriberClient.ConnectAsync(ClientOptions(broker, $"bench-{runId}-sub", options, target.Subscriber), token);
+            await subscriberClient.ConnectAsync(ClientOptions(broker, $"bench-{runId}-sub", options, target.Subscriber, cleanSession: !options.Persistent), token);
             var subscribed = await subscriberClient.SubscribeAsync(factory.CreateSubscribeOptionsBuilder().WithTopicFilter(target.Filter, qos).Build(), token);
             if (subscribed.Items.Single().ResultCode != (MqttClientSubscribeResultCode)(int)qos)
             {
@@ -84,7 +101,7 @@ internal static class LoadRun
             var brokerCpu = broker.CpuTime();
             var benchCpu = Process.GetCurrentProcess().TotalProcessorTime;
             var start = Stopwatch.GetTimestamp();
-            var published = await Task.WhenAll(publishers.Select((client, i) => Task.Run(() => PublishAllAsync(client, i, target.Topic(i), qos, options, token), CancellationToken.None)));
+            var published = await Task.WhenAll(publishers.Select((client, i) => Task.Run(() => PublishAllAsync(client, i, target.Topic(i), qos, options, start, token), CancellationToken.None)));
             await WaitForDeliveryAsync(subscriber, options.IdleTimeout, token);
             brokerCpu = broker.CpuTime() - brokerCpu;
             benchCpu = Process.GetCurrentProcess().TotalProcessorTime - benchCpu;
@@ -103,7 +120,9 @@ internal static class LoadRun
                 TimedOut: deadline.IsCancellationRequested,
                 BrokerCpu: brokerCpu,
                 BenchCpu: benchCpu,
-                LoadAverage: LoadAverage());
+                LoadAverage: LoadAverage(),
+                Puback: qos == MqttQualityOfServiceLevel.AtMostOnce ? null : Latency.Of(published.SelectMany(p => p.Latencies)),
+                BehindSchedule: published.Max(p => p.BehindSchedule));
         }
         finally
         {
@@ -111,18 +130,24 @@ internal static class LoadRun
         }
     }
 
-    private sealed record Published(int Sent, int Errors, string? FirstError);
+    private sealed record Published(int Sent, int Errors, string? FirstError, double[] Latencies, TimeSpan BehindSchedule);
 
     /// <summary>
     /// QoS 0: one publish after the other, each awaited only until it is written to the socket, so TCP back-pressure
     /// sets the pace. QoS 1: up to <see cref="BenchOptions.Window"/> publishes wait for their PUBACK at once; the
-    /// oldest is awaited first, as PUBACKs come back in order.
+    /// oldest is awaited first, as PUBACKs come back in order. Paced (<see cref="BenchOptions.Paced"/>): each publish
+    /// waits for its time, the publishers' schedules interleaved so that together they send <see cref="BenchOptions.Rate"/>
+    /// messages a second; a publish that could not start on time (a full window) is counted as behind schedule.
     /// </summary>
-    private static async Task<Published> PublishAllAsync(IMqttClient client, int publisher, string topic, MqttQualityOfServiceLevel qos, BenchOptions options, CancellationToken token)
+    private static async Task<Published> PublishAllAsync(IMqttClient client, int publisher, string topic, MqttQualityOfServiceLevel qos, BenchOptions options, long start, CancellationToken token)
     {
         var inFlight = new Queue<Task<MqttClientPublishResult>>(options.Window);
         var (sent, errors) = (0, 0);
         string? firstError = null;
+        var latencies = new double[options.MessagesPerPublisher];
+        latencies.AsSpan().Fill(double.NaN);
+        var behind = TimeSpan.Zero;
+        string[] topics = options.Retain ? [.. Enumerable.Range(0, 100).Select(n => $"{topic}/{n}")] : [topic];
 
         void Count(MqttClientPublishResult result)
         {
@@ -146,12 +171,28 @@ internal static class LoadRun
                     Count(await inFlight.Dequeue());
                 }
 
+                if (options.Paced)
+                {
+                    var due = start + (long)((sequence * (double)options.Publishers + publisher) * Stopwatch.Frequency / options.Rate);
+                    var early = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                    if (early > TimeSpan.Zero)
+                    {
+                        await Task.Delay(early, token);
+                    }
+                    else if (-early > behind)
+                    {
+                        behind = -early;
+                    }
+                }
+
                 var message = new MqttApplicationMessage
                 {
-                    Topic = topic,
+                    Topic = topics[sequence % topics.Length],
                     Payload = new ReadOnlySequence<byte>(Subscriber.Payload(publisher, sequence, options.PayloadBytes)),
                     QualityOfServiceLevel = qos,
+                    Retain = options.Retain,
                 };
+                var called = Stopwatch.GetTimestamp();
                 var publish = client.PublishAsync(message, token);
                 if (qos == MqttQualityOfServiceLevel.AtMostOnce)
                 {
@@ -159,7 +200,7 @@ internal static class LoadRun
                 }
                 else
                 {
-                    inFlight.Enqueue(publish);
+                    inFlight.Enqueue(TimeAsync(publish, called, latencies, sequence));
                 }
             }
 
@@ -184,7 +225,19 @@ internal static class LoadRun
             _ = pending.ContinueWith(static t => t.Exception, TaskScheduler.Default);
         }
 
-        return new Published(sent, errors, firstError);
+        return new Published(sent, errors, firstError, latencies, behind);
+    }
+
+    /// <summary>Notes when the PUBACK came (as the application sees it: when PublishAsync completes), not when the loop gets to it.</summary>
+    private static async Task<MqttClientPublishResult> TimeAsync(Task<MqttClientPublishResult> publish, long called, double[] latencies, int sequence)
+    {
+        var result = await publish;
+        if (result.IsSuccess)
+        {
+            latencies[sequence] = Stopwatch.GetElapsedTime(called).TotalMilliseconds;
+        }
+
+        return result;
     }
 
     /// <summary>Waits until every message arrived, or nothing new came for an idle period (the rest is lost), or the run's time is up.</summary>
@@ -205,15 +258,20 @@ internal static class LoadRun
     internal static double LoadAverage() =>
         double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
 
-    internal static MqttClientOptions ClientOptions(BrokerProcess broker, string clientId, BenchOptions options, MqttCredentials? credentials = null)
+    internal static MqttClientOptions ClientOptions(BrokerProcess broker, string clientId, BenchOptions options, MqttCredentials? credentials = null, bool cleanSession = true)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", broker.MqttPort)
             .WithClientId(clientId)
-            .WithCleanSession()
+            .WithCleanSession(cleanSession)
             .WithProtocolVersion(options.ProtocolVersion)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
             .WithTimeout(options.RunTimeout);
+        if (!cleanSession && options.ProtocolVersion == MQTTnet.Formatter.MqttProtocolVersion.V500)
+        {
+            builder = builder.WithSessionExpiryInterval(3600); // MQTT 5 ends a session at disconnect unless given an expiry
+        }
+
         if (credentials is not null)
         {
             builder = builder.WithCredentials(credentials.UserName, credentials.Password);

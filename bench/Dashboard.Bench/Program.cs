@@ -66,7 +66,8 @@ if (args is ["security", .. var securityArgs])
     return await SecurityBench.RunAsync(securityArgs, FindDashboardDll(), stop.Token);
 }
 
-var options = BenchOptions.Parse(args, out var error);
+// `durable`: the broker bench with retained messages and a persistent session, Acknowledged vs Periodic vs mosquitto.
+var options = BenchOptions.Parse(args is ["durable", .. var durableArgs] ? [.. BenchOptions.Durable, .. durableArgs] : args, out var error);
 if (options is null)
 {
     Console.Error.WriteLine(error is { Length: > 0 } ? $"{error}\n\n{BenchOptions.Usage}" : BenchOptions.Usage);
@@ -74,7 +75,7 @@ if (options is null)
 }
 
 var dashboardDll = options.DashboardDll ?? FindDashboardDll();
-if (options.Brokers.Contains(BrokerProcess.DashboardName) && !File.Exists(dashboardDll))
+if (options.Brokers.Any(BrokerProcess.IsDashboard) && !File.Exists(dashboardDll))
 {
     Console.Error.WriteLine($"{dashboardDll} not found: build it with `dotnet build src/Dashboard -c Release`.");
     return 2;
@@ -93,9 +94,9 @@ try
     PrintSetup(options);
     foreach (var name in options.Brokers)
     {
-        var broker = name == BrokerProcess.DashboardName
-            ? await BrokerProcess.StartDashboardAsync(dashboardDll, options.DashboardEnvironment, temp.FullName, stop.Token)
-            : await BrokerProcess.StartMosquittoAsync(options.Mosquitto, options.MosquittoNoDelay, temp.FullName, stop.Token);
+        var broker = BrokerProcess.IsDashboard(name)
+            ? await BrokerProcess.StartDashboardAsync(dashboardDll, [new("Broker__Durability", BrokerProcess.Durabilities[name]), .. options.DashboardEnvironment], temp.FullName, stop.Token, name)
+            : await BrokerProcess.StartMosquittoAsync(options.Mosquitto, options.MosquittoNoDelay, temp.FullName, stop.Token, persistence: options.LeavesState);
         brokers.Add(broker);
         Console.WriteLine($"Started {broker.Name}: pid {broker.Pid}, MQTT on 127.0.0.1:{broker.MqttPort}, RSS {broker.RssMiB():F0} MiB; {broker.Settings}");
     }
@@ -113,15 +114,19 @@ try
             }
         }
 
-        for (var run = 1; run <= options.Runs; run++)
+        foreach (var (load, loadOptions) in options.Loads(qos))
         {
-            // The brokers take turns, in alternating order, so a slow spell of the shared machine hits both alike.
-            var order = run % 2 == 1 ? brokers : Enumerable.Reverse(brokers);
-            foreach (var broker in order)
+            for (var run = 1; run <= options.Runs; run++)
             {
-                var result = await LoadRun.RunAsync(broker, qos, options, $"{broker.Name}-q{(int)qos}-r{run}", stop.Token);
-                measurements.Add(new Measurement(broker.Name, qos, run, result));
-                Console.WriteLine(Report.RunLine(broker.Name, qos, $"run {run}/{options.Runs}", result));
+                // The brokers take turns, in alternating order, so a slow spell of the shared machine hits both alike.
+                var order = run % 2 == 1 ? brokers : Enumerable.Reverse(brokers);
+                foreach (var broker in order)
+                {
+                    var runId = $"{broker.Name}-q{(int)qos}-{(loadOptions.Paced ? "paced" : "flat")}-r{run}";
+                    var result = await LoadRun.RunAsync(broker, qos, loadOptions, runId, stop.Token);
+                    measurements.Add(new Measurement(broker.Name, qos, load, run, result));
+                    Console.WriteLine(Report.RunLine(broker.Name, qos, $"{load}, run {run}/{options.Runs}", result));
+                }
             }
         }
     }
@@ -160,6 +165,14 @@ static void PrintSetup(BenchOptions options)
     Console.WriteLine($"Machine: {Environment.ProcessorCount} cores ({cpu}), load average {File.ReadAllText("/proc/loadavg").Trim()}; .NET {Environment.Version}");
     Console.WriteLine($"Load: {options.Publishers} publishers × {options.MessagesPerPublisher:N0} messages → 1 subscriber on bench/#, {options.PayloadBytes}-byte payloads, " +
         $"QoS 1 window {options.Window} per publisher, {options.WarmupRuns} warm-up + {options.Runs} runs per broker and QoS, run timeout {options.RunTimeout.TotalSeconds:F0} s.");
+    if (options.Retain || options.Persistent || options.Rate > 0)
+    {
+        var topics = options.Retain ? "retained publishes on bench/<run>/<i>/<n % 100>" : options.LeavesState ? "publishes on bench/<run>/<i>" : "publishes on bench/<i>";
+        Console.WriteLine($"Scenario: {topics}, " +
+            $"{(options.Persistent ? "subscriber with a persistent session (clean session off)" : "clean sessions")}" +
+            (options.Rate > 0 ? $"; then paced: {options.Rate:N0} msg/s over all publishers for {options.PacedDuration.TotalSeconds:F0} s" : "") + ".");
+    }
+
     Console.WriteLine($"Note: the load generator runs in this process and shares the {Environment.ProcessorCount} cores with the broker under test; its CPU per message is printed as \"bench\".");
 }
 

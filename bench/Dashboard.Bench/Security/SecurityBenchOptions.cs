@@ -79,6 +79,13 @@ internal sealed record SecurityBenchOptions(BenchOptions Load)
             return null;
         }
 
+        // Its runs share fixed topics (devices/<user>/data), which retained messages and persistent sessions would carry over.
+        if (load.LeavesState || load.Rate > 0 || load.Brokers.Any(b => b is not (BrokerProcess.DashboardName or BrokerProcess.MosquittoName)))
+        {
+            error = "the security bench measures dashboard and mosquitto, without --retain, --persistent or --rate";
+            return null;
+        }
+
         // Fewer and shorter runs unless told: each scenario runs on four brokers (five with --mosquitto-iterations).
         load = rest.Contains("--runs") ? load : load with { Runs = 3 };
         load = rest.Contains("--messages") ? load : load with { MessagesPerPublisher = 10_000 };
