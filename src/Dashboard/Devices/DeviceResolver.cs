@@ -1,11 +1,12 @@
 namespace Dashboard.Devices;
 
 /// <summary>
-/// Which device a reading belongs to (README, "Devices and presence"): the longest device known from a status topic
-/// that its topic starts with, level by level, else the payload's device field, else the topic minus its last level.
-/// Learns status devices from presence reports. Not thread-safe: ingestion's single thread owns it.
+/// Which device a reading belongs to (README, "Devices"), when no firmware convention claimed its topic: the device whose
+/// status topic is its sibling (<c>home/sensor1/status</c> claims <c>home/sensor1/temperature</c>, not
+/// <c>home/sensor1/x/temperature</c> and nothing further up), else the payload's device field, else the topic minus its
+/// last level. A status topic thus claims its own device only, and a topic maps to the same device whatever arrived
+/// first, except that a status topic beats a payload's device field. Not thread-safe: ingestion's single thread owns it.
 /// </summary>
-/// <param name="maxStatusDevices">Status devices remembered; beyond them, new ones are counted, not remembered.</param>
 public sealed class DeviceResolver(int maxStatusDevices)
 {
     private readonly HashSet<string> _statusDevices = new(StringComparer.Ordinal);
@@ -30,14 +31,10 @@ public sealed class DeviceResolver(int maxStatusDevices)
     /// <summary>The device of a reading on <paramref name="topic"/>; <paramref name="hint"/> is the payload's device field, if any.</summary>
     public string Resolve(string topic, string? hint)
     {
-        var lookup = _statusDevices.GetAlternateLookup<ReadOnlySpan<char>>();
-        var span = topic.AsSpan();
-        for (var end = span.Length; end > 0; end = span[..end].LastIndexOf('/'))
+        var last = topic.LastIndexOf('/');
+        if (last > 0 && _statusDevices.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(topic.AsSpan(0, last), out var device))
         {
-            if (lookup.TryGetValue(span[..end], out var device))
-            {
-                return device;
-            }
+            return device;
         }
 
         if (!string.IsNullOrEmpty(hint))
@@ -45,7 +42,18 @@ public sealed class DeviceResolver(int maxStatusDevices)
             return hint;
         }
 
-        var last = topic.LastIndexOf('/');
         return last > 0 ? topic[..last] : topic;
+    }
+
+    /// <summary>
+    /// A topic that orders a device to do something (<c>…/set</c>, <c>…/command</c>, <c>…/cmd</c>, any case): what is
+    /// published there is a wish, not a measurement, so it is no reading.
+    /// </summary>
+    public static bool IsCommandTopic(string topic)
+    {
+        var last = topic.AsSpan(topic.LastIndexOf('/') + 1);
+        return last.Equals("set", StringComparison.OrdinalIgnoreCase)
+            || last.Equals("command", StringComparison.OrdinalIgnoreCase)
+            || last.Equals("cmd", StringComparison.OrdinalIgnoreCase);
     }
 }

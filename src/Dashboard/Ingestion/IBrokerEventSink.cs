@@ -1,5 +1,6 @@
 using Dashboard.Broker.Events;
 using Dashboard.Devices;
+using Dashboard.Devices.Conventions;
 using Dashboard.Readings;
 
 namespace Dashboard.Ingestion;
@@ -21,9 +22,14 @@ public interface IBrokerEventSink
 /// </summary>
 public readonly record struct IngestedEvent(BrokerEvent Event, PresenceReport? Presence, ParsedPayload? Payload, string? DeviceId)
 {
-    /// <summary>Reads <paramref name="brokerEvent"/>; a presence report teaches <paramref name="devices"/> its status device.</summary>
+    /// <summary>
+    /// Reads <paramref name="brokerEvent"/>: a firmware convention that claims the topic decides; otherwise a status topic
+    /// is presence (and teaches <paramref name="devices"/> its device), a command topic carries no readings, and anything
+    /// else is parsed for readings.
+    /// </summary>
     public static IngestedEvent From(
-        in BrokerEvent brokerEvent, PresenceParser presence, DeviceResolver devices, IReadOnlyList<string>? ownTopicPrefixes = null)
+        in BrokerEvent brokerEvent, PresenceParser presence, DeviceResolver devices, IReadOnlyList<string>? ownTopicPrefixes = null,
+        DeviceConventions? conventions = null)
     {
         if (brokerEvent.Kind != BrokerEventKind.MessagePublished || IsOwn(brokerEvent.Topic!, ownTopicPrefixes))
         {
@@ -32,10 +38,20 @@ public readonly record struct IngestedEvent(BrokerEvent Event, PresenceReport? P
 
         var topic = brokerEvent.Topic!;
         var payload = brokerEvent.Payload.Span;
+        if (conventions?.Read(topic, payload, brokerEvent.Time) is { } reading)
+        {
+            return new(brokerEvent, reading.Presence, reading.Payload, reading.DeviceId);
+        }
+
         if (payload.Length > 0 && presence.TryParse(topic, payload, out var report))
         {
             devices.AddStatusDevice(report.DeviceId);
             return new(brokerEvent, report, null, report.DeviceId);
+        }
+
+        if (DeviceResolver.IsCommandTopic(topic))
+        {
+            return new(brokerEvent, null, null, null); // home/led/set ON is an order to the LED, not a reading of it
         }
 
         var parsed = PayloadParser.Parse(topic, payload, brokerEvent.Time);

@@ -1,5 +1,6 @@
 using Dashboard.Broker.Events;
 using Dashboard.Devices;
+using Dashboard.Devices.Conventions;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Ingestion;
@@ -23,6 +24,8 @@ public static class IngestionFeature
             section.Bind(options);
         });
         services.AddSingleton(s => new PresenceParser(s.GetRequiredService<IOptions<DevicesOptions>>().Value));
+        // Firmware conventions, asked in this order before the generic rules (README, "Devices"). Only ingestion's thread uses them.
+        services.AddSingleton<DeviceConventions>();
         services.AddHostedService<IngestionService>();
         return builder;
     }

@@ -1,5 +1,6 @@
 using Dashboard.Broker.Events;
 using Dashboard.Devices;
+using Dashboard.Devices.Conventions;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Ingestion;
@@ -11,6 +12,7 @@ namespace Dashboard.Ingestion;
 internal sealed class IngestionService(
     BrokerEventChannel channel,
     PresenceParser presence,
+    DeviceConventions conventions,
     IEnumerable<IBrokerEventSink> sinks,
     IOptions<IngestionOptions> options,
     ILogger<IngestionService> logger) : BackgroundService
@@ -56,7 +58,7 @@ internal sealed class IngestionService(
 
     private void Dispatch(in BrokerEvent brokerEvent)
     {
-        var ingested = IngestedEvent.From(brokerEvent, presence, _devices, _ownTopicPrefixes);
+        var ingested = IngestedEvent.From(brokerEvent, presence, _devices, _ownTopicPrefixes, conventions);
         if (_devices.StatusDevicesDropped != _reportedStatusDevicesDropped && _capLog.ShouldLog())
         {
             _reportedStatusDevicesDropped = _devices.StatusDevicesDropped;

@@ -7,31 +7,46 @@ public sealed class DeviceResolverTests
     private readonly DeviceResolver _resolver = new(maxStatusDevices: 100);
 
     [Fact]
-    public void Readings_belong_to_the_longest_device_known_from_a_status_topic()
+    public void A_status_topic_claims_its_own_device_only()
     {
+        // The tutorials' retained home/status no longer swallows every device under home/.
         _resolver.AddStatusDevice("home");
         _resolver.AddStatusDevice("home/sensor1");
 
-        Assert.Equal("home/sensor1", _resolver.Resolve("home/sensor1/climate/temperature", null));
         Assert.Equal("home/sensor1", _resolver.Resolve("home/sensor1/temperature", null));
         Assert.Equal("home", _resolver.Resolve("home/humidity", null));
+        Assert.Equal("home/livingroom", _resolver.Resolve("home/livingroom/temperature", null));
+        Assert.Equal("home/sensor1/climate", _resolver.Resolve("home/sensor1/climate/temperature", null));
+        Assert.Equal("home/sensor10", _resolver.Resolve("home/sensor10/temperature", null));
     }
 
     [Fact]
-    public void A_status_device_claims_its_own_topic_and_those_below_it_level_by_level_not_by_prefix()
+    public void A_topic_maps_to_the_same_device_whatever_arrived_first()
     {
-        _resolver.AddStatusDevice("home/sensor1");
+        var before = _resolver.Resolve("home/kitchen/temperature", null);
+        _resolver.AddStatusDevice("home");
+        _resolver.AddStatusDevice("home/kitchen");
 
-        Assert.Equal("home/sensor1", _resolver.Resolve("home/sensor1", null));
-        Assert.Equal("home/sensor10", _resolver.Resolve("home/sensor10/temperature", null));
+        Assert.Equal(before, _resolver.Resolve("home/kitchen/temperature", null));
     }
+
+    [Theory]
+    [InlineData("home/led/set", true)]
+    [InlineData("esphome-node/switch/relay/command", true)]
+    [InlineData("devices/pump/CMD", true)]
+    [InlineData("home/led/state", false)]
+    [InlineData("home/settings", false)]
+    [InlineData("set", true)]
+    public void Command_topics_are_recognised_by_their_last_level(string topic, bool command) =>
+        Assert.Equal(command, DeviceResolver.IsCommandTopic(topic));
 
     [Fact]
     public void A_status_device_wins_over_the_payloads_device_field()
     {
         _resolver.AddStatusDevice("home");
 
-        Assert.Equal("home", _resolver.Resolve("home/gateway/data", "greenhouse-2"));
+        Assert.Equal("home", _resolver.Resolve("home/data", "greenhouse-2"));
+        Assert.Equal("greenhouse-2", _resolver.Resolve("home/gateway/data", "greenhouse-2"));
     }
 
     [Fact]
@@ -60,7 +75,7 @@ public sealed class DeviceResolverTests
         resolver.AddStatusDevice("c");
 
         Assert.Equal((2, 1L), (resolver.StatusDevices, resolver.StatusDevicesDropped));
-        Assert.Equal("a", resolver.Resolve("a/x/temperature", null));
-        Assert.Equal("c/x", resolver.Resolve("c/x/temperature", null));
+        Assert.Equal("a", resolver.Resolve("a/temperature", "hint"));
+        Assert.Equal("hint", resolver.Resolve("c/temperature", "hint"));
     }
 }

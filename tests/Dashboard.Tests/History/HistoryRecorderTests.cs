@@ -57,14 +57,14 @@ public sealed class HistoryRecorderTests
     {
         var recorder = Recorder();
 
-        Publish(recorder, "home/sensor1/temperature", "21");
-        Publish(recorder, "home/status", "online"); // device "home" now has every topic under home/
-        Publish(recorder, "home/sensor1/humidity", "40");
-        Publish(recorder, "home/sensor1/temperature", "22");
         Publish(recorder, "sensors/data", """{"sensor_id": "greenhouse-2", "temperature": 19}""");
+        Publish(recorder, "sensors/status", "online"); // device "sensors" now has its sibling topics
+        Publish(recorder, "sensors/humidity", "40");
+        Publish(recorder, "sensors/data", """{"sensor_id": "greenhouse-2", "temperature": 20}""");
+        Publish(recorder, "home/sensor1/temperature", "21");
 
         Assert.Equal(
-            [("home/sensor1/temperature", "home/sensor1"), ("home/sensor1/humidity", "home"), ("home/sensor1/temperature", "home/sensor1"), ("sensors/data", "greenhouse-2")],
+            [("sensors/data", "greenhouse-2"), ("sensors/humidity", "sensors"), ("sensors/data", "greenhouse-2"), ("home/sensor1/temperature", "home/sensor1")],
             Drain(recorder).Select(r => (r.Series.Topic, r.Series.DeviceId)));
     }
 

@@ -19,15 +19,27 @@ public sealed class IngestedEventTests
             _presence, _devices, ownTopicPrefixes);
 
     [Fact]
-    public void A_presence_report_names_its_device_and_makes_it_the_owner_of_the_topics_below_it()
+    public void A_presence_report_names_its_device_and_claims_its_own_device_only()
     {
         var status = Read("home/sensor1/status", "online");
         Assert.Equal((new PresenceReport("home/sensor1", true), "home/sensor1"), (status.Presence, status.DeviceId));
         Assert.Null(status.Payload);
 
-        var reading = Read("home/sensor1/climate/temperature", "23.5");
+        var reading = Read("home/sensor1/temperature", "23.5");
         Assert.Equal("home/sensor1", reading.DeviceId);
         Assert.Equal(23.5, Assert.Single(reading.Payload!.Values).Value);
+
+        Read("home/status", "online"); // the tutorials' retained status of the whole house
+        Assert.Equal("home/livingroom", Read("home/livingroom/temperature", "21").DeviceId);
+    }
+
+    [Fact]
+    public void A_command_is_not_a_reading_and_makes_no_device()
+    {
+        var command = Read("home/led/set", "ON");
+        Assert.Null(command.DeviceId);
+        Assert.Null(command.Payload);
+        Assert.Null(command.Presence);
     }
 
     [Fact]

@@ -41,16 +41,16 @@ public sealed class LiveStateTests
     public void A_series_moves_to_the_device_its_readings_belong_to_now()
     {
         using var live = new LiveFixture();
-        live.Publish("home/sensor1/temperature", "21");
-        Assert.Equal("temperature", Assert.Single(live.Device("home/sensor1").Metrics).Metric);
+        live.Publish("sensors/data", """{"sensor_id": "greenhouse-2", "temperature": 21}""");
+        Assert.Equal("temperature", Assert.Single(live.Device("greenhouse-2").Metrics).Metric);
 
-        live.Publish("home/status", "online"); // from now on, device "home" has every topic under home/
-        live.Publish("home/sensor1/temperature", "22");
+        live.Publish("sensors/status", "online"); // from now on, device "sensors" has its sibling topics
+        live.Publish("sensors/data", """{"sensor_id": "greenhouse-2", "temperature": 22}""");
 
-        Assert.Empty(live.Device("home/sensor1").Metrics);
-        var metric = Assert.Single(live.Device("home").Metrics);
-        Assert.Equal(("home/sensor1/temperature", 22.0), (metric.Topic, metric.Value));
-        Assert.Equal("home", Assert.Single(live.State.Latest()).DeviceId);
+        Assert.Empty(live.Device("greenhouse-2").Metrics);
+        var metric = Assert.Single(live.Device("sensors").Metrics);
+        Assert.Equal(("sensors/data", 22.0), (metric.Topic, metric.Value));
+        Assert.Equal("sensors", Assert.Single(live.State.Latest()).DeviceId);
     }
 
     [Fact]

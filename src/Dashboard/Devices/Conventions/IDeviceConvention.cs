@@ -1,0 +1,34 @@
+using Dashboard.Readings;
+
+namespace Dashboard.Devices.Conventions;
+
+/// <summary>
+/// One firmware's topic convention (Tasmota, ESPHome, Zigbee2MQTT …), read from its own documentation: which device a
+/// topic belongs to, and whether a publish is telemetry, presence or a command. Conventions are asked in order before
+/// the generic rules; the first that claims a topic decides. Each runs on ingestion's single thread, so one may keep
+/// state (what a discovery config or a bridge said) without locks; it must never throw.
+/// </summary>
+public interface IDeviceConvention
+{
+    /// <summary>What the convention makes of a publish, or null when the topic is not one of its own.</summary>
+    ConventionReading? Read(string topic, ReadOnlySpan<byte> payload, DateTimeOffset arrived);
+}
+
+/// <summary>
+/// A convention's reading of one publish. <see cref="DeviceId"/> is stable: the same topic always gives the same device.
+/// <see cref="Payload"/> carries the readings with their metric names and units already set (none for a command or a
+/// config); <see cref="Presence"/> is set for a presence signal.
+/// </summary>
+public sealed record ConventionReading(string DeviceId, PresenceReport? Presence, ParsedPayload? Payload)
+{
+    private static readonly ParsedPayload NoReadings = new(PayloadKind.Unparsed, [], null, null, null);
+
+    /// <summary>Readings of <paramref name="deviceId"/>; <paramref name="time"/> only when the payload's time is trustworthy (with a zone).</summary>
+    public static ConventionReading Readings(string deviceId, IReadOnlyList<ParsedValue> values, DateTimeOffset? time = null, string? state = null) =>
+        new(deviceId, null, new ParsedPayload(values.Count > 0 ? PayloadKind.Json : PayloadKind.Unparsed, values, time, state, null));
+
+    public static ConventionReading PresenceOf(string deviceId, bool online) => new(deviceId, new PresenceReport(deviceId, online), null);
+
+    /// <summary>A command to the device, or anything else of its that is not telemetry (a config, an info message): no readings.</summary>
+    public static ConventionReading NotTelemetry(string deviceId) => new(deviceId, null, NoReadings);
+}
