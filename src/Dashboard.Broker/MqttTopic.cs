@@ -32,4 +32,42 @@ public static class MqttTopic
 
         return true;
     }
+
+    /// <summary>
+    /// Whether <paramref name="topic"/> matches the (valid) <paramref name="filter"/>: <c>+</c> is one whole level, a final
+    /// <c>#</c> any number of levels (the parent included), and a wildcard first level never matches a <c>$</c> topic.
+    /// </summary>
+    public static bool Matches(string filter, string topic)
+    {
+        if (topic.StartsWith('$') && filter.Length > 0 && filter[0] is '+' or '#')
+        {
+            return false;
+        }
+
+        var f = filter.AsSpan();
+        var t = topic.AsSpan();
+        while (true)
+        {
+            var fEnd = f.IndexOf('/');
+            var level = fEnd < 0 ? f : f[..fEnd];
+            if (level is "#")
+            {
+                return true;
+            }
+
+            var tEnd = t.IndexOf('/');
+            if (level is not "+" && !level.SequenceEqual(tEnd < 0 ? t : t[..tEnd]))
+            {
+                return false;
+            }
+
+            if (fEnd < 0 || tEnd < 0)
+            {
+                return fEnd < 0 ? tEnd < 0 : f[(fEnd + 1)..] is "#";
+            }
+
+            f = f[(fEnd + 1)..];
+            t = t[(tEnd + 1)..];
+        }
+    }
 }

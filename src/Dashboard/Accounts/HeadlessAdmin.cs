@@ -1,3 +1,4 @@
+using Dashboard.Broker.Status;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,8 @@ namespace Dashboard.Accounts;
 /// At start (after the database migration): makes sure the roles exist, and creates <c>Dashboard:Admin</c> when it is
 /// configured and no account has its name. A password the rules refuse stops the start with the reason.
 /// </summary>
-internal sealed class HeadlessAdmin(IServiceScopeFactory scopes, IOptions<DashboardOptions> options, ILogger<HeadlessAdmin> logger) : IHostedService
+internal sealed class HeadlessAdmin(
+    IServiceScopeFactory scopes, IOptions<DashboardOptions> options, BrokerListeners listeners, ILogger<HeadlessAdmin> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -28,24 +30,35 @@ internal sealed class HeadlessAdmin(IServiceScopeFactory scopes, IOptions<Dashbo
         {
             if (!await users.Users.AnyAsync(cancellationToken))
             {
-                logger.LogWarning("No dashboard account yet: open the dashboard to create the admin, or set Dashboard__Admin__Username and Dashboard__Admin__Password.");
+                logger.LogWarning("No dashboard account yet: open {Url} to create the admin, or set Dashboard__Admin__Username and Dashboard__Admin__Password.",
+                    DashboardUrl(AccountsFeature.SetupPath));
+                return;
+            }
+        }
+        else if (await users.FindByNameAsync(admin.Username.Trim()) is null)
+        {
+            var errors = await scope.ServiceProvider.GetRequiredService<DashboardAccounts>().CreateAsync(admin.Username, admin.Password, DashboardRoles.Admin);
+            if (errors.Count > 0)
+            {
+                throw new InvalidOperationException($"Dashboard:Admin could not be created: {string.Join(" ", errors)}");
             }
 
-            return;
+            logger.LogInformation("Created the dashboard admin account {User} from configuration", admin.Username.Trim());
         }
 
-        if (await users.FindByNameAsync(admin.Username.Trim()) is not null)
+        logger.LogInformation("Dashboard: {Url}", DashboardUrl("/"));
+    }
+
+    /// <summary>Where a browser on this machine finds the dashboard (Kestrel's 0.0.0.0 is no address to open).</summary>
+    private string DashboardUrl(string path)
+    {
+        var url = (listeners.Find("Https") ?? listeners.Find("Http"))?.Url ?? "http://localhost:8080";
+        foreach (var any in new[] { "0.0.0.0", "[::]", "+", "*" })
         {
-            return;
+            url = url.Replace("://" + any + ":", "://localhost:", StringComparison.Ordinal);
         }
 
-        var errors = await scope.ServiceProvider.GetRequiredService<DashboardAccounts>().CreateAsync(admin.Username, admin.Password, DashboardRoles.Admin);
-        if (errors.Count > 0)
-        {
-            throw new InvalidOperationException($"Dashboard:Admin could not be created: {string.Join(" ", errors)}");
-        }
-
-        logger.LogInformation("Created the dashboard admin account {User} from configuration", admin.Username.Trim());
+        return url.TrimEnd('/') + path;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -110,6 +110,38 @@ public sealed class LiveDashboardTests(Browser browser, AppFixture fixture) : IC
     }
 
     [Fact]
+    public async Task The_topic_filter_takes_mqtt_wildcards_and_says_when_nothing_matches_and_picking_a_topic_leaves_the_publish_panel_alone()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        await using var sensors = await TestClient.ConnectAsync(App);
+        foreach (var room in new[] { "kitchen", "hall" })
+        {
+            await sensors.PublishAsync($"wild-{run}/{room}/temperature", "21");
+            await sensors.PublishAsync($"wild-{run}/{room}/humidity", "40");
+        }
+
+        var page = await browser.OpenAsync(App, "topics");
+        var filter = page.GetByPlaceholder("Filter topics");
+        await filter.FillAsync($"wild-{run}/+/temperature");
+        await Assertions.Expect(page.Locator(".topics-summary")).ToHaveTextAsync("2 topics");
+
+        await filter.FillAsync($"wild-{run}/#");
+        await Assertions.Expect(page.Locator(".topics-summary")).ToHaveTextAsync("4 topics");
+
+        await filter.FillAsync($"wild-{run}/garage/+");
+        await Assertions.Expect(page.Locator(".no-match")).ToContainTextAsync($"No topic matches “wild-{run}/garage/+”");
+
+        // Picking a topic shows it; only the explicit button puts it into the publish panel.
+        await filter.FillAsync($"wild-{run}/hall/humidity");
+        await page.Locator(".topic-tree").GetByText("humidity", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator(".topic-name")).ToHaveTextAsync($"wild-{run}/hall/humidity");
+        var topic = page.Locator(".publish-panel").GetByLabel("Topic");
+        await Assertions.Expect(topic).Not.ToHaveValueAsync($"wild-{run}/hall/humidity");
+        await page.Locator(".use-topic").ClickAsync();
+        await Assertions.Expect(topic).ToHaveValueAsync($"wild-{run}/hall/humidity");
+    }
+
+    [Fact]
     public async Task The_publish_panel_switches_an_led()
     {
         await using var led = await TestClient.ConnectAsync(App);
