@@ -10,6 +10,9 @@ namespace Dashboard.Live;
 /// </summary>
 internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int maxDisconnectedClients, TimeProvider clock)
 {
+    /// <summary>A connection shorter than this is a publish-and-exit client, not the device's own link.</summary>
+    private static readonly TimeSpan OneShotConnection = TimeSpan.FromSeconds(10);
+
     private readonly Dictionary<string, DeviceEntry> _devices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ClientEntry> _clients = new(StringComparer.Ordinal);
     private readonly Queue<ClientEntry> _disconnected = new();
@@ -19,6 +22,11 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
     {
         var device = Get(report.DeviceId);
         device.StatusTopic = statusTopic;
+        if (report.Online && !restored)
+        {
+            device.LastSeen = time; // "online · last seen never" would contradict itself
+        }
+
         LinkClient(device, publisher);
         SetStatus(device, report.Online ? DeviceStatus.Online : DeviceStatus.Offline, $"status topic {statusTopic}", time, restored);
         return device;
@@ -61,9 +69,12 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
     }
 
     /// <summary>
-    /// A device whose client goes away is offline. A device with a status topic is left to it, except when
-    /// its client's connection is lost with no will on that topic to say so: a clean DISCONNECT had its chance
-    /// to publish "offline" (and is often a one-shot publisher, not the device), and a will is about to.
+    /// A device with a status topic is left to it, except when its client's connection is lost with no will on that topic
+    /// to say so (offline): a clean DISCONNECT had its chance to publish "offline" (and is often a one-shot publisher, not
+    /// the device), and a will is about to. A device that never gave a presence signal is offline when a long-lived
+    /// connection of its client is lost, and "unknown" when its client disconnects cleanly or lived only moments: a
+    /// sensor that publishes and exits (mosquitto_pub, the tutorials' scripts, whose exit may reset the connection) is
+    /// not offline, only not connected.
     /// </summary>
     public void OnClientDisconnected(ClientInfo info, DateTimeOffset time)
     {
@@ -77,10 +88,19 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
         client.DisconnectedAt = time;
         foreach (var id in client.Devices)
         {
-            if (_devices.TryGetValue(id, out var device) && device.ClientId == info.ClientId
-                && (device.StatusTopic is null || (!info.Graceful && info.WillTopic != device.StatusTopic)))
+            if (_devices.TryGetValue(id, out var device) && device.ClientId == info.ClientId)
             {
-                SetStatus(device, DeviceStatus.Offline, info.Graceful ? "client disconnected" : "connection lost", time, restored: false);
+                var cause = info.Graceful ? "client disconnected" : "connection lost";
+                if (device.StatusTopic is null)
+                {
+                    var lived = !info.Graceful && time - info.ConnectedAt >= OneShotConnection;
+                    SetStatus(device, lived ? DeviceStatus.Offline : DeviceStatus.Unknown,
+                        lived ? cause : cause + "; no status topic says whether the device is offline", time, restored: false);
+                }
+                else if (!info.Graceful && info.WillTopic != device.StatusTopic)
+                {
+                    SetStatus(device, DeviceStatus.Offline, cause, time, restored: false);
+                }
             }
         }
 

@@ -14,6 +14,7 @@ internal sealed class LiveFixture : IDisposable
 {
     private readonly PresenceParser _presence = new(new DevicesOptions());
     private readonly DeviceResolver _devices = new(maxStatusDevices: 1000);
+    private readonly Dictionary<string, DateTimeOffset> _connectedAt = [];
 
     public LiveFixture(LiveOptions? options = null)
     {
@@ -36,8 +37,11 @@ internal sealed class LiveFixture : IDisposable
         State.Handle(IngestedEvent.From(brokerEvent, _presence, _devices));
     }
 
-    public void Connect(string clientId, string? willTopic = null) =>
+    public void Connect(string clientId, string? willTopic = null)
+    {
+        _connectedAt[clientId] = Clock.AddSeconds(1); // the time Connection ticks to
         Connection(BrokerEventKind.ClientConnected, Client(clientId, graceful: false, willTopic));
+    }
 
     /// <param name="graceful">The client sent DISCONNECT; otherwise its connection was lost.</param>
     public void Disconnect(string clientId, bool graceful, string? willTopic = null) =>
@@ -54,7 +58,7 @@ internal sealed class LiveFixture : IDisposable
     }
 
     private ClientInfo Client(string clientId, bool graceful, string? willTopic) =>
-        new(clientId, null, "192.0.2.7:50000", "tcp", "3.1.1", true, 60, Clock, graceful, willTopic);
+        new(clientId, null, "192.0.2.7:50000", "tcp", "3.1.1", true, 60, _connectedAt.GetValueOrDefault(clientId, Clock), graceful, willTopic);
 
     private void Tick() => Clock = Clock.AddSeconds(1);
 }

@@ -61,6 +61,7 @@ public sealed class LiveStateTests
         live.Publish("plant/pump7/pressure", "2.4 bar", "pump-7");
         Assert.Equal(DeviceStatus.Online, live.Device("plant/pump7").Status);
 
+        live.Clock = live.Clock.AddMinutes(5); // a device's own, long-lived connection
         live.Disconnect("pump-7", graceful: false);
 
         var device = live.Device("plant/pump7");
@@ -113,17 +114,30 @@ public sealed class LiveStateTests
     }
 
     [Fact]
-    public void A_device_without_a_status_topic_follows_its_clients_connection()
+    public void A_device_without_a_status_topic_is_online_while_its_client_is_connected_and_unknown_after()
     {
         using var live = new LiveFixture();
         live.Connect("script");
         live.Publish("lab/bench/voltage", "3.3 V", "script");
         Assert.Equal(DeviceStatus.Online, live.Device("lab/bench").Status);
 
-        live.Disconnect("script", graceful: true);
+        live.Disconnect("script", graceful: true); // mosquitto_pub, or a script that publishes and exits: not offline
 
-        Assert.Equal(DeviceStatus.Offline, live.Device("lab/bench").Status);
-        Assert.Equal("client disconnected", live.Device("lab/bench").StatusSource);
+        Assert.Equal(DeviceStatus.Unknown, live.Device("lab/bench").Status);
+        Assert.StartsWith("client disconnected", live.Device("lab/bench").StatusSource, StringComparison.Ordinal);
+        Assert.NotNull(live.Device("lab/bench").LastSeen);
+    }
+
+    [Fact]
+    public void A_one_shot_publisher_whose_exit_resets_the_connection_leaves_its_device_unknown_not_offline()
+    {
+        using var live = new LiveFixture();
+        live.Connect("paho-oneshot");
+        live.Publish("garden/soil/moisture", "41", "paho-oneshot");
+
+        live.Disconnect("paho-oneshot", graceful: false); // moments later, a reset: the tutorials' one-shot pattern
+
+        Assert.Equal(DeviceStatus.Unknown, live.Device("garden/soil").Status);
     }
 
     [Fact]

@@ -38,6 +38,10 @@ internal static class DeviceFormat
         };
     }
 
+    /// <summary>"Last seen" for a device: a device known only from retained messages replayed at start has not been seen since.</summary>
+    public static string LastSeen(DateTimeOffset? time, DateTimeOffset now) =>
+        time is null ? "not since the dashboard started" : Ago(time, now);
+
     public static string StatusText(DeviceStatus status) => status.ToWire();
 
     public static Color StatusColor(DeviceStatus status) => status switch
