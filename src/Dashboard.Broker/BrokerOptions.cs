@@ -93,6 +93,14 @@ public sealed class BrokerOptions
     [Range(0, 1_000_000)]
     public int MaxPublishRatePerClient { get; set; }
 
+    /// <summary>
+    /// The longest keep-alive a client may ask for (Mosquitto's <c>max_keepalive</c>); zero: no limit. An MQTT 5 client
+    /// asking for more, or for none (0), gets this value as Server Keep Alive in CONNACK and is held to it; an MQTT
+    /// 3.1/3.1.1 client, which cannot be told, is refused with CONNACK 2 "identifier rejected", as Mosquitto does.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "18:12:15")]
+    public TimeSpan MaxKeepAlive { get; set; } = TimeSpan.Zero;
+
     /// <summary>How long a new connection may take to send CONNECT.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);

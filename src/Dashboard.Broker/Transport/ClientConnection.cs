@@ -27,6 +27,9 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     public bool CleanStart { get; set; }
     public ushort KeepAliveSeconds { get; set; }
 
+    /// <summary>The keep-alive the broker imposed instead of the client's (MQTT 5 Server Keep Alive), if it did.</summary>
+    public ushort? ServerKeepAlive { get; set; }
+
     /// <summary>Seconds the session outlives this connection: MQTT 5's own value, or for 3.1/3.1.1 the configured maximum when clean session is off.</summary>
     public uint SessionExpirySeconds { get; set; }
 

@@ -11,7 +11,7 @@ namespace Dashboard.Broker.Transport;
 /// a zero-length client id from an MQTT 3.1.1 clean session gets an assigned id (as MQTT 5's does in
 /// <see cref="BrokerHost"/>); the Last Will is taken off the packet so the broker sends it itself (MQTT 5 will
 /// delay, DISCONNECT 0x04, takeover); CONNACK tells MQTT 5 clients about shared subscriptions, the maximum
-/// packet size and a capped session expiry.
+/// packet size, a capped session expiry and the server's keep-alive.
 /// </summary>
 internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacketHook
 {
@@ -47,6 +47,11 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
             {
                 connAck.SessionExpiryInterval = connection.SessionExpirySeconds;
             }
+
+            if (connection.ServerKeepAlive is { } keepAlive)
+            {
+                connAck.ServerKeepAlive = keepAlive;
+            }
         }
 
         return packet;
@@ -63,6 +68,7 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
         connection.ClientId = connect.ClientId ?? "";
         connection.UserName = connect.Username;
         connection.CleanStart = connect.CleanSession;
+        LimitKeepAlive(connection, connect);
         connection.KeepAliveSeconds = connect.KeepAlivePeriod;
         connection.RequestedSessionExpiry = version == MqttProtocolVersion.V500 ? connect.SessionExpiryInterval : 0;
         connection.SessionExpirySeconds = version == MqttProtocolVersion.V500
@@ -93,6 +99,25 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
             connection.WillTopicAtConnect = connect.WillTopic;
             connect.WillFlag = false;
         }
+    }
+
+    /// <summary>Broker:MaxKeepAlive: MQTT 5 clients are given the server's value [MQTT-3.2.2-21], MQTT 3.x clients refused.</summary>
+    private void LimitKeepAlive(ClientConnection connection, MqttConnectPacket connect)
+    {
+        var max = (ushort)options.Value.MaxKeepAlive.TotalSeconds;
+        if (max == 0 || (connect.KeepAlivePeriod > 0 && connect.KeepAlivePeriod <= max))
+        {
+            return;
+        }
+
+        if (connection.ProtocolVersion != MqttProtocolVersion.V500)
+        {
+            throw new ConnectRefusedException(2, new MQTTnet.Exceptions.MqttProtocolViolationException(
+                $"Keep-alive {connect.KeepAlivePeriod} s is beyond Broker:MaxKeepAlive ({max} s), and MQTT 3.x cannot be told another."));
+        }
+
+        connect.KeepAlivePeriod = max; // MQTTnet's keep-alive monitor reads it from here
+        connection.ServerKeepAlive = max;
     }
 
     private uint Cap(uint seconds) => (uint)Math.Min(seconds, options.Value.MaxSessionExpiry.TotalSeconds);

@@ -20,6 +20,44 @@ public sealed class KeepAliveAndSysTests
     }
 
     [Fact]
+    public async Task Broker_max_keep_alive_is_given_to_MQTT_5_clients_that_ask_for_more_or_none_and_they_are_held_to_it()
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:MaxKeepAlive"] = "00:00:01" });
+
+        // MQTTnet's client, asking for 10 minutes: CONNACK's Server Keep Alive says 1 s [MQTT-3.2.2-21].
+        await using (var polite = await TestClient.ConnectAsync(TestClient.Options(app, version: MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithKeepAlivePeriod(TimeSpan.FromMinutes(10)).Build()))
+        {
+            Assert.Equal(1, polite.ConnectResult!.ServerKeepAlive);
+        }
+
+        // A raw client asking for none (0) gets 1 s too, and is dropped when it stays silent past 1.5 s.
+        await using var socket = await RawMqttSocket.ConnectAsync(app.MqttPort);
+        await socket.SendAsync(RawPackets.ConnectV5("silent-v5", keepAlive: 0));
+        var connAck = await socket.ReadPacketAsync();
+        Assert.Equal((byte)0x20, connAck[0]);
+        Assert.Equal(0x00, connAck[3]); // success
+        Assert.Contains(Enumerable.Range(5, connAck.Length - 7), i => connAck[i] == 0x13 && connAck[i + 1] == 0 && connAck[i + 2] == 1); // Server Keep Alive = 1
+        Assert.True(await socket.ClosedByBrokerWithinAsync(TestClient.Patience));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(60)]
+    public async Task Broker_max_keep_alive_refuses_an_MQTT_3_client_asking_for_more_or_none(ushort keepAlive)
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:MaxKeepAlive"] = "00:00:30" });
+        await using var socket = await RawMqttSocket.ConnectAsync(app.MqttPort);
+
+        await socket.SendAsync(RawPackets.Connect("too-sleepy", keepAlive: keepAlive));
+
+        Assert.Equal(new byte[] { 0x20, 0x02, 0x00, 0x02 }, await socket.ReadAsync(4)); // identifier rejected, as Mosquitto answers
+        Assert.True(await socket.ClosedByBrokerWithinAsync(TestClient.Patience));
+        await using var fine = await TestClient.ConnectAsync(TestClient.Options(app).WithKeepAlivePeriod(TimeSpan.FromSeconds(30)).Build());
+        Assert.True(fine.Client.IsConnected);
+    }
+
+    [Fact]
     public async Task A_client_that_pings_stays_connected()
     {
         await using var app = await DashboardApp.StartAsync();
