@@ -13,4 +13,7 @@ public sealed class DevicesOptions
 
     /// <summary>Payloads (or JSON <c>status</c>/<c>state</c> values) meaning offline, in any case.</summary>
     public List<string> OfflinePayloads { get; set; } = ["offline", "disconnected", "false", "0"];
+
+    /// <summary>Zigbee2MQTT base topics (its <c>mqtt.base_topic</c>), one per bridge.</summary>
+    public List<string> Zigbee2MqttBaseTopics { get; set; } = ["zigbee2mqtt"];
 }

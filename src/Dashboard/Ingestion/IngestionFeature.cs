@@ -21,10 +21,13 @@ public static class IngestionFeature
             if (section.GetSection(nameof(options.StatusWords)).Exists()) options.StatusWords = [];
             if (section.GetSection(nameof(options.OnlinePayloads)).Exists()) options.OnlinePayloads = [];
             if (section.GetSection(nameof(options.OfflinePayloads)).Exists()) options.OfflinePayloads = [];
+            if (section.GetSection(nameof(options.Zigbee2MqttBaseTopics)).Exists()) options.Zigbee2MqttBaseTopics = [];
             section.Bind(options);
         });
         services.AddSingleton(s => new PresenceParser(s.GetRequiredService<IOptions<DevicesOptions>>().Value));
         // Firmware conventions, asked in this order before the generic rules (README, "Devices"). Only ingestion's thread uses them.
+        services.AddSingleton<IDeviceConvention, Zigbee2MqttConvention>();
+        services.AddSingleton<IDeviceConvention, OwnTracksConvention>();
         services.AddSingleton<DeviceConventions>();
         services.AddHostedService<IngestionService>();
         return builder;

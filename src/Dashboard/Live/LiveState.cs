@@ -131,13 +131,15 @@ public sealed class LiveState : IBrokerEventSink
         topic.Version = _versions.Next();
         _feed.Post(new TopicChanged(topicName));
 
-        if (ingested.Presence is { } report)
+        var hasReadings = ingested.Payload is { Values.Count: > 0 };
+        // A convention may report presence with readings (an OwnTracks location: the app is online); replayed at start,
+        // such a retained reading is old news about presence, unlike a retained status.
+        if (ingested.Presence is { } report && !(hasReadings && e.Restored))
         {
             topic.DeviceId = _devices.OnStatusReport(report, topicName, publisher, e.Time, e.Restored).Id;
-            return;
         }
 
-        if (ingested.Payload is not { Values.Count: > 0 } parsed || ingested.DeviceId is not { } deviceId)
+        if (!hasReadings || ingested.Payload is not { } parsed || ingested.DeviceId is not { } deviceId)
         {
             return;
         }

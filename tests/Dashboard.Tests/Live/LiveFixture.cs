@@ -1,6 +1,7 @@
 using System.Text;
 using Dashboard.Broker.Events;
 using Dashboard.Devices;
+using Dashboard.Devices.Conventions;
 using Dashboard.Ingestion;
 using Dashboard.Live;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,9 +16,11 @@ internal sealed class LiveFixture : IDisposable
     private readonly PresenceParser _presence = new(new DevicesOptions());
     private readonly DeviceResolver _devices = new(maxStatusDevices: 1000);
     private readonly Dictionary<string, DateTimeOffset> _connectedAt = [];
+    private readonly DeviceConventions _conventions;
 
-    public LiveFixture(LiveOptions? options = null)
+    public LiveFixture(LiveOptions? options = null, params IDeviceConvention[] conventions)
     {
+        _conventions = new DeviceConventions(conventions);
         Feed = new LiveFeed(NullLogger<LiveFeed>.Instance);
         State = new LiveState(Options.Create(options ?? new LiveOptions()), Feed, TimeProvider.System, NullLogger<LiveState>.Instance);
     }
@@ -34,7 +37,7 @@ internal sealed class LiveFixture : IDisposable
         Tick();
         var brokerEvent = new BrokerEvent(BrokerEventKind.MessagePublished, Clock, clientId, topic, payload,
             MqttQualityOfServiceLevel.AtLeastOnce, retain, null, restored);
-        State.Handle(IngestedEvent.From(brokerEvent, _presence, _devices));
+        State.Handle(IngestedEvent.From(brokerEvent, _presence, _devices, conventions: _conventions));
     }
 
     public void Connect(string clientId, string? willTopic = null)

@@ -1,5 +1,6 @@
 using Dashboard.Broker.Events;
 using Dashboard.Devices;
+using Dashboard.Devices.Conventions;
 using Dashboard.Ingestion;
 using Dashboard.Live;
 using Dashboard.Readings;
@@ -153,6 +154,25 @@ public sealed class LiveStateTests
         Assert.Null(device.LastStatusChange);
         Assert.Null(device.LastSeen);
         Assert.Equal(21.5, Assert.Single(device.Metrics).Value);
+    }
+
+    [Fact]
+    public void Readings_that_also_report_presence_set_both_but_a_replayed_one_says_nothing_of_presence()
+    {
+        using var live = new LiveFixture(conventions: new OwnTracksConvention());
+        const string location = """{"_type":"location","lat":48.85,"lon":2.29,"batt":80,"tst":1796212345}""";
+
+        live.Publish("owntracks/jane/phone", location, retain: true, restored: true);
+        Assert.Equal((DeviceStatus.Unknown, 3), (live.Device("owntracks/jane/phone").Status, live.Device("owntracks/jane/phone").Metrics.Count));
+
+        live.Publish("owntracks/jane/phone", """{"_type":"lwt","tst":1796212000}""", "jane-phone");
+        Assert.Equal(DeviceStatus.Offline, live.Device("owntracks/jane/phone").Status);
+
+        live.Publish("owntracks/jane/phone", location.Replace("80", "79", StringComparison.Ordinal), "jane-phone");
+        var phone = live.Device("owntracks/jane/phone");
+        Assert.Equal(DeviceStatus.Online, phone.Status);
+        Assert.Equal(79, phone.Metrics.Single(m => m.Metric == "batt").Value);
+        Assert.Equal(phone.LastStatusChange, phone.LastSeen);
     }
 
     [Theory]
