@@ -26,7 +26,7 @@ internal sealed class SeriesEntry(string topic, string metric, int points)
 
     public void Add(double value, string? unit, DateTimeOffset time, string? state)
     {
-        Unit = unit ?? Unit;
+        Unit = unit; // the unit of this reading: one sent with an earlier payload does not stick to the next
         State = state;
         _recent.Add(value, time.UtcTicks);
     }

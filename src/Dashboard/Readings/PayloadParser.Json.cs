@@ -214,7 +214,7 @@ public static partial class PayloadParser
                             case Field.Unit:
                                 if (unit is null && IsShortPrintable(text, MaxUnitLength * 4))
                                 {
-                                    unit = Intern(text);
+                                    unit = Unit(text);
                                 }
 
                                 break;

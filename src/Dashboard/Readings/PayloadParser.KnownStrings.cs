@@ -16,6 +16,24 @@ public static partial class PayloadParser
 
     private static readonly byte[][] KnownUtf8 = Array.ConvertAll(KnownStrings, Encoding.UTF8.GetBytes);
 
+    /// <summary>Unit words as devices write them, and the symbol a reader expects (<c>"unit":"celsius"</c> → °C).</summary>
+    private static readonly Dictionary<string, string> UnitNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["celsius"] = "°C", ["degC"] = "°C", ["°c"] = "°C", ["℃"] = "°C", ["degrees celsius"] = "°C",
+        ["fahrenheit"] = "°F", ["degF"] = "°F", ["°f"] = "°F", ["℉"] = "°F", ["degrees fahrenheit"] = "°F",
+        ["kelvin"] = "K", ["percent"] = "%", ["pct"] = "%", ["lux"] = "lx", ["hpa"] = "hPa", ["kpa"] = "kPa",
+        ["kwh"] = "kWh", ["wh"] = "Wh", ["watt"] = "W", ["watts"] = "W", ["volt"] = "V", ["volts"] = "V",
+        ["amp"] = "A", ["amps"] = "A", ["ampere"] = "A", ["amperes"] = "A", ["dbm"] = "dBm", ["kmh"] = "km/h", ["kph"] = "km/h",
+        ["ug/m3"] = "µg/m³", ["µg/m3"] = "µg/m³", ["m3"] = "m³", ["hz"] = "Hz",
+    };
+
+    /// <summary>A unit as readers expect it: the known symbol for a unit word, else as sent.</summary>
+    private static string Unit(ReadOnlySpan<byte> utf8)
+    {
+        var unit = Intern(utf8);
+        return UnitNames.TryGetValue(unit, out var symbol) ? symbol : unit;
+    }
+
     private static string Intern(ReadOnlySpan<byte> utf8)
     {
         var known = KnownUtf8;

@@ -82,7 +82,7 @@ public static partial class PayloadParser
             return false;
         }
 
-        unit = Intern(candidate);
+        unit = Unit(candidate);
         return true;
     }
 }

@@ -103,6 +103,18 @@ public sealed class LiveStateTests
     }
 
     [Fact]
+    public void A_unit_belongs_to_its_reading_and_does_not_stick_to_the_next()
+    {
+        using var live = new LiveFixture();
+        live.Publish("lab/probe/temperature", """{"value": 21.5, "unit": "celsius"}""");
+        Assert.Equal("°C", Assert.Single(live.Device("lab/probe").Metrics).Unit);
+
+        live.Publish("lab/probe/temperature", "22");
+
+        Assert.Null(Assert.Single(live.Device("lab/probe").Metrics).Unit);
+    }
+
+    [Fact]
     public void A_one_shot_publisher_that_disconnects_cleanly_does_not_override_a_status_topic()
     {
         using var live = new LiveFixture();

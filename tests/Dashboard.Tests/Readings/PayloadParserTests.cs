@@ -85,7 +85,7 @@ public sealed class PayloadParserTests
         var parsed = Parse("home/livingroom/temperature", """{"value": 23.5, "unit": "celsius"}""");
 
         Assert.Equal(PayloadKind.Json, parsed.Kind);
-        Assert.Equal(new ParsedValue("temperature", 23.5, "celsius"), Single(parsed));
+        Assert.Equal(new ParsedValue("temperature", 23.5, "°C"), Single(parsed)); // the unit word as its symbol
     }
 
     [Theory]
@@ -198,11 +198,11 @@ public sealed class PayloadParserTests
     [InlineData("12 kWh", 12, "kWh")]
     [InlineData("5 m/s", 5, "m/s")]
     [InlineData("12 µg/m³", 12, "µg/m³")]
-    [InlineData("12 ug/m3", 12, "ug/m3")]
+    [InlineData("12 ug/m3", 12, "µg/m³")]
     [InlineData("400 ppm", 400, "ppm")]
     [InlineData("-4.5 °F", -4.5, "°F")]
     [InlineData("3.3 kΩ", 3.3, "kΩ")]
-    [InlineData("21 ℃", 21, "℃")]
+    [InlineData("21 ℃", 21, "°C")]
     [InlineData("90°", 90, "°")]
     [InlineData("1e3 W", 1000, "W")]
     [InlineData("5eV", 5, "eV")]
