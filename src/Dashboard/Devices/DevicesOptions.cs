@@ -13,4 +13,10 @@ public sealed class DevicesOptions
 
     /// <summary>Payloads (or JSON <c>status</c>/<c>state</c> values) meaning offline, in any case.</summary>
     public List<string> OfflinePayloads { get; set; } = ["offline", "disconnected", "false", "0"];
+
+    /// <summary>Home Assistant's <c>discovery_prefix</c>: discovery configs are read from <c>&lt;prefix&gt;/…/config</c>.</summary>
+    public string DiscoveryPrefix { get; set; } = "homeassistant";
+
+    /// <summary>Discovered entities remembered at most; a config that would add more is counted, logged and ignored.</summary>
+    public int MaxDiscoveryEntities { get; set; } = 10_000;
 }
