@@ -16,4 +16,10 @@ public sealed class DevicesOptions
 
     /// <summary>Zigbee2MQTT base topics (its <c>mqtt.base_topic</c>), one per bridge.</summary>
     public List<string> Zigbee2MqttBaseTopics { get; set; } = ["zigbee2mqtt"];
+
+    /// <summary>Home Assistant's <c>discovery_prefix</c>: discovery configs are read from <c>&lt;prefix&gt;/…/config</c>.</summary>
+    public string DiscoveryPrefix { get; set; } = "homeassistant";
+
+    /// <summary>Discovered entities remembered at most; a config that would add more is counted, logged and ignored.</summary>
+    public int MaxDiscoveryEntities { get; set; } = 10_000;
 }

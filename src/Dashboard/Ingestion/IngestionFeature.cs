@@ -26,6 +26,7 @@ public static class IngestionFeature
         });
         services.AddSingleton(s => new PresenceParser(s.GetRequiredService<IOptions<DevicesOptions>>().Value));
         // Firmware conventions, asked in this order before the generic rules (README, "Devices"). Only ingestion's thread uses them.
+        services.AddSingleton<IDeviceConvention, HomeAssistantDiscovery>(); // discovery first: a config is the strongest evidence
         services.AddSingleton<IDeviceConvention, Zigbee2MqttConvention>();
         services.AddSingleton<IDeviceConvention, OwnTracksConvention>();
         services.AddSingleton<DeviceConventions>();

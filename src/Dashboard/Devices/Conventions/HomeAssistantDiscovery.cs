@@ -1,0 +1,322 @@
+using System.Text;
+using System.Text.Json;
+using Dashboard.Readings;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Devices.Conventions;
+
+/// <summary>
+/// Home Assistant MQTT discovery (README, "Devices: firmware conventions"): a retained config on
+/// <c>homeassistant/&lt;component&gt;/[&lt;node_id&gt;/]&lt;object_id&gt;/config</c> declares an entity — its state topic, name,
+/// unit, device, availability and command topics. The config itself is not telemetry; a publish on a declared state
+/// topic is a reading of the entity's device, on an availability topic its presence, on a command topic an order. An
+/// empty config removes the entity. Topics no config declares are left to the other conventions.
+/// </summary>
+/// <remarks>
+/// The device id is the <c>device</c> block's name (or, when this config gives none, the name another config gave the
+/// same identifier, else the first identifier); without a device block, the topic's node_id, else its object_id.
+/// A state published before its config (retained messages replayed at start-up in store order) is read by the generic
+/// rules: the convention only knows the configs it has seen.
+/// </remarks>
+public sealed class HomeAssistantDiscovery : IDeviceConvention
+{
+    /// <summary>Larger configs and state payloads are not looked at (a config is a few hundred bytes).</summary>
+    private const int MaxPayloadBytes = 256 * 1024;
+
+    private readonly string _prefix;
+    private readonly int _maxEntities;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, HomeAssistantEntity[]> _configs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<HomeAssistantEntity>> _stateTopics = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<HomeAssistantEntity>> _commandTopics = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(HomeAssistantEntity Entity, HomeAssistantAvailability Availability)>> _availabilityTopics = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _deviceNames = new(StringComparer.Ordinal);
+
+    public HomeAssistantDiscovery(IOptions<DevicesOptions> options, ILogger<HomeAssistantDiscovery> logger)
+    {
+        _prefix = options.Value.DiscoveryPrefix.TrimEnd('/') + "/";
+        _maxEntities = Math.Max(0, options.Value.MaxDiscoveryEntities);
+        _logger = logger;
+    }
+
+    /// <summary>Entities known now.</summary>
+    public int Entities { get; private set; }
+
+    /// <summary>Configs ignored because they would have taken <see cref="Entities"/> past <c>Devices:MaxDiscoveryEntities</c>.</summary>
+    public long ConfigsDropped { get; private set; }
+
+    public ConventionReading? Read(string topic, ReadOnlySpan<byte> payload, DateTimeOffset arrived)
+    {
+        if (topic.StartsWith(_prefix, StringComparison.Ordinal) && topic.EndsWith("/config", StringComparison.Ordinal))
+        {
+            return OnConfig(topic, payload);
+        }
+
+        if (_configs.Count == 0)
+        {
+            return null;
+        }
+
+        if (_availabilityTopics.TryGetValue(topic, out var availability) && Presence(availability, payload) is { } presence)
+        {
+            return presence;
+        }
+
+        if (_stateTopics.TryGetValue(topic, out var entities))
+        {
+            return States(topic, entities, payload, arrived);
+        }
+
+        return _commandTopics.TryGetValue(topic, out var commanded) ? ConventionReading.NotTelemetry(DeviceId(commanded[0])) : null;
+    }
+
+    private ConventionReading OnConfig(string topic, ReadOnlySpan<byte> payload)
+    {
+        // <component>/[<node_id>/]<object_id>/config: the node_id, else the object_id, names a device without a device block.
+        var levels = topic[_prefix.Length..^"/config".Length].Split('/');
+        var valid = levels.Length is 2 or 3 && levels.All(level => level.Length > 0 && level.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'));
+        var fallbackId = valid ? levels[1] : topic;
+        if (payload.IsEmpty)
+        {
+            var removed = Remove(topic);
+            return ConventionReading.NotTelemetry(removed is [var first, ..] ? DeviceId(first) : fallbackId);
+        }
+
+        if (!valid || payload.Length > MaxPayloadBytes || HomeAssistantConfig.Parse(levels[0], levels[^1], fallbackId, payload) is not { } entities)
+        {
+            return ConventionReading.NotTelemetry(fallbackId); // a config that Home Assistant would refuse changes nothing
+        }
+
+        var replaced = _configs.TryGetValue(topic, out var old) ? old.Length : 0;
+        if (Entities - replaced + entities.Length > _maxEntities)
+        {
+            if (ConfigsDropped++ == 0)
+            {
+                _logger.LogWarning("Home Assistant discovery knows its maximum of {Max} entities (Devices:MaxDiscoveryEntities); further configs, first {Topic}, are ignored",
+                    _maxEntities, topic);
+            }
+
+            return ConventionReading.NotTelemetry(fallbackId);
+        }
+
+        Remove(topic);
+        Add(topic, entities);
+        return ConventionReading.NotTelemetry(entities is [var entity, ..] ? DeviceId(entity) : fallbackId);
+    }
+
+    private void Add(string topic, HomeAssistantEntity[] entities)
+    {
+        _configs[topic] = entities;
+        Entities += entities.Length;
+        foreach (var entity in entities)
+        {
+            if (entity.StateTopic is { } state)
+            {
+                Index(_stateTopics, state, entity);
+            }
+
+            foreach (var command in entity.CommandTopics)
+            {
+                Index(_commandTopics, command, entity);
+            }
+
+            foreach (var availability in entity.Availability)
+            {
+                Index(_availabilityTopics, availability.Topic, (entity, availability));
+            }
+
+            if (entity.Device is { Name: { } name } device && _deviceNames.Count < _maxEntities)
+            {
+                foreach (var identifier in device.Identifiers)
+                {
+                    _deviceNames[identifier] = name;
+                }
+            }
+        }
+    }
+
+    private HomeAssistantEntity[] Remove(string topic)
+    {
+        if (!_configs.Remove(topic, out var entities))
+        {
+            return [];
+        }
+
+        Entities -= entities.Length;
+        foreach (var entity in entities)
+        {
+            if (entity.StateTopic is { } state)
+            {
+                Unindex(_stateTopics, state, e => e == entity);
+            }
+
+            foreach (var command in entity.CommandTopics)
+            {
+                Unindex(_commandTopics, command, e => e == entity);
+            }
+
+            foreach (var availability in entity.Availability)
+            {
+                Unindex(_availabilityTopics, availability.Topic, e => e.Entity == entity);
+            }
+        }
+
+        return entities;
+    }
+
+    private static void Index<T>(Dictionary<string, List<T>> index, string topic, T item)
+    {
+        if (!index.TryGetValue(topic, out var list))
+        {
+            index[topic] = list = [];
+        }
+
+        list.Add(item);
+    }
+
+    private static void Unindex<T>(Dictionary<string, List<T>> index, string topic, Predicate<T> match)
+    {
+        if (index.TryGetValue(topic, out var list) && list.RemoveAll(match) > 0 && list.Count == 0)
+        {
+            index.Remove(topic);
+        }
+    }
+
+    private string DeviceId(HomeAssistantEntity entity)
+    {
+        if (entity.Device is not { } device)
+        {
+            return entity.FallbackDeviceId;
+        }
+
+        if (device.Name is { } name)
+        {
+            return name;
+        }
+
+        foreach (var identifier in device.Identifiers)
+        {
+            if (_deviceNames.TryGetValue(identifier, out var named))
+            {
+                return named;
+            }
+        }
+
+        return device.Identifiers is [var first, ..] ? first : entity.FallbackDeviceId;
+    }
+
+    /// <summary>
+    /// Presence of the one device whose configs declare this availability topic. A topic several devices share (a bridge's
+    /// state) is left to the other rules: one publish can only speak for one device here.
+    /// </summary>
+    private ConventionReading? Presence(List<(HomeAssistantEntity Entity, HomeAssistantAvailability Availability)> declared, ReadOnlySpan<byte> payload)
+    {
+        var deviceId = DeviceId(declared[0].Entity);
+        foreach (var (entity, _) in declared)
+        {
+            if (DeviceId(entity) != deviceId)
+            {
+                return null;
+            }
+        }
+
+        var availability = declared[0].Availability;
+        var text = availability.Template.Kind == TemplateKind.JsonPath
+            ? HomeAssistantConfig.ParseJson(payload) is { } json ? availability.Template.Text(json) : null
+            : PayloadText(payload);
+        return text is null ? ConventionReading.NotTelemetry(deviceId)
+            : text.Equals(availability.Available, StringComparison.OrdinalIgnoreCase) ? ConventionReading.PresenceOf(deviceId, true)
+            : text.Equals(availability.NotAvailable, StringComparison.OrdinalIgnoreCase) ? ConventionReading.PresenceOf(deviceId, false)
+            : ConventionReading.NotTelemetry(deviceId);
+    }
+
+    /// <summary>
+    /// The readings of every entity on this state topic (several may share one JSON payload, each taking its field). A
+    /// topic whose entities belong to several devices gives only the readings of the first device id in ordinal order.
+    /// </summary>
+    private ConventionReading States(string topic, List<HomeAssistantEntity> entities, ReadOnlySpan<byte> payload, DateTimeOffset arrived)
+    {
+        var deviceId = DeviceId(entities[0]);
+        foreach (var entity in entities)
+        {
+            if (string.CompareOrdinal(DeviceId(entity), deviceId) < 0)
+            {
+                deviceId = DeviceId(entity);
+            }
+        }
+
+        if (payload.Length > MaxPayloadBytes)
+        {
+            return ConventionReading.NotTelemetry(deviceId);
+        }
+
+        var values = new List<ParsedValue>();
+        string? state = null;
+        JsonElement? json = null;
+        var jsonRead = false;
+        string? text = null;
+        HomeAssistantEntity? generic = null;
+        var genericCount = 0;
+        foreach (var entity in entities)
+        {
+            if (entity.Value == EntityValue.None || DeviceId(entity) != deviceId)
+            {
+                continue;
+            }
+
+            if (entity.Template.Kind == TemplateKind.JsonPath && !jsonRead)
+            {
+                json = HomeAssistantConfig.ParseJson(payload);
+                jsonRead = true;
+            }
+
+            if (entity.Value == EntityValue.OnOff)
+            {
+                var word = entity.Template.Kind == TemplateKind.JsonPath ? json is { } root ? entity.Template.Text(root) : null : text ??= PayloadText(payload);
+                if (word is not null && (word.Equals(entity.On, StringComparison.OrdinalIgnoreCase) || word.Equals(entity.Off, StringComparison.OrdinalIgnoreCase)))
+                {
+                    values.Add(new(entity.Metric, word.Equals(entity.On, StringComparison.OrdinalIgnoreCase) ? 1 : 0, entity.Unit));
+                    state = word;
+                }
+            }
+            else if (entity.Template.Kind == TemplateKind.JsonPath)
+            {
+                if (json is { } root && entity.Template.Number(root) is { } number)
+                {
+                    values.Add(new(entity.Metric, number, entity.Unit));
+                }
+            }
+            else if (entity.Template.Kind != TemplateKind.Complex && HomeAssistantTemplate.TryParseNumber(text ??= PayloadText(payload), out var plain)
+                && entity.Template.Filtered(plain) is { } filtered)
+            {
+                values.Add(new(entity.Metric, filtered, entity.Unit));
+            }
+            else
+            {
+                generic = entity;
+                genericCount++;
+            }
+        }
+
+        // A payload the simple forms cannot read (a unit after the number, a template we do not run) is read as the
+        // generic rules read it: one value is the entity's, several keep the names the generic parser gives them.
+        if (generic is not null)
+        {
+            var parsed = PayloadParser.Parse(topic, payload, arrived).Values;
+            if (parsed.Count == 1 && genericCount == 1)
+            {
+                values.Add(new(generic.Metric, parsed[0].Value, generic.Unit ?? parsed[0].Unit));
+            }
+            else
+            {
+                values.AddRange(parsed.Where(p => !values.Exists(v => v.Metric == p.Metric)));
+            }
+        }
+
+        return ConventionReading.Readings(deviceId, values, state: values.Count == 1 ? state : null);
+    }
+
+    private static string? PayloadText(ReadOnlySpan<byte> payload) =>
+        payload.Length > MaxPayloadBytes ? null : Encoding.UTF8.GetString(payload.Trim(" \t\r\n\0"u8));
+}
