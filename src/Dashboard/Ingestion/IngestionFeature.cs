@@ -25,6 +25,9 @@ public static class IngestionFeature
         });
         services.AddSingleton(s => new PresenceParser(s.GetRequiredService<IOptions<DevicesOptions>>().Value));
         // Firmware conventions, asked in this order before the generic rules (README, "Devices"). Only ingestion's thread uses them.
+        services.AddSingleton<IDeviceConvention, TasmotaConvention>();
+        services.AddSingleton<IDeviceConvention, EsphomeConvention>();
+        services.AddSingleton<IDeviceConvention, ShellyConvention>();
         services.AddSingleton<DeviceConventions>();
         services.AddHostedService<IngestionService>();
         return builder;
