@@ -27,8 +27,11 @@ public static class IngestionFeature
         services.AddSingleton(s => new PresenceParser(s.GetRequiredService<IOptions<DevicesOptions>>().Value));
         // Firmware conventions, asked in this order before the generic rules (README, "Devices"). Only ingestion's thread uses them.
         services.AddSingleton<IDeviceConvention, HomeAssistantDiscovery>(); // discovery first: a config is the strongest evidence
-        services.AddSingleton<IDeviceConvention, Zigbee2MqttConvention>();
-        services.AddSingleton<IDeviceConvention, OwnTracksConvention>();
+        services.AddSingleton<IDeviceConvention, Zigbee2MqttConvention>(); // under its base topics only
+        services.AddSingleton<IDeviceConvention, OwnTracksConvention>(); // under owntracks/ only
+        services.AddSingleton<IDeviceConvention, TasmotaConvention>();
+        services.AddSingleton<IDeviceConvention, EsphomeConvention>();
+        services.AddSingleton<IDeviceConvention, ShellyConvention>(); // last: its <prefix>/online is the broadest shape
         services.AddSingleton<DeviceConventions>();
         services.AddHostedService<IngestionService>();
         return builder;
