@@ -23,9 +23,17 @@ public sealed record ConventionReading(string DeviceId, PresenceReport? Presence
 {
     private static readonly ParsedPayload NoReadings = new(PayloadKind.Unparsed, [], null, null, null);
 
-    /// <summary>Readings of <paramref name="deviceId"/>; <paramref name="time"/> only when the payload's time is trustworthy (with a zone).</summary>
+    /// <summary>Readings of <paramref name="deviceId"/>; <paramref name="time"/> only when the payload's time is trustworthy (with a zone);
+    /// <paramref name="state"/> is the state word a single 1/0 value stands for (<c>ON</c>), shown next to it.</summary>
     public static ConventionReading Readings(string deviceId, IReadOnlyList<ParsedValue> values, DateTimeOffset? time = null, string? state = null) =>
-        new(deviceId, null, new ParsedPayload(values.Count > 0 ? PayloadKind.Json : PayloadKind.Unparsed, values, time, state, null));
+        new(deviceId, null, new ParsedPayload(Kind(values, state), values, time, state, null));
+
+    private static PayloadKind Kind(IReadOnlyList<ParsedValue> values, string? state) => values.Count switch
+    {
+        0 => PayloadKind.Unparsed,
+        1 when state is not null => PayloadKind.State,
+        _ => PayloadKind.Json,
+    };
 
     public static ConventionReading PresenceOf(string deviceId, bool online) => new(deviceId, new PresenceReport(deviceId, online), null);
 
