@@ -95,6 +95,20 @@ public sealed class DeviceBoardTests : BunitContext, IAsyncLifetime
     }
 
     [Fact]
+    public void Devices_sharing_a_first_level_are_grouped_and_the_rest_shown_together_not_each_under_its_own_heading()
+    {
+        _live.Publish("home/kitchen/temperature", "20");
+        _live.Publish("home/hall/temperature", "19");
+        _live.Publish("esp-garden/sensor/soil_moisture/state", "38");
+        _live.Publish("owntracks/anna/phone/batt", "81");
+
+        var board = Render<DeviceBoard>();
+
+        Assert.Equal(["home", "Other devices"], board.FindAll(".device-group").Select(h => h.TextContent.Trim()));
+        Assert.Equal(4, board.FindAll("[data-device]").Count);
+    }
+
+    [Fact]
     public void Search_keeps_the_devices_whose_name_or_metrics_match()
     {
         _live.Publish("home/kitchen/temperature", "20");

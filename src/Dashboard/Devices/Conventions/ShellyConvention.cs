@@ -78,7 +78,9 @@ public sealed class ShellyConvention : IDeviceConvention
 
         var word = Encoding.UTF8.GetString(text);
         var field = path.LastOrDefault(level => !char.IsAsciiDigit(level[0])) ?? "";
-        double? value = PayloadParser.Parse(field, text, default) is { Kind: PayloadKind.Number } number ? number.Values[0].Value
+        var parsed = PayloadParser.Parse(field, text, default);
+        var numeric = parsed.Kind == PayloadKind.Number;
+        double? value = numeric ? parsed.Values[0].Value
             : path[0] == "roller" ? null // open/close/stop is the roller's last move, not a position
             : FirmwareText.SwitchValue(word) ?? (word == "overpower" ? 0 : null);
         if (value is not { } reading)
@@ -88,7 +90,7 @@ public sealed class ShellyConvention : IDeviceConvention
 
         var (unit, scale) = Gen1Unit(field);
         var metric = string.Join(' ', path[0] == "sensor" && path.Length > 1 ? path[1..] : path);
-        return ConventionReading.Readings(device, [new ParsedValue(metric, reading * scale, unit)], state: word);
+        return ConventionReading.Readings(device, [new ParsedValue(metric, reading * scale, unit)], state: numeric ? null : word);
     }
 
     private static (string? Unit, double Scale) Gen1Unit(string field) => field switch
