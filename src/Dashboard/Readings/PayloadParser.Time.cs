@@ -29,13 +29,23 @@ public static partial class PayloadParser
         }
 
         var chars = scratch[..Encoding.UTF8.GetChars(text, scratch)];
-        if (!DateTimeOffset.TryParse(chars, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+        if (!HasZone(chars) || !DateTimeOffset.TryParse(chars, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
         {
             return null;
         }
 
         var milliseconds = time.ToUnixTimeMilliseconds();
         return IsPlausible(milliseconds, now) ? time.ToUniversalTime() : null;
+    }
+
+    /// <summary>
+    /// A time without a zone (<c>2024-01-01T12:00:00</c>, Tasmota's, Python's <c>datetime.now().isoformat()</c>) is the
+    /// device's local time, which the dashboard cannot know: not a time, so the arrival time is used.
+    /// </summary>
+    private static bool HasZone(ReadOnlySpan<char> iso)
+    {
+        var time = iso[10..];
+        return time.EndsWith('Z') || time.EndsWith('z') || time.LastIndexOfAny('+', '-') > 0;
     }
 
     private static DateTimeOffset? FromEpoch(double epoch, DateTimeOffset now)

@@ -45,7 +45,8 @@ namespace Dashboard.Readings;
 /// else Unparsed (time and device hint are still returned).</item>
 /// <item>Times: epoch seconds (integer or fraction), milliseconds (above 1e11), microseconds (above 1e14),
 /// nanoseconds (above 1e17) as numbers or numeric strings, kept to the millisecond; or ISO 8601 strings
-/// (<c>2024-05-01T12:00:00Z</c>, <c>2024-05-01 12:00:00</c>; no offset means UTC). Before 2000-01-01 or more than
+/// with a zone (<c>2024-05-01T12:00:00Z</c>, <c>2024-05-01 14:00:00+02:00</c>); without one it is the device's local time,
+/// which the dashboard cannot know, so no time (the arrival time is used). Before 2000-01-01 or more than
 /// a day ahead of now is no time (null).</item>
 /// <item>A top-level JSON array is a reading too: its elements are named by the topic's last level and their
 /// index (<c>[1,2]</c> on <c>sensors/accel</c> → <c>accel.0</c>, <c>accel.1</c>).</item>

@@ -643,9 +643,8 @@ public sealed class PayloadParserTests
     [InlineData("""{"t":1,"time":"1700000000"}""", "2023-11-14T22:13:20Z")]
     [InlineData("""{"t":1,"time":"2023-11-14T22:13:20Z"}""", "2023-11-14T22:13:20Z")]
     [InlineData("""{"t":1,"time":"2023-11-14T23:13:20.5+01:00"}""", "2023-11-14T22:13:20.5Z")]
-    [InlineData("""{"t":1,"time":"2023-11-14 22:13:20"}""", "2023-11-14T22:13:20Z")]
-    [InlineData("""{"t":1,"time":"2023-11-14T22:13:20.123456"}""", "2023-11-14T22:13:20.123456Z")]
-    [InlineData("""{"t":1,"Time":"2023-11-14T22:13:20"}""", "2023-11-14T22:13:20Z")]
+    [InlineData("""{"t":1,"time":"2023-11-14 17:13:20-05:00"}""", "2023-11-14T22:13:20Z")]
+    [InlineData("""{"t":1,"Time":"2023-11-14T22:13:20.123456z"}""", "2023-11-14T22:13:20.123456Z")]
     [InlineData("""{"t":1,"TS":1700000000}""", "2023-11-14T22:13:20Z")]
     [InlineData("""{"t":1,"TimeStamp":1700000000}""", "2023-11-14T22:13:20Z")]
     [InlineData("""{"t":1,"time":"garbage","ts":1700000000}""", "2023-11-14T22:13:20Z")]
@@ -671,6 +670,9 @@ public sealed class PayloadParserTests
     [InlineData("""{"t":1,"time":"9999-12-31T23:59:59Z"}""")]
     [InlineData("""{"t":1,"time":"2024-13-45T99:00:00Z"}""")]
     [InlineData("""{"t":1,"time":"5/6/2024"}""")]
+    [InlineData("""{"t":1,"time":"2023-11-14 22:13:20"}""")] // no zone: the device's local time, which nobody here knows
+    [InlineData("""{"t":1,"Time":"2023-11-14T22:13:20"}""")] // Tasmota's
+    [InlineData("""{"t":1,"time":"2023-11-14T22:13:20.123456"}""")] // Python's datetime.now().isoformat()
     [InlineData("""{"t":1,"time":"yesterday"}""")]
     [InlineData("""{"t":1,"time":"12:30"}""")]
     [InlineData("""{"t":1,"time":""}""")]
