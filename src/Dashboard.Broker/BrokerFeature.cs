@@ -60,6 +60,7 @@ public static class BrokerFeature
         services.AddSingleton<PersistentSessions>();
         services.AddSingleton<SharedSubscriptions>();
         services.AddSingleton<WillService>();
+        services.AddSingleton<ClientPacketSizeLimits>();
 
         // Packet hooks, in the order they see received packets (sent packets go the other way round).
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ConnectHook>());
@@ -68,6 +69,7 @@ public static class BrokerFeature
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<SharedSubscriptions>());
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<WillService>());
         services.AddSingleton<IMqttPacketHook, BrokerUserHook>();
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ClientPacketSizeLimits>());
         services.AddSingleton<MqttTransportHandler>();
         services.AddSingleton<PendingConnections>();
 

@@ -30,6 +30,7 @@ internal sealed class BrokerHost(
     RetainedStore retained,
     WriteAhead writeAhead,
     ConnectionRegistry connections,
+    ClientPacketSizeLimits packetSizes,
     BrokerUserStore users,
     CredentialCheck credentials,
     ClientIdentities identities,
@@ -293,6 +294,12 @@ internal sealed class BrokerHost(
         if (!acl.Unrestricted && !acl.CanRead(e.ReceiverClientId, e.ApplicationMessage.Topic))
         {
             e.AcceptEnqueue = false;
+            return Task.CompletedTask;
+        }
+
+        if (packetSizes.Refuses(e.ReceiverClientId, e.ApplicationMessage))
+        {
+            e.AcceptEnqueue = false; // larger than the Maximum Packet Size this MQTT 5 client set
             return Task.CompletedTask;
         }
 

@@ -28,6 +28,7 @@ public sealed class BrokerMetrics : IDisposable
     private long _pendingRefused;
     private long _loginsFailed;
     private long _loginsThrottled;
+    private long _tooLargeForClient;
 
     public BrokerMetrics(IMeterFactory meterFactory)
     {
@@ -40,6 +41,7 @@ public sealed class BrokerMetrics : IDisposable
         _meter.CreateObservableCounter("mqtt.packets.too_large", () => PacketsTooLarge, description: "Connections closed for an oversized packet");
         _meter.CreateObservableCounter("mqtt.packets.malformed", () => PacketsMalformed, description: "Connections closed for a packet that breaks the protocol's rules (ill-formed UTF-8, reserved flags, missing packet identifier or topic filters, QoS 3)");
         _meter.CreateObservableCounter("mqtt.messages.dropped", () => MessagesDropped, description: "Messages dropped because a client's queue was full");
+        _meter.CreateObservableCounter("mqtt.messages.too_large_for_client", () => MessagesTooLargeForClient, description: "Messages not sent to an MQTT 5 client because they exceed the Maximum Packet Size it set in CONNECT");
         _meter.CreateObservableCounter("mqtt.connections.refused", () => ConnectionsRefused, description: "Connections closed because Broker:MaxConnections were open");
         _meter.CreateObservableCounter("mqtt.topics.refused", () => TopicsRefused, description: "Topics and filters refused for Broker:MaxTopicLength or MaxTopicLevels");
         _meter.CreateObservableCounter("mqtt.messages.rate_limited", () => PublishRateExceeded, description: "Messages dropped because a client exceeded Broker:MaxPublishRatePerClient");
@@ -67,6 +69,7 @@ public sealed class BrokerMetrics : IDisposable
     public long PendingConnectionsRefused => Interlocked.Read(ref _pendingRefused);
     public long LoginsFailed => Interlocked.Read(ref _loginsFailed);
     public long LoginsThrottled => Interlocked.Read(ref _loginsThrottled);
+    public long MessagesTooLargeForClient => Interlocked.Read(ref _tooLargeForClient);
 
     public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
     public void MessageSent() => Interlocked.Increment(ref _messagesSent);
@@ -87,6 +90,7 @@ public sealed class BrokerMetrics : IDisposable
     public void PendingConnectionRefused() => Interlocked.Increment(ref _pendingRefused);
     public void LoginFailed() => Interlocked.Increment(ref _loginsFailed);
     public void LoginThrottled() => Interlocked.Increment(ref _loginsThrottled);
+    public void MessageTooLargeForClient() => Interlocked.Increment(ref _tooLargeForClient);
 
     /// <summary>Counts one event the ingestion channel had no room for; returns the new total.</summary>
     public long IngestionDrop() => Interlocked.Increment(ref _ingestionDropped);

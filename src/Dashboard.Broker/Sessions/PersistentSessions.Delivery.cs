@@ -151,7 +151,7 @@ internal sealed partial class PersistentSessions
     /// flight until acknowledged. Expired messages are discarded, and so are those the user's ACL no longer lets it read
     /// (it may have changed while the client was away).
     /// </summary>
-    private void DrainInto(SessionRecord record)
+    private void DrainInto(SessionRecord record, ClientConnection connection)
     {
         if (record.Queue.Count == 0)
         {
@@ -171,7 +171,7 @@ internal sealed partial class PersistentSessions
                 message.MessageExpiryInterval = deliver ? (uint)Math.Ceiling(left) : 0;
             }
 
-            if (!deliver)
+            if (!deliver || packetSizes.Refuses(connection, message))
             {
                 record.Finished.Add(queued.Sequence);
                 continue;

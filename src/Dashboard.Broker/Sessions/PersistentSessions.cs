@@ -24,6 +24,7 @@ internal sealed partial class PersistentSessions(
     BrokerAuthorizer acl,
     BrokerMetrics metrics,
     WriteAhead writeAhead,
+    ClientPacketSizeLimits packetSizes,
     IOptions<BrokerOptions> options,
     TimeProvider clock,
     ILogger<PersistentSessions> logger) : IMqttPacketHook
@@ -144,7 +145,7 @@ internal sealed partial class PersistentSessions(
             record.UserName = connection.AuthenticatedUser;
             record.ExpirySeconds = connection.SessionExpirySeconds;
             record.DisconnectedAt = null;
-            DrainInto(record);
+            DrainInto(record, connection);
             record.Connection = connection;
             _offline.TryRemove(clientId, out _);
         }

@@ -21,6 +21,7 @@ internal sealed class SharedSubscriptions(
     ConnectionRegistry connections,
     PersistentSessions sessions,
     BrokerAuthorizer acl,
+    ClientPacketSizeLimits packetSizes,
     BrokerMetrics metrics) : IMqttPacketHook
 {
     public const string Prefix = "$share/";
@@ -178,8 +179,13 @@ internal sealed class SharedSubscriptions(
                 continue; // a deny entry (or an ACL changed since subscribing) keeps it from this member
             }
 
-            if (connections.IsConnected(member.ClientId) && broker.FindSession(member.ClientId) is { } session)
+            if (connections.TryGet(member.ClientId, out var connection) && broker.FindSession(member.ClientId) is { } session)
             {
+                if (packetSizes.Refuses(connection, message))
+                {
+                    return false; // larger than the Maximum Packet Size this member set: dropped for it, and counted
+                }
+
                 var copy = message.CopyFor(Min(member.Qos, message.QualityOfServiceLevel), retain: false);
                 var stored = sessions.TrackInFlight(member.ClientId, copy);
                 if (!session.TryEnqueueApplicationMessage(copy, out _))

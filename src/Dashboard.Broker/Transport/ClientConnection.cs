@@ -27,6 +27,9 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     public bool CleanStart { get; set; }
     public ushort KeepAliveSeconds { get; set; }
 
+    /// <summary>MQTT 5's Maximum Packet Size from CONNECT: the largest packet the client accepts; 0 for no limit.</summary>
+    public uint MaxPacketSize { get; set; }
+
     /// <summary>The keep-alive the broker imposed instead of the client's (MQTT 5 Server Keep Alive), if it did.</summary>
     public ushort? ServerKeepAlive { get; set; }
 

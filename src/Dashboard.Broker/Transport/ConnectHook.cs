@@ -70,6 +70,7 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
         connection.CleanStart = connect.CleanSession;
         LimitKeepAlive(connection, connect);
         connection.KeepAliveSeconds = connect.KeepAlivePeriod;
+        connection.MaxPacketSize = version == MqttProtocolVersion.V500 ? connect.MaximumPacketSize : 0;
         connection.RequestedSessionExpiry = version == MqttProtocolVersion.V500 ? connect.SessionExpiryInterval : 0;
         connection.SessionExpirySeconds = version == MqttProtocolVersion.V500
             ? Cap(connect.SessionExpiryInterval)
