@@ -71,6 +71,11 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
         LimitKeepAlive(connection, connect);
         connection.KeepAliveSeconds = connect.KeepAlivePeriod;
         connection.MaxPacketSize = version == MqttProtocolVersion.V500 ? connect.MaximumPacketSize : 0;
+        if (version == MqttProtocolVersion.V500 && connect.ReceiveMaximum is > 0 and < ushort.MaxValue)
+        {
+            connection.ReceiveMaximum = connect.ReceiveMaximum;
+            connection.SendWindow = new SemaphoreSlim(connect.ReceiveMaximum, connect.ReceiveMaximum); // [MQTT-3.3.4-9]
+        }
         connection.RequestedSessionExpiry = version == MqttProtocolVersion.V500 ? connect.SessionExpiryInterval : 0;
         connection.SessionExpirySeconds = version == MqttProtocolVersion.V500
             ? Cap(connect.SessionExpiryInterval)

@@ -103,6 +103,7 @@ internal sealed class MqttChannel : IMqttChannelAdapter
                             _metrics.MessageReceived();
                         }
 
+                        OpenSendWindow(packet);
                         packet = RunReceivedHooks(packet);
                         if (packet is not null)
                         {
@@ -162,6 +163,13 @@ internal sealed class MqttChannel : IMqttChannelAdapter
             packet = _hooks[i].Sending(Client, packet);
         }
 
+        if (packet is MqttPublishPacket { QualityOfServiceLevel: > MqttQualityOfServiceLevel.AtMostOnce } && Client.SendWindow is { } window)
+        {
+            // The client's Receive Maximum: no more unacknowledged QoS 1/2 messages than it allows; the rest wait in
+            // its queue, as this is MQTTnet's send loop for the client.
+            await window.WaitAsync(cancellationToken);
+        }
+
         if (packet is MqttPubAckPacket or MqttPubRecPacket or MqttSubAckPacket && !_writeAhead.IsCommitted(Client.WriteAheadMark))
         {
             await _writeAhead.WaitAsync(Client.WriteAheadMark, cancellationToken); // acknowledged means stored
@@ -212,6 +220,17 @@ internal sealed class MqttChannel : IMqttChannelAdapter
             {
                 hook.Established(Client);
             }
+        }
+    }
+
+    /// <summary>An acknowledgement that ends a QoS 1/2 delivery gives its place in the Receive Maximum window back.</summary>
+    private void OpenSendWindow(MqttPacket packet)
+    {
+        if (Client.SendWindow is { } window
+            && (packet is MqttPubAckPacket or MqttPubCompPacket || packet is MqttPubRecPacket { ReasonCode: >= MqttPubRecReasonCode.UnspecifiedError })
+            && window.CurrentCount < Client.ReceiveMaximum)
+        {
+            window.Release();
         }
     }
 

@@ -1,0 +1,99 @@
+using System.Text;
+using Dashboard.Broker.Metrics;
+using Dashboard.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+
+namespace Dashboard.IntegrationTests.Broker;
+
+/// <summary>
+/// What an MQTT 5 client asks of the broker in CONNECT: its Maximum Packet Size (never a larger packet, [MQTT-3.1.2-24/25])
+/// and its Receive Maximum (never more unacknowledged QoS 1/2 messages in flight, [MQTT-3.3.4-9]).
+/// </summary>
+public sealed class ClientLimitsTests
+{
+    private const uint Limit = 100;
+
+    [Fact]
+    public async Task A_message_larger_than_a_clients_maximum_packet_size_is_dropped_for_that_client_only_and_counted()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        var metrics = app.Services.GetRequiredService<BrokerMetrics>();
+        var topic = $"big/{Guid.NewGuid():N}"[..12];
+
+        await using var small = await RawMqttSocket.ConnectAsync(app.MqttPort);
+        await small.SendAsync(new MqttConnectPacket { ClientId = "small-reader", CleanSession = true, KeepAlivePeriod = 60, MaximumPacketSize = Limit }, MqttProtocolVersion.V500);
+        Assert.Equal(0x20, (await small.ReadPacketAsync())[0]);
+        await small.SendAsync(new MqttSubscribePacket { PacketIdentifier = 1, TopicFilters = [new MqttTopicFilter { Topic = $"{topic}/#" }] }, MqttProtocolVersion.V500);
+        Assert.Equal(0x90, (await small.ReadPacketAsync())[0]);
+
+        await using var anyone = await TestClient.ConnectAsync(app, version: MqttProtocolVersion.V500);
+        await anyone.SubscribeAsync($"{topic}/#");
+
+        await using var publisher = await TestClient.ConnectAsync(app);
+        await publisher.PublishAsync($"{topic}/large", new string('x', 500), MqttQualityOfServiceLevel.AtLeastOnce);
+        await publisher.PublishAsync($"{topic}/small", "fits", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        // The client without a limit gets both; the limited one only the one that fits, and nothing larger ever.
+        Assert.Equal($"{topic}/large", (await anyone.NextAsync()).Topic);
+        Assert.Equal($"{topic}/small", (await anyone.NextAsync()).Topic);
+        var first = await small.ReadPacketAsync();
+        Assert.Equal(0x30, first[0] & 0xF0); // PUBLISH
+        Assert.True(first.Length <= Limit, $"a {first.Length}-byte packet was sent to a client that accepts {Limit}");
+        Assert.Contains($"{topic}/small", Encoding.UTF8.GetString(first), StringComparison.Ordinal);
+        Assert.Equal(1, metrics.MessagesTooLargeForClient);
+    }
+
+    [Fact]
+    public async Task No_more_unacknowledged_messages_are_in_flight_than_the_clients_receive_maximum_and_the_rest_wait()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        var topic = $"window/{Guid.NewGuid():N}"[..15];
+        await using var slow = await RawMqttSocket.ConnectAsync(app.MqttPort);
+        await slow.SendAsync(new MqttConnectPacket { ClientId = "slow-reader", CleanSession = true, KeepAlivePeriod = 60, ReceiveMaximum = 2 }, MqttProtocolVersion.V500);
+        Assert.Equal(0x20, (await slow.ReadPacketAsync())[0]);
+        await slow.SendAsync(new MqttSubscribePacket
+        {
+            PacketIdentifier = 1,
+            TopicFilters = [new MqttTopicFilter { Topic = topic, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }],
+        }, MqttProtocolVersion.V500);
+        Assert.Equal(0x90, (await slow.ReadPacketAsync())[0]);
+
+        await using var publisher = await TestClient.ConnectAsync(app);
+        for (var i = 1; i <= 5; i++)
+        {
+            await publisher.PublishAsync(topic, $"m{i}", MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        var first = await slow.ReadPacketAsync();
+        var second = await slow.ReadPacketAsync();
+        var next = slow.ReadPacketAsync();
+        Assert.False(await ArrivesWithinAsync(next, TimeSpan.FromMilliseconds(700)), "a third message came before any PUBACK");
+
+        // Each PUBACK lets exactly one more through, in order.
+        await slow.SendAsync(new MqttPubAckPacket { PacketIdentifier = PacketId(first) }, MqttProtocolVersion.V500);
+        Assert.EndsWith("m3", Encoding.UTF8.GetString(await next), StringComparison.Ordinal);
+        Assert.EndsWith("m2", Encoding.UTF8.GetString(second), StringComparison.Ordinal);
+        Assert.False(await ArrivesWithinAsync(slow.ReadPacketAsync(), TimeSpan.FromMilliseconds(500)), "a fourth message came with two unacknowledged");
+    }
+
+    /// <summary>The packet id of a QoS 1 PUBLISH to an MQTT 5 client: after the fixed header and the topic.</summary>
+    private static ushort PacketId(byte[] publish)
+    {
+        var header = 1;
+        while ((publish[header] & 0x80) != 0)
+        {
+            header++;
+        }
+
+        var topicStart = header + 1;
+        var topicLength = (publish[topicStart] << 8) | publish[topicStart + 1];
+        var id = topicStart + 2 + topicLength;
+        return (ushort)((publish[id] << 8) | publish[id + 1]);
+    }
+
+    private static async Task<bool> ArrivesWithinAsync(Task<byte[]> read, TimeSpan wait) =>
+        await Task.WhenAny(read, Task.Delay(wait)) == read;
+}
