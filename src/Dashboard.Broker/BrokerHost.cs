@@ -163,14 +163,18 @@ internal sealed class BrokerHost(
 
         switch (outcome)
         {
+            // MQTT 5 clients also get a reason string (CONNACK may carry one whatever Request Problem Information says).
             case AuthenticationOutcome.BadCredentials:
                 e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword; // 3.1.1: return code 4
+                e.ReasonString = "Bad user name or password, or too many failed logins from this address: try again later";
                 return;
             case AuthenticationOutcome.AnonymousRefused:
                 e.ReasonCode = MqttConnectReasonCode.NotAuthorized; // 3.1.1: return code 5
+                e.ReasonString = "Anonymous clients are not allowed: connect with a user name and password";
                 return;
             case AuthenticationOutcome.ServerBusy:
                 e.ReasonCode = MqttConnectReasonCode.ServerUnavailable; // 3.1.1: return code 3
+                e.ReasonString = "Too many logins are being checked: retry in a moment";
                 return;
         }
 
@@ -200,6 +204,7 @@ internal sealed class BrokerHost(
     private void RefuseConnect(ValidatingConnectionEventArgs e, ClientConnection connection, LogLimiter log, string why)
     {
         e.ReasonCode = MqttConnectReasonCode.NotAuthorized; // 3.1.1: return code 5; MQTT 5: 0x87
+        e.ReasonString = $"Not authorized: {why}";
         connection.Identity = null; // never installed, so it cannot stand for the session it tried to reach
         connection.Will = null;
         if (log.ShouldLog())

@@ -36,6 +36,21 @@ public sealed class RememberedPasswordTests : IAsyncLifetime
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await ConnectAsync("sensor", "second password"));
     }
 
+    [Fact]
+    public async Task An_MQTT_5_client_refused_at_connect_is_told_why_in_a_reason_string()
+    {
+        await using (var wrong = await TestClient.ConnectAsync(TestClient.Options(_app, version: MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithCredentials("nobody", "wrong").Build()))
+        {
+            Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, wrong.ConnectResult!.ResultCode);
+            Assert.StartsWith("Bad user name or password", wrong.ConnectResult.ReasonString, StringComparison.Ordinal);
+        }
+
+        await using var anonymous = await TestClient.ConnectAsync(TestClient.Options(_app, version: MQTTnet.Formatter.MqttProtocolVersion.V500).Build());
+        Assert.Equal(MqttClientConnectResultCode.NotAuthorized, anonymous.ConnectResult!.ResultCode);
+        Assert.Contains("Anonymous clients are not allowed", anonymous.ConnectResult.ReasonString, StringComparison.Ordinal);
+    }
+
     private async Task<MqttClientConnectResultCode> ConnectAsync(string user, string password)
     {
         await using var client = await TestClient.ConnectAsync(TestClient.Options(_app).WithCredentials(user, password).Build());
