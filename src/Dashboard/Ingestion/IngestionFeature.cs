@@ -29,6 +29,7 @@ public static class IngestionFeature
         services.AddSingleton<IDeviceConvention, HomeAssistantDiscovery>(); // discovery first: a config is the strongest evidence
         services.AddSingleton<IDeviceConvention, Zigbee2MqttConvention>(); // under its base topics only
         services.AddSingleton<IDeviceConvention, OwnTracksConvention>(); // under owntracks/ only
+        services.AddSingleton<IDeviceConvention, SparkplugConvention>(); // under spBv1.0/ only
         services.AddSingleton<IDeviceConvention, TasmotaConvention>();
         services.AddSingleton<IDeviceConvention, EsphomeConvention>();
         services.AddSingleton<IDeviceConvention, ShellyConvention>(); // last: its <prefix>/online is the broadest shape

@@ -61,6 +61,9 @@ public static partial class PayloadParser
         return UnitNames.TryGetValue(unit, out var symbol) ? symbol : unit;
     }
 
+    /// <summary>A unit a convention was given as text (a Sparkplug <c>engUnit</c>), as readers expect it.</summary>
+    internal static string UnitSymbol(string unit) => UnitNames.TryGetValue(unit, out var symbol) ? symbol : unit;
+
     private static string Intern(ReadOnlySpan<byte> utf8)
     {
         var known = KnownUtf8;

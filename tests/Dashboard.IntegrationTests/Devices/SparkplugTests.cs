@@ -1,0 +1,153 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dashboard.IntegrationTests.Infrastructure;
+using MQTTnet;
+using MQTTnet.Protocol;
+using static Dashboard.Tests.Devices.Conventions.SparkplugPayloads;
+using DataType = Dashboard.Tests.Devices.Conventions.SparkplugType;
+
+namespace Dashboard.IntegrationTests.Devices;
+
+/// <summary>
+/// A Sparkplug B edge node and its device as the dashboard's devices API shows them, with the topics, payloads and session
+/// the Sparkplug 3.0 specification documents: the NDEATH is the edge node's Last Will, carrying the bdSeq of its NBIRTH.
+/// </summary>
+public sealed class SparkplugTests
+{
+    private const string Group = "Sparkplug B Devices";
+    private const string Node = "Sparkplug B Devices/Raspberry Pi";
+    private const string Pibrella = "Sparkplug B Devices/Raspberry Pi/Pibrella";
+
+    [Fact]
+    public async Task An_edge_node_and_its_device_show_their_named_metrics_with_units_and_go_offline_when_the_node_dies()
+    {
+        var databasePath = DashboardApp.NewDatabasePath();
+        var now = (ulong)DateTimeOffset.UtcNow.AddSeconds(-5).ToUnixTimeMilliseconds();
+        await using (var first = await DashboardApp.StartAsync(databasePath))
+        {
+            var edge = await ConnectEdgeNodeAsync(first, bdSeq: 0, now);
+            await PublishAsync(edge, $"spBv1.0/{Group}/NBIRTH/Raspberry Pi", Payload(now, 0,
+                new Metric("bdSeq", 1, DataType.Int64, 0),
+                new Metric("Node Control/Rebirth", 2, DataType.Boolean, false),
+                new Metric("Properties/Hardware Make", 3, DataType.String, "Raspberry Pi"),
+                new Metric("Supply Voltage", 4, DataType.Float, 12.1f, EngUnit: "V")));
+            await PublishAsync(edge, $"spBv1.0/{Group}/DBIRTH/Raspberry Pi/Pibrella", Payload(now, 1,
+                new Metric("Inputs/A", 5, DataType.Boolean, false),
+                new Metric("Outputs/LEDs/Green", 6, DataType.Boolean, false),
+                new Metric("Properties/Hardware Make", 7, DataType.String, "Pibrella"),
+                new Metric("Temperature", 8, DataType.Double, 21.5, EngUnit: "degC")));
+            await PublishAsync(edge, $"spBv1.0/{Group}/DDATA/Raspberry Pi/Pibrella", Payload(now + 1000, 2,
+                new Metric(null, 5, DataType.Boolean, true), new Metric(null, 8, DataType.Double, 22.25)));
+            await PublishAsync(edge, $"spBv1.0/{Group}/NDATA/Raspberry Pi", Payload(now + 1000, 3, new Metric(null, 4, DataType.Float, 12.3f)));
+            await using (var host = await TestClient.ConnectAsync(first, "scada-host"))
+            {
+                await host.PublishAsync("spBv1.0/STATE/scada-host", """{"online":true,"timestamp":1668114759262}""", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+                await PublishAsync(host, $"spBv1.0/{Group}/DCMD/Raspberry Pi/Pibrella", Payload(now, null, new Metric("Outputs/LEDs/Green", null, DataType.Boolean, true)));
+            }
+
+            using var http = first.CreateHttpClient();
+            var devices = await PollAsync(http, list =>
+                Status(list, Node) == "online" && Status(list, Pibrella) == "online"
+                && Metrics(list, Pibrella).GetValueOrDefault("Temperature").Value == 22.25
+                && Metrics(list, Node).GetValueOrDefault("Supply Voltage").Value is > 12.2);
+
+            Assert.Equal([Node, Pibrella], Ids(devices));
+            Assert.Equal(new()
+            {
+                ["Inputs/A"] = (1, null),
+                ["Outputs/LEDs/Green"] = (0, null),
+                ["Temperature"] = (22.25, "°C"),
+            }, Metrics(devices, Pibrella));
+            Assert.Equal(new() { ["Supply Voltage"] = (12.3, "V") }, Metrics(devices, Node));
+
+            await using var observer = await TestClient.ConnectAsync(first, "observer");
+            await observer.SubscribeAsync("spBv1.0/+/NDEATH/#", MqttQualityOfServiceLevel.AtLeastOnce);
+            edge.Client.Dispose(); // the edge node drops off the network: the broker publishes its NDEATH
+            await observer.NextOnAsync($"spBv1.0/{Group}/NDEATH/Raspberry Pi");
+
+            devices = await PollAsync(http, list => Status(list, Node) == "offline" && Status(list, Pibrella) == "offline");
+            Assert.Equal([Node, Pibrella], Ids(devices));
+            await first.FlushBrokerStateAsync();
+        }
+
+        await using var second = await DashboardApp.StartAsync(databasePath);
+        using var again = second.CreateHttpClient();
+
+        // Sparkplug retains nothing but the host's STATE (not telemetry): the devices are back at the next birth.
+        Assert.Empty(Ids(await PollAsync(again, _ => true)));
+        var reborn = await ConnectEdgeNodeAsync(second, bdSeq: 1, now);
+        await PublishAsync(reborn, $"spBv1.0/{Group}/NBIRTH/Raspberry Pi", Payload(now + 2000, 0,
+            new Metric("bdSeq", 1, DataType.Int64, 1), new Metric("Supply Voltage", 4, DataType.Float, 12.2f, EngUnit: "V")));
+        await PublishAsync(reborn, $"spBv1.0/{Group}/DBIRTH/Raspberry Pi/Pibrella", Payload(now + 2000, 1,
+            new Metric("Temperature", 8, DataType.Double, 23.0, EngUnit: "degC")));
+
+        var restored = await PollAsync(again, list => Status(list, Node) == "online" && Status(list, Pibrella) == "online"
+            && Metrics(list, Pibrella).Count == 1);
+        Assert.Equal([Node, Pibrella], Ids(restored));
+        Assert.Equal((23.0, "°C"), Metrics(restored, Pibrella)["Temperature"]);
+        Assert.Equal((12.2, "V"), Metrics(restored, Node)["Supply Voltage"]);
+
+        // The will of the earlier session (bdSeq 0), delivered late, does not take the reborn node (bdSeq 1) offline.
+        await using (var late = await TestClient.ConnectAsync(second, "late-will"))
+        {
+            await PublishAsync(late, $"spBv1.0/{Group}/NDEATH/Raspberry Pi", Payload(now, null, new Metric("bdSeq", null, DataType.Int64, 0)),
+                MqttQualityOfServiceLevel.AtLeastOnce); // as a will is sent
+        }
+
+        await PublishAsync(reborn, $"spBv1.0/{Group}/NDATA/Raspberry Pi", Payload(now + 3000, 2, new Metric(null, 4, DataType.Float, 12.4f)));
+        var after = await PollAsync(again, list => Metrics(list, Node)["Supply Voltage"].Value > 12.3);
+        Assert.Equal("online", Status(after, Node));
+        await reborn.DisconnectAsync();
+    }
+
+    // As an edge node connects (Operational Behavior, "Edge Node Session Establishment"): its Will is the NDEATH with the
+    // bdSeq its NBIRTH will carry, QoS 1, not retained.
+    private static Task<TestClient> ConnectEdgeNodeAsync(DashboardApp app, ulong bdSeq, ulong now) =>
+        TestClient.ConnectAsync(TestClient.Options(app, "raspberry-pi").WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
+            .WithWillTopic($"spBv1.0/{Group}/NDEATH/Raspberry Pi")
+            .WithWillPayload(Payload(now, null, new Metric("bdSeq", null, DataType.Int64, bdSeq)))
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build());
+
+    // Births and data go at QoS 0, not retained (Payloads, "NBIRTH" … "DDATA").
+    private static async Task PublishAsync(TestClient client, string topic, byte[] payload,
+        MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtMostOnce)
+    {
+        using var timeout = new CancellationTokenSource(TestClient.Patience);
+        await client.Client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+            .WithQualityOfServiceLevel(qos).Build(), timeout.Token);
+    }
+
+    private static List<string> Ids(JsonElement[] devices) =>
+        [.. devices.Select(d => d.GetProperty("id").GetString()!).Where(id => id.StartsWith(Group, StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+
+    private static JsonElement? Device(JsonElement[] devices, string id) =>
+        devices.FirstOrDefault(d => d.GetProperty("id").GetString() == id) is { ValueKind: JsonValueKind.Object } found ? found : null;
+
+    private static string? Status(JsonElement[] devices, string id) => Device(devices, id)?.GetProperty("status").GetString();
+
+    // A metric's birth and its data come on two topics, so the API lists it once per topic: the latest is its value.
+    private static Dictionary<string, (double Value, string? Unit)> Metrics(JsonElement[] devices, string id) =>
+        Device(devices, id) is { } device
+            ? device.GetProperty("metrics").EnumerateArray()
+                .GroupBy(m => m.GetProperty("metric").GetString()!)
+                .ToDictionary(g => g.Key, g => g.MaxBy(m => m.GetProperty("time").GetDateTimeOffset()) is var m
+                    ? (Math.Round(m.GetProperty("value").GetDouble(), 4), m.GetProperty("unit").GetString()) : default)
+            : [];
+
+    private static async Task<JsonElement[]> PollAsync(HttpClient http, Func<JsonElement[], bool> done)
+    {
+        var deadline = DateTime.UtcNow + TestClient.Patience;
+        while (true)
+        {
+            var list = await http.GetFromJsonAsync<JsonElement[]>("api/devices") ?? [];
+            if (done(list))
+            {
+                return list;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"api/devices never showed it: {JsonSerializer.Serialize(list)}");
+            await Task.Delay(50);
+        }
+    }
+}
