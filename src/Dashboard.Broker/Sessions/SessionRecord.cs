@@ -10,6 +10,9 @@ namespace Dashboard.Broker.Sessions;
 internal readonly record struct StoredSubscription(
     MqttQualityOfServiceLevel Qos, bool NoLocal, bool RetainAsPublished, MqttRetainHandling RetainHandling, uint Identifier);
 
+/// <summary>The session row's own columns.</summary>
+internal sealed record SessionRow(string? UserName, long ExpirySeconds, DateTime? DisconnectedAt);
+
 /// <summary>
 /// A message a persistent session is owed, at the QoS and retain flag it is delivered with; <see cref="Sequence"/> orders it
 /// and keys its database row. <see cref="Message"/> may be shared with other receivers: never change it.
@@ -54,6 +57,9 @@ internal sealed class SessionRecord(string clientId)
 
     /// <summary>The database no longer holds queued messages up to this sequence.</summary>
     public long PersistedRemovedUpTo { get; set; }
+
+    /// <summary>The session row as last written (null: none known to be written), so a flush writes it only when it changed.</summary>
+    public SessionRow? PersistedRow { get; set; }
 
     /// <summary>Subscriptions changed since they were last written.</summary>
     public bool SubscriptionsChanged { get; set; }

@@ -21,6 +21,7 @@ internal static class SessionStore
                 UserName = session.UserName,
                 ExpirySeconds = (uint)Math.Clamp(session.ExpirySeconds, 0, uint.MaxValue),
                 DisconnectedAt = session.DisconnectedAt ?? now,
+                PersistedRow = new SessionRow(session.UserName, session.ExpirySeconds, session.DisconnectedAt),
             };
             foreach (var s in session.Subscriptions)
             {
@@ -52,7 +53,9 @@ internal static class SessionStore
     /// </summary>
     public static async Task<Action> FlushAsync(DbContext db, IReadOnlyList<SessionRecord> changed, CancellationToken cancellationToken)
     {
-        var ids = changed.Select(r => r.ClientId).ToList();
+        // Only sessions whose row is not known to be written are looked up: at a steady rate a flush writes queued
+        // messages of sessions it wrote before, and looking their rows up again cost a query per commit.
+        var ids = changed.Where(r => r.PersistedRow is null).Select(r => r.ClientId).ToList();
         var existing = new Dictionary<string, SessionEntity>(StringComparer.Ordinal);
         foreach (var chunk in ids.Chunk(500))
         {
@@ -62,11 +65,22 @@ internal static class SessionStore
             }
         }
 
-        var written = new List<(SessionRecord Record, long PersistedUpTo, long RemovedUpTo, int Finished)>();
+        var written = new List<(SessionRecord Record, SessionRow? Row, long PersistedUpTo, long RemovedUpTo, int Finished)>();
         foreach (var record in changed)
         {
+            SessionRow? persisted;
+            lock (record)
+            {
+                persisted = record.PersistedRow;
+            }
+
             var snapshot = Snapshot(record);
-            existing.TryGetValue(record.ClientId, out var row);
+            if (!existing.TryGetValue(record.ClientId, out var row) && persisted is not null)
+            {
+                row = new SessionEntity { ClientId = record.ClientId, UserName = persisted.UserName, ExpirySeconds = persisted.ExpirySeconds, DisconnectedAt = persisted.DisconnectedAt };
+                db.Set<SessionEntity>().Attach(row); // as written last time: only what changed since is updated
+            }
+
             if (snapshot is null)
             {
                 if (row is not null)
@@ -74,6 +88,7 @@ internal static class SessionStore
                     db.Set<SessionEntity>().Remove(row); // cascades to subscriptions and queued messages
                 }
 
+                written.Add((record, null, 0, 0, 0));
                 continue;
             }
 
@@ -103,17 +118,19 @@ internal static class SessionStore
             }
 
             db.Set<QueuedMessageEntity>().AddRange(snapshot.NewMessages);
-            written.Add((record, snapshot.NewMessages.Count > 0 ? snapshot.NewMessages.Max(m => m.Id) : 0, snapshot.RemovedUpTo, snapshot.Finished.Length));
+            written.Add((record, new SessionRow(snapshot.UserName, snapshot.ExpirySeconds, snapshot.DisconnectedAt),
+                snapshot.NewMessages.Count > 0 ? snapshot.NewMessages.Max(m => m.Id) : 0, snapshot.RemovedUpTo, snapshot.Finished.Length));
         }
 
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
         return () =>
         {
-            foreach (var (record, persistedUpTo, removedUpTo, finished) in written)
+            foreach (var (record, row, persistedUpTo, removedUpTo, finished) in written)
             {
                 lock (record)
                 {
+                    record.PersistedRow = row;
                     record.PersistedUpTo = Math.Max(record.PersistedUpTo, persistedUpTo);
                     record.PersistedRemovedUpTo = Math.Max(record.PersistedRemovedUpTo, removedUpTo);
                     record.Finished.RemoveRange(0, Math.Min(finished, record.Finished.Count)); // a clear meanwhile emptied it
