@@ -5,8 +5,14 @@ using System.Text.Json;
 
 namespace Dashboard.Devices;
 
-/// <summary>A device said (or its Last Will said for it) that it is online or offline.</summary>
-public readonly record struct PresenceReport(string DeviceId, bool Online);
+/// <summary>
+/// A device said (or its Last Will said for it) that it is online or offline. A gateway's report may speak for the
+/// devices behind it: when it goes offline, every other device whose id starts with <paramref name="MembersPrefix"/>
+/// takes <paramref name="MembersWhenOffline"/> (a Zigbee2MQTT bridge's devices are then unknown; a Sparkplug edge node's
+/// devices are offline, as its death says).
+/// </summary>
+public readonly record struct PresenceReport(
+    string DeviceId, bool Online, string? MembersPrefix = null, DeviceStatus MembersWhenOffline = DeviceStatus.Unknown);
 
 /// <summary>
 /// Recognises presence publishes (docs/architecture.md, "Topics and payloads"): <c>home/sensor1/status</c> = <c>online</c> says

@@ -29,6 +29,17 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
 
         LinkClient(device, publisher);
         SetStatus(device, report.Online ? DeviceStatus.Online : DeviceStatus.Offline, $"status topic {statusTopic}", time, restored);
+        if (!report.Online && report.MembersPrefix is { } prefix)
+        {
+            foreach (var member in _devices.Values)
+            {
+                if (member != device && member.Id.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    SetStatus(member, report.MembersWhenOffline, $"{report.DeviceId} is offline ({statusTopic})", time, restored);
+                }
+            }
+        }
+
         return device;
     }
 

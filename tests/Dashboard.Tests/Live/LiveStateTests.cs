@@ -4,6 +4,9 @@ using Dashboard.Devices.Conventions;
 using Dashboard.Ingestion;
 using Dashboard.Live;
 using Dashboard.Readings;
+using Dashboard.Tests.Devices.Conventions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using MQTTnet.Protocol;
 
 namespace Dashboard.Tests.Live;
@@ -112,6 +115,38 @@ public sealed class LiveStateTests
         live.Publish("lab/probe/temperature", "22");
 
         Assert.Null(Assert.Single(live.Device("lab/probe").Metrics).Unit);
+    }
+
+    [Fact]
+    public void Behind_a_zigbee2mqtt_bridge_that_goes_offline_its_devices_are_unknown_not_online()
+    {
+        using var live = new LiveFixture(null, new Zigbee2MqttConvention(Options.Create(new DevicesOptions())));
+        live.Publish("zigbee2mqtt/bridge/state", """{"state":"online"}""");
+        live.Publish("zigbee2mqtt/living/lamp/availability", """{"state":"online"}""");
+        live.Publish("zigbee2mqtt/living/lamp", """{"state":"ON","linkquality":120}""");
+        Assert.Equal(DeviceStatus.Online, live.Device("zigbee2mqtt/living/lamp").Status);
+
+        live.Publish("zigbee2mqtt/bridge/state", """{"state":"offline"}"""); // the bridge's will
+
+        Assert.Equal(DeviceStatus.Offline, live.Device("zigbee2mqtt/bridge").Status);
+        Assert.Equal(DeviceStatus.Unknown, live.Device("zigbee2mqtt/living/lamp").Status);
+        Assert.StartsWith("zigbee2mqtt/bridge is offline", live.Device("zigbee2mqtt/living/lamp").StatusSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sparkplug_edge_nodes_death_takes_its_devices_offline_too()
+    {
+        using var live = new LiveFixture(null, new SparkplugConvention(NullLogger<SparkplugConvention>.Instance));
+        var time = SparkplugPayloads.ExampleTime;
+        live.Publish("spBv1.0/plant/NBIRTH/edge1", SparkplugPayloads.Payload(time, 0,
+            new SparkplugPayloads.Metric("bdSeq", 1, SparkplugType.Int64, 3ul), new SparkplugPayloads.Metric("Supply Voltage", 2, SparkplugType.Float, 12.1f)));
+        live.Publish("spBv1.0/plant/DBIRTH/edge1/pump", SparkplugPayloads.Payload(time, 1, new SparkplugPayloads.Metric("Pressure", 3, SparkplugType.Double, 2.4)));
+        Assert.Equal(DeviceStatus.Online, live.Device("plant/edge1/pump").Status);
+
+        live.Publish("spBv1.0/plant/NDEATH/edge1", SparkplugPayloads.Payload(null, null, new SparkplugPayloads.Metric("bdSeq", null, SparkplugType.Int64, 3ul)));
+
+        Assert.Equal(DeviceStatus.Offline, live.Device("plant/edge1").Status);
+        Assert.Equal(DeviceStatus.Offline, live.Device("plant/edge1/pump").Status);
     }
 
     [Fact]

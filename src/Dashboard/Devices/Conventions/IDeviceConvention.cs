@@ -37,6 +37,10 @@ public sealed record ConventionReading(string DeviceId, PresenceReport? Presence
 
     public static ConventionReading PresenceOf(string deviceId, bool online) => new(deviceId, new PresenceReport(deviceId, online), null);
 
+    /// <summary>The presence of a gateway that speaks for the devices whose ids start with <paramref name="membersPrefix"/> (see <see cref="PresenceReport"/>).</summary>
+    public static ConventionReading GatewayPresence(string deviceId, bool online, string membersPrefix, DeviceStatus membersWhenOffline) =>
+        new(deviceId, new PresenceReport(deviceId, online, membersPrefix, membersWhenOffline), null);
+
     /// <summary>A command to the device, or anything else of its that is not telemetry (a config, an info message): no readings.</summary>
     public static ConventionReading NotTelemetry(string deviceId) => new(deviceId, null, NoReadings);
 }

@@ -61,7 +61,8 @@ public sealed class SparkplugConvention(ILogger<SparkplugConvention> logger) : I
                 // A will of an earlier session may arrive after the next birth: only the current session's bdSeq counts.
                 var stale = _nodes.TryGetValue(parsed.NodeId, out var current) && current.BdSeq is { } born
                     && BdSeq(message) is { } died && died != born;
-                return stale ? ConventionReading.NotTelemetry(deviceId) : ConventionReading.PresenceOf(deviceId, false);
+                // An edge node's death is its devices' too (Sparkplug 3.0, "the Edge Node and all of its Devices" are offline).
+                return stale ? ConventionReading.NotTelemetry(deviceId) : ConventionReading.GatewayPresence(deviceId, false, deviceId + "/", DeviceStatus.Offline);
             default:
                 return ConventionReading.PresenceOf(deviceId, false); // DDEATH
         }

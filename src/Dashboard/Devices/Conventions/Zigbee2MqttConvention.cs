@@ -86,7 +86,8 @@ public sealed class Zigbee2MqttConvention(IOptions<DevicesOptions> options) : ID
     {
         if (rest.SequenceEqual("bridge/state") && Availability(payload) is { } online)
         {
-            return ConventionReading.PresenceOf(bridge.DeviceId, online);
+            // Behind an offline bridge nothing can be known of its devices, whatever their own availability last said.
+            return ConventionReading.GatewayPresence(bridge.DeviceId, online, bridge.Prefix, DeviceStatus.Unknown);
         }
 
         if (rest.SequenceEqual("bridge/devices"))

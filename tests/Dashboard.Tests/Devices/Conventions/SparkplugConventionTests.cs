@@ -19,6 +19,9 @@ public sealed class SparkplugConventionTests
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
     private readonly SparkplugConvention _convention = new(NullLogger<SparkplugConvention>.Instance);
 
+    /// <summary>The edge node offline, and with it every device behind it.</summary>
+    private static readonly ConventionReading NodeDeath = ConventionReading.GatewayPresence(Node, false, Node + "/", DeviceStatus.Offline);
+
     private ConventionReading? Read(string topic, byte[] payload) => _convention.Read(topic, payload, Now);
 
     private static Dictionary<string, (double Value, string? Unit)> Metrics(ConventionReading? reading) =>
@@ -142,7 +145,7 @@ public sealed class SparkplugConventionTests
     {
         Read("spBv1.0/Sparkplug B Devices/NBIRTH/Raspberry Pi", NodeBirth(bdSeq: 3));
 
-        Assert.Equal(ConventionReading.PresenceOf(Node, false), Read("spBv1.0/Sparkplug B Devices/NDEATH/Raspberry Pi", Death(3)));
+        Assert.Equal(NodeDeath, Read("spBv1.0/Sparkplug B Devices/NDEATH/Raspberry Pi", Death(3)));
     }
 
     [Fact]
@@ -153,13 +156,13 @@ public sealed class SparkplugConventionTests
         Read("spBv1.0/Sparkplug B Devices/NBIRTH/Raspberry Pi", NodeBirth(bdSeq: 4));
 
         AssertNotTelemetry(Node, Read("spBv1.0/Sparkplug B Devices/NDEATH/Raspberry Pi", Death(3)));
-        Assert.Equal(ConventionReading.PresenceOf(Node, false), Read("spBv1.0/Sparkplug B Devices/NDEATH/Raspberry Pi", Death(4)));
+        Assert.Equal(NodeDeath, Read("spBv1.0/Sparkplug B Devices/NDEATH/Raspberry Pi", Death(4)));
     }
 
     [Fact]
     public void An_ndeath_of_a_node_whose_birth_was_not_seen_takes_it_offline()
     {
-        Assert.Equal(ConventionReading.PresenceOf(Node, false), Read("spBv1.0/Sparkplug B Devices/NDEATH/Raspberry Pi", Death(7)));
+        Assert.Equal(NodeDeath, Read("spBv1.0/Sparkplug B Devices/NDEATH/Raspberry Pi", Death(7)));
     }
 
     [Fact]

@@ -54,7 +54,8 @@ public sealed class Zigbee2MqttConventionTests
     {
         var reading = Read(Convention(), "zigbee2mqtt/bridge/state", payload);
 
-        Assert.Equal(ConventionReading.PresenceOf("zigbee2mqtt/bridge", online), reading);
+        // The bridge speaks for its devices: offline, they are unknown.
+        Assert.Equal(ConventionReading.GatewayPresence("zigbee2mqtt/bridge", online, "zigbee2mqtt/", DeviceStatus.Unknown), reading);
     }
 
     [Theory]
@@ -200,7 +201,7 @@ public sealed class Zigbee2MqttConventionTests
     {
         var convention = Convention("zigbee2mqtt", "z2m-garage/");
 
-        Assert.Equal(ConventionReading.PresenceOf("z2m-garage/bridge", true), Read(convention, "z2m-garage/bridge/state", "online"));
+        Assert.Equal(ConventionReading.GatewayPresence("z2m-garage/bridge", true, "z2m-garage/", DeviceStatus.Unknown), Read(convention, "z2m-garage/bridge/state", "online"));
         Assert.Equal("z2m-garage/door", Read(convention, "z2m-garage/door", """{"contact":false,"battery":90}""")!.DeviceId);
         Assert.Null(Read(Convention(), "z2m-garage/door", """{"contact":false}"""));
         Assert.Null(Read(convention, "home/livingroom/temperature", "21.5"));
