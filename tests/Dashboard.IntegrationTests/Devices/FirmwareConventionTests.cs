@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dashboard.IntegrationTests.Infrastructure;
 using MQTTnet;
 using MQTTnet.Protocol;
+using static Dashboard.IntegrationTests.Infrastructure.DevicesApi;
 
 namespace Dashboard.IntegrationTests.Devices;
 
@@ -95,27 +96,9 @@ public sealed class FirmwareConventionTests(AppFixture fixture) : IClassFixture<
         }
     }
 
-    private static Dictionary<string, (double Value, string? Unit)> Metrics(JsonElement device) =>
-        device.GetProperty("metrics").EnumerateArray().ToDictionary(
-            m => m.GetProperty("metric").GetString()!,
-            m => (m.GetProperty("value").GetDouble(), m.GetProperty("unit").ValueKind == JsonValueKind.String ? m.GetProperty("unit").GetString() : null));
-
     private static async Task<string[]> DeviceIdsAsync(HttpClient http) =>
         [.. (await http.GetFromJsonAsync<JsonElement[]>("api/devices") ?? []).Select(d => d.GetProperty("id").GetString()!)];
 
-    private static async Task<JsonElement> DeviceAsync(HttpClient http, string id, Func<JsonElement, bool> done)
-    {
-        var deadline = DateTime.UtcNow + TestClient.Patience;
-        while (true)
-        {
-            var list = await http.GetFromJsonAsync<JsonElement[]>("api/devices") ?? [];
-            if (list.FirstOrDefault(d => d.GetProperty("id").GetString() == id) is { ValueKind: JsonValueKind.Object } device && done(device))
-            {
-                return device;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"api/devices never showed {id} as expected: {JsonSerializer.Serialize(list)}");
-            await Task.Delay(50);
-        }
-    }
+    private static async Task<JsonElement> DeviceAsync(HttpClient http, string id, Func<JsonElement, bool> done) =>
+        Device(await PollAsync(http, list => Device(list, id) is { } device && done(device)), id)!.Value;
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dashboard.IntegrationTests.Infrastructure;
 using MQTTnet;
 using MQTTnet.Protocol;
+using static Dashboard.IntegrationTests.Infrastructure.DevicesApi;
 
 namespace Dashboard.IntegrationTests.Devices;
 
@@ -87,20 +88,4 @@ public sealed class HomeAssistantDiscoveryTests(AppFixture fixture) : IClassFixt
             .SelectMany(d => d.GetProperty("metrics").EnumerateArray())
             .Select(m => (m.GetProperty("metric").GetString(), m.GetProperty("value").GetDouble(), m.GetProperty("unit").GetString()))
             .OrderBy(m => m.Item1, StringComparer.Ordinal)];
-
-    private static async Task<JsonElement[]> PollAsync(HttpClient http, Func<JsonElement[], bool> done)
-    {
-        var deadline = DateTime.UtcNow + TestClient.Patience;
-        while (true)
-        {
-            var list = await http.GetFromJsonAsync<JsonElement[]>("api/devices") ?? [];
-            if (done(list))
-            {
-                return list;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"/api/devices never showed it: {JsonSerializer.Serialize(list)}");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dashboard.IntegrationTests.Infrastructure;
 using MQTTnet;
 using MQTTnet.Protocol;
+using static Dashboard.IntegrationTests.Infrastructure.DevicesApi;
 
 namespace Dashboard.IntegrationTests.Devices;
 
@@ -35,7 +36,7 @@ public sealed class OwnTracksTests
             using var http = first.CreateHttpClient();
             var devices = await PollAsync(http, list => Device(list) is { } d && Metrics(d).Count == 6 && Status(list) == "online");
 
-            Assert.Equal([Phone], Ids(devices));
+            Assert.Equal([Phone], Ids(devices, "owntracks"));
             Assert.Equal(new()
             {
                 ["acc"] = (12, "m"),
@@ -56,7 +57,7 @@ public sealed class OwnTracksTests
             await back.PublishAsync(Phone, Location(fix + 60, 95), MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
 
             devices = await PollAsync(http, list => Status(list) == "online" && Metrics(Device(list)!.Value)["batt"].Value == 95);
-            Assert.Equal([Phone], Ids(devices));
+            Assert.Equal([Phone], Ids(devices, "owntracks"));
             await first.FlushBrokerStateAsync();
         }
 
@@ -64,7 +65,7 @@ public sealed class OwnTracksTests
         using var again = second.CreateHttpClient();
 
         var restored = await PollAsync(again, list => Device(list) is { } d && Metrics(d).Count == 6);
-        Assert.Equal([Phone], Ids(restored));
+        Assert.Equal([Phone], Ids(restored, "owntracks"));
         Assert.Equal((95, "%"), Metrics(Device(restored)!.Value)["batt"]);
         Assert.NotEqual("online", Status(restored)); // a retained location is old news about presence
     }
@@ -74,32 +75,7 @@ public sealed class OwnTracksTests
         TestClient.ConnectAsync(TestClient.Options(app, "jane-phone").WithKeepAlivePeriod(TimeSpan.FromSeconds(60))
             .WithWillTopic(Phone).WithWillPayload($$"""{"_type":"lwt","tst":{{connected.ToString(CultureInfo.InvariantCulture)}}}""").Build());
 
-    private static List<string> Ids(JsonElement[] devices) =>
-        [.. devices.Select(d => d.GetProperty("id").GetString()!).Where(id => id.StartsWith("owntracks", StringComparison.Ordinal))];
+    private static JsonElement? Device(JsonElement[] devices) => DevicesApi.Device(devices, Phone);
 
-    private static JsonElement? Device(JsonElement[] devices) =>
-        devices.FirstOrDefault(d => d.GetProperty("id").GetString() == Phone) is { ValueKind: JsonValueKind.Object } found ? found : null;
-
-    private static string? Status(JsonElement[] devices) => Device(devices)?.GetProperty("status").GetString();
-
-    private static Dictionary<string, (double Value, string? Unit)> Metrics(JsonElement device) =>
-        device.GetProperty("metrics").EnumerateArray().ToDictionary(
-            m => m.GetProperty("metric").GetString()!,
-            m => (m.GetProperty("value").GetDouble(), m.GetProperty("unit").GetString()));
-
-    private static async Task<JsonElement[]> PollAsync(HttpClient http, Func<JsonElement[], bool> done)
-    {
-        var deadline = DateTime.UtcNow + TestClient.Patience;
-        while (true)
-        {
-            var list = await http.GetFromJsonAsync<JsonElement[]>("api/devices") ?? [];
-            if (done(list))
-            {
-                return list;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"api/devices never showed it: {JsonSerializer.Serialize(list)}");
-            await Task.Delay(50);
-        }
-    }
+    private static string? Status(JsonElement[] devices) => DevicesApi.Status(devices, Phone);
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dashboard.IntegrationTests.Infrastructure;
 using MQTTnet;
 using MQTTnet.Protocol;
+using static Dashboard.IntegrationTests.Infrastructure.DevicesApi;
 using static Dashboard.Tests.Devices.Conventions.SparkplugPayloads;
 using DataType = Dashboard.Tests.Devices.Conventions.SparkplugType;
 
@@ -51,7 +52,7 @@ public sealed class SparkplugTests
                 && Metrics(list, Pibrella).GetValueOrDefault("Temperature").Value == 22.25
                 && Metrics(list, Node).GetValueOrDefault("Supply Voltage").Value is > 12.2);
 
-            Assert.Equal([Node, Pibrella], Ids(devices));
+            Assert.Equal([Node, Pibrella], Ids(devices, Group));
             Assert.Equal(new()
             {
                 ["Inputs/A"] = (1, null),
@@ -66,7 +67,7 @@ public sealed class SparkplugTests
             await observer.NextOnAsync($"spBv1.0/{Group}/NDEATH/Raspberry Pi");
 
             devices = await PollAsync(http, list => Status(list, Node) == "offline" && Status(list, Pibrella) == "offline");
-            Assert.Equal([Node, Pibrella], Ids(devices));
+            Assert.Equal([Node, Pibrella], Ids(devices, Group));
             await first.FlushBrokerStateAsync();
         }
 
@@ -74,7 +75,7 @@ public sealed class SparkplugTests
         using var again = second.CreateHttpClient();
 
         // Sparkplug retains nothing but the host's STATE (not telemetry): the devices are back at the next birth.
-        Assert.Empty(Ids(await PollAsync(again, _ => true)));
+        Assert.Empty(Ids(await PollAsync(again, _ => true), Group));
         var reborn = await ConnectEdgeNodeAsync(second, bdSeq: 1, now);
         await PublishAsync(reborn, $"spBv1.0/{Group}/NBIRTH/Raspberry Pi", Payload(now + 2000, 0,
             new Metric("bdSeq", 1, DataType.Int64, 1), new Metric("Supply Voltage", 4, DataType.Float, 12.2f, EngUnit: "V")));
@@ -83,7 +84,7 @@ public sealed class SparkplugTests
 
         var restored = await PollAsync(again, list => Status(list, Node) == "online" && Status(list, Pibrella) == "online"
             && Metrics(list, Pibrella).Count == 1);
-        Assert.Equal([Node, Pibrella], Ids(restored));
+        Assert.Equal([Node, Pibrella], Ids(restored, Group));
         Assert.Equal((23.0, "°C"), Metrics(restored, Pibrella)["Temperature"]);
         Assert.Equal((12.2, "V"), Metrics(restored, Node)["Supply Voltage"]);
 
@@ -118,14 +119,6 @@ public sealed class SparkplugTests
             .WithQualityOfServiceLevel(qos).Build(), timeout.Token);
     }
 
-    private static List<string> Ids(JsonElement[] devices) =>
-        [.. devices.Select(d => d.GetProperty("id").GetString()!).Where(id => id.StartsWith(Group, StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
-
-    private static JsonElement? Device(JsonElement[] devices, string id) =>
-        devices.FirstOrDefault(d => d.GetProperty("id").GetString() == id) is { ValueKind: JsonValueKind.Object } found ? found : null;
-
-    private static string? Status(JsonElement[] devices, string id) => Device(devices, id)?.GetProperty("status").GetString();
-
     // A metric's birth and its data come on two topics, so the API lists it once per topic: the latest is its value.
     private static Dictionary<string, (double Value, string? Unit)> Metrics(JsonElement[] devices, string id) =>
         Device(devices, id) is { } device
@@ -134,20 +127,4 @@ public sealed class SparkplugTests
                 .ToDictionary(g => g.Key, g => g.MaxBy(m => m.GetProperty("time").GetDateTimeOffset()) is var m
                     ? (Math.Round(m.GetProperty("value").GetDouble(), 4), m.GetProperty("unit").GetString()) : default)
             : [];
-
-    private static async Task<JsonElement[]> PollAsync(HttpClient http, Func<JsonElement[], bool> done)
-    {
-        var deadline = DateTime.UtcNow + TestClient.Patience;
-        while (true)
-        {
-            var list = await http.GetFromJsonAsync<JsonElement[]>("api/devices") ?? [];
-            if (done(list))
-            {
-                return list;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"api/devices never showed it: {JsonSerializer.Serialize(list)}");
-            await Task.Delay(50);
-        }
-    }
 }

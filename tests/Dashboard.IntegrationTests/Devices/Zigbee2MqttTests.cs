@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dashboard.IntegrationTests.Infrastructure;
 using MQTTnet;
 using MQTTnet.Protocol;
+using static Dashboard.IntegrationTests.Infrastructure.DevicesApi;
 
 namespace Dashboard.IntegrationTests.Devices;
 
@@ -48,7 +49,7 @@ public sealed class Zigbee2MqttTests
             using var http = first.CreateHttpClient();
             var devices = await PollAsync(http, list => Device(list, "zigbee2mqtt/my_plug") is { } plug && Metrics(plug).Count == 4);
 
-            Assert.Equal(Devices, Ids(devices));
+            Assert.Equal(Devices, Ids(devices, "zigbee2mqtt"));
             Assert.Equal(new()
             {
                 ["temperature"] = (21.3, "°C"),
@@ -65,7 +66,7 @@ public sealed class Zigbee2MqttTests
             bridge.Client.Dispose(); // the bridge's connection drops without DISCONNECT: its will says offline
 
             devices = await PollAsync(http, list => Status(list, "zigbee2mqtt/bridge") == "offline");
-            Assert.Equal(Devices, Ids(devices));
+            Assert.Equal(Devices, Ids(devices, "zigbee2mqtt"));
             await first.FlushBrokerStateAsync();
         }
 
@@ -73,7 +74,7 @@ public sealed class Zigbee2MqttTests
         using var again = second.CreateHttpClient();
 
         var restored = await PollAsync(again, list => Devices.All(id => Device(list, id) is { } d && (Metrics(d).Count > 0 || id.EndsWith("/bridge", StringComparison.Ordinal))));
-        Assert.Equal(Devices, Ids(restored));
+        Assert.Equal(Devices, Ids(restored, "zigbee2mqtt"));
         Assert.Equal("offline", Status(restored, "zigbee2mqtt/bridge"));
         Assert.Equal((21.3, "°C"), Metrics(Device(restored, "zigbee2mqtt/climate")!.Value)["temperature"]);
         Assert.Equal(["brightness", "linkquality", "state"], Metrics(Device(restored, "zigbee2mqtt/living/lamp")!.Value).Keys.Order(StringComparer.Ordinal));
@@ -93,34 +94,5 @@ public sealed class Zigbee2MqttTests
 
         Assert.Equal("online", Status(devices, "z2m-garage/bridge"));
         Assert.Equal(new() { ["contact"] = (0, null), ["battery"] = (90, "%"), ["voltage"] = (3005, "mV") }, Metrics(Device(devices, "z2m-garage/door")!.Value));
-    }
-
-    private static List<string> Ids(JsonElement[] devices) =>
-        [.. devices.Select(d => d.GetProperty("id").GetString()!).Where(id => id.StartsWith("zigbee2mqtt", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
-
-    private static JsonElement? Device(JsonElement[] devices, string id) =>
-        devices.FirstOrDefault(d => d.GetProperty("id").GetString() == id) is { ValueKind: JsonValueKind.Object } found ? found : null;
-
-    private static string? Status(JsonElement[] devices, string id) => Device(devices, id)?.GetProperty("status").GetString();
-
-    private static Dictionary<string, (double Value, string? Unit)> Metrics(JsonElement device) =>
-        device.GetProperty("metrics").EnumerateArray().ToDictionary(
-            m => m.GetProperty("metric").GetString()!,
-            m => (m.GetProperty("value").GetDouble(), m.GetProperty("unit").GetString()));
-
-    private static async Task<JsonElement[]> PollAsync(HttpClient http, Func<JsonElement[], bool> done)
-    {
-        var deadline = DateTime.UtcNow + TestClient.Patience;
-        while (true)
-        {
-            var list = await http.GetFromJsonAsync<JsonElement[]>("api/devices") ?? [];
-            if (done(list))
-            {
-                return list;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"api/devices never showed it: {JsonSerializer.Serialize(list)}");
-            await Task.Delay(50);
-        }
     }
 }
