@@ -198,6 +198,7 @@ internal sealed class BrokerHost(
             return;
         }
 
+        connections.Connecting(connection);
         await wills.OnConnectingAsync(connection);
     }
 
@@ -286,7 +287,7 @@ internal sealed class BrokerHost(
 
         if (!isSys)
         {
-            events.Publish(BrokerEvent.Published(message, e.ClientId, clock.GetUtcNow()));
+            events.Publish(BrokerEvent.Published(message, e.ClientId, clock.GetUtcNow()) with { Client = wills.SenderOf(message) });
         }
 
         return Task.CompletedTask;

@@ -7,6 +7,7 @@ using Dashboard.Health;
 using Dashboard.History;
 using Dashboard.Ingestion;
 using Dashboard.Live;
+using Dashboard.Registry;
 using Dashboard.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +16,7 @@ builder.AddStorage();
 builder.AddBroker<DashboardDbContext>();
 builder.AddIngestion();
 builder.AddLive();
+builder.AddRegistry(); // after storage: it restores the devices once the database is migrated
 builder.AddHistory();
 builder.AddAlerts();
 builder.AddHealth();
@@ -52,6 +54,7 @@ app.MapBrokerAdmin();
 app.MapAccounts();
 app.MapHealth();
 app.MapLive();
+app.MapRegistry();
 app.MapHistory();
 app.MapAlerts();
 app.MapDashboardUi();

@@ -12,7 +12,32 @@ public enum BrokerEventKind
     ClientDisconnected,
 }
 
-/// <summary>A client as it was when it connected or disconnected.</summary>
+/// <summary>How a client's connection ended, as far as the broker can tell.</summary>
+public enum ConnectionEnd
+{
+    /// <summary>Still connected (the event is its connect).</summary>
+    None,
+
+    /// <summary>The client sent DISCONNECT (normal).</summary>
+    Disconnected,
+
+    /// <summary>The client sent DISCONNECT 0x04, asking for its will to be sent.</summary>
+    DisconnectedWithWill,
+
+    /// <summary>Nothing arrived from the client for a whole keep-alive period.</summary>
+    KeepAliveTimeout,
+
+    /// <summary>Another connection with the same client id took its session over.</summary>
+    TakenOver,
+
+    /// <summary>The network connection closed or failed without DISCONNECT.</summary>
+    ConnectionLost,
+
+    /// <summary>The broker is shutting down.</summary>
+    BrokerStopping,
+}
+
+/// <summary>A client as it was when it connected or disconnected; <see cref="End"/> says how a disconnect came about.</summary>
 public sealed record ClientInfo(
     string ClientId,
     string? UserName,
@@ -23,12 +48,37 @@ public sealed record ClientInfo(
     ushort KeepAliveSeconds,
     DateTimeOffset ConnectedAt,
     bool Graceful,
-    string? WillTopic);
+    string? WillTopic,
+    ConnectionEnd End = ConnectionEnd.None)
+{
+    internal static ClientInfo Of(ClientConnection connection, ConnectionEnd end) => new(
+        connection.ClientId,
+        connection.UserName,
+        connection.RemoteEndPoint?.ToString(),
+        connection.Transport,
+        ProtocolName(connection),
+        connection.CleanStart,
+        connection.KeepAliveSeconds,
+        connection.OpenedAt,
+        Graceful: connection.ClientDisconnect is not null,
+        WillTopic: connection.WillTopicAtConnect,
+        end);
+
+    private static string ProtocolName(ClientConnection connection) => connection.ProtocolVersion switch
+    {
+        MQTTnet.Formatter.MqttProtocolVersion.V310 => "3.1",
+        MQTTnet.Formatter.MqttProtocolVersion.V311 => "3.1.1",
+        MQTTnet.Formatter.MqttProtocolVersion.V500 => "5.0",
+        _ => "unknown",
+    };
+}
 
 /// <summary>
 /// What the broker hands to ingestion. A struct, so the bounded channel stores it inline: one publish costs
 /// no allocation here; the payload is MQTTnet's own immutable copy, not copied again. <see cref="Restored"/>
 /// marks the retained messages replayed at start-up, so live state knows the last values and presence again.
+/// A publish with a <see cref="Client"/> is that client's Last Will, sent because its connection ended as
+/// <see cref="ClientInfo.End"/> says.
 /// </summary>
 public readonly record struct BrokerEvent(
     BrokerEventKind Kind,
@@ -52,7 +102,7 @@ public readonly record struct BrokerEvent(
         null,
         restored);
 
-    internal static BrokerEvent Connection(BrokerEventKind kind, ClientConnection connection, DateTimeOffset time) => new(
+    internal static BrokerEvent Connection(BrokerEventKind kind, ClientConnection connection, DateTimeOffset time, ConnectionEnd end = ConnectionEnd.None) => new(
         kind,
         time,
         connection.ClientId,
@@ -60,23 +110,5 @@ public readonly record struct BrokerEvent(
         default,
         default,
         false,
-        new ClientInfo(
-            connection.ClientId,
-            connection.UserName,
-            connection.RemoteEndPoint?.ToString(),
-            connection.Transport,
-            ProtocolName(connection),
-            connection.CleanStart,
-            connection.KeepAliveSeconds,
-            connection.OpenedAt,
-            Graceful: connection.ClientDisconnect is not null,
-            WillTopic: connection.WillTopicAtConnect));
-
-    private static string ProtocolName(ClientConnection connection) => connection.ProtocolVersion switch
-    {
-        MQTTnet.Formatter.MqttProtocolVersion.V310 => "3.1",
-        MQTTnet.Formatter.MqttProtocolVersion.V311 => "3.1.1",
-        MQTTnet.Formatter.MqttProtocolVersion.V500 => "5.0",
-        _ => "unknown",
-    };
+        ClientInfo.Of(connection, end));
 }

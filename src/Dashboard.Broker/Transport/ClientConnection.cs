@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Dashboard.Broker.Auth;
+using Dashboard.Broker.Events;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
@@ -73,6 +74,29 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
 
     /// <summary>The client's DISCONNECT, when it sent one.</summary>
     public MqttDisconnectPacket? ClientDisconnect { get; set; }
+
+    /// <summary>Set when another connection with the same client id takes the session over.</summary>
+    public bool TakenOver { get; set; }
+
+    /// <summary>When the last packet arrived (<see cref="Environment.TickCount64"/>), to tell a keep-alive timeout from a lost connection.</summary>
+    public long LastReceivedTicks { get; set; } = Environment.TickCount64;
+
+    /// <summary>How the connection ended, judged when it closes.</summary>
+    public ConnectionEnd End(bool brokerStopping)
+    {
+        if (ClientDisconnect is { } disconnect)
+        {
+            return disconnect.ReasonCode == MQTTnet.Protocol.MqttDisconnectReasonCode.DisconnectWithWillMessage
+                ? ConnectionEnd.DisconnectedWithWill
+                : ConnectionEnd.Disconnected;
+        }
+
+        var silentMs = Environment.TickCount64 - LastReceivedTicks;
+        return TakenOver ? ConnectionEnd.TakenOver
+            : brokerStopping ? ConnectionEnd.BrokerStopping
+            : KeepAliveSeconds > 0 && silentMs >= KeepAliveSeconds * 1000L ? ConnectionEnd.KeepAliveTimeout
+            : ConnectionEnd.ConnectionLost;
+    }
 
     /// <summary>
     /// Scratch space for packet hooks, e.g. a SUBSCRIBE awaiting its SUBACK keyed by (hook, packet id).

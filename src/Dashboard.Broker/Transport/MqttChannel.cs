@@ -97,6 +97,7 @@ internal sealed class MqttChannel : IMqttChannelAdapter
                         consumed = examined = frame.End;
                         var packet = Decode(frame, headerLength);
                         BytesReceived += frame.Length;
+                        Client.LastReceivedTicks = Environment.TickCount64;
                         _metrics.BytesReceived(frame.Length);
                         if (packet is MqttPublishPacket)
                         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Dashboard.Broker.Auth;
+using Dashboard.Broker.Events;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Transport;
 using MQTTnet;
@@ -25,12 +26,17 @@ internal sealed class WillService(
     ILogger<WillService> logger) : IMqttPacketHook
 {
     private readonly ConcurrentDictionary<string, DelayedWill> _delayed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<MqttApplicationMessage, ClientInfo> _sending = new(ReferenceEqualityComparer.Instance);
     private readonly LogLimiter _refusedLog = new(TimeSpan.FromSeconds(10));
 
-    /// <summary>Whose will it is: the client id, the CONNECT's username (the sender MQTTnet is told) and the broker user it was authenticated as (null: anonymous).</summary>
-    private readonly record struct Sender(string ClientId, string? UserName, string? AuthenticatedUser)
+    /// <summary>
+    /// Whose will it is: the client id, the CONNECT's username (the sender MQTTnet is told), the broker user it was
+    /// authenticated as (null: anonymous), and the client as it left (for ingestion: why the will was sent).
+    /// </summary>
+    private readonly record struct Sender(string ClientId, string? UserName, string? AuthenticatedUser, ClientInfo Info)
     {
-        public static Sender Of(ClientConnection connection) => new(connection.ClientId, connection.UserName, connection.AuthenticatedUser);
+        public static Sender Of(ClientConnection connection, ConnectionEnd end) =>
+            new(connection.ClientId, connection.UserName, connection.AuthenticatedUser, ClientInfo.Of(connection, end));
     }
 
     private sealed record DelayedWill(MqttApplicationMessage Message, Sender Sender, CancellationTokenSource Cancel);
@@ -45,7 +51,7 @@ internal sealed class WillService(
             var sessionEnds = connection.CleanStart || !current.IsPersistentSession;
             if (current.WillDelaySeconds == 0 || sessionEnds)
             {
-                await PublishAsync(Sender.Of(current), will);
+                await PublishAsync(Sender.Of(current, ConnectionEnd.TakenOver), will);
             }
         }
 
@@ -59,6 +65,10 @@ internal sealed class WillService(
             }
         }
     }
+
+    /// <summary>The client whose Last Will this message is, while the broker sends it; null for any other publish.</summary>
+    public ClientInfo? SenderOf(MqttApplicationMessage message) =>
+        !_sending.IsEmpty && _sending.TryGetValue(message, out var info) ? info : null;
 
     public void Closed(ClientConnection connection)
     {
@@ -83,11 +93,11 @@ internal sealed class WillService(
         var delay = connection.IsPersistentSession ? Math.Min(connection.WillDelaySeconds, connection.SessionExpirySeconds) : 0;
         if (delay == 0)
         {
-            _ = PublishAsync(Sender.Of(connection), will);
+            _ = PublishAsync(Sender.Of(connection, connection.End(brokerStopping: false)), will);
             return;
         }
 
-        var delayed = new DelayedWill(will, Sender.Of(connection), new CancellationTokenSource());
+        var delayed = new DelayedWill(will, Sender.Of(connection, connection.End(brokerStopping: false)), new CancellationTokenSource());
         _delayed[connection.ClientId] = delayed;
         _ = PublishLaterAsync(connection.ClientId, delayed, TimeSpan.FromSeconds(delay));
     }
@@ -125,6 +135,7 @@ internal sealed class WillService(
             return;
         }
 
+        _sending[will] = sender.Info;
         try
         {
             await broker.PublishAsync(will, sender.ClientId, sender.UserName);
@@ -133,6 +144,10 @@ internal sealed class WillService(
         catch (Exception ex)
         {
             logger.LogError(ex, "Could not send the will of {ClientId} to {Topic}", sender.ClientId, will.Topic);
+        }
+        finally
+        {
+            _sending.TryRemove(will, out _);
         }
     }
 }

@@ -58,6 +58,33 @@ public sealed class HistoryQueries(IServiceScopeFactory scopes, IOptions<History
         return [.. series.OrderBy(s => s.Topic, StringComparer.Ordinal).ThenBy(s => s.Metric, StringComparer.Ordinal)];
     }
 
+    /// <summary>How many raw readings one device has stored (what forgetting it with its history would delete).</summary>
+    public async Task<long> CountReadingsOfDeviceAsync(string deviceId, CancellationToken cancellationToken = default)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
+        var ids = await db.Set<SeriesEntity>().Where(s => s.DeviceId == deviceId).Select(s => s.Id).ToListAsync(cancellationToken);
+        return await db.Set<ReadingEntity>().LongCountAsync(r => ids.Contains(r.SeriesId), cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes one device's stored readings and rollups; returns how many raw readings went. The series rows stay (the
+    /// writer knows them by id), empty, and no longer belong to the device.
+    /// </summary>
+    public async Task<int> DeleteDeviceHistoryAsync(string deviceId, CancellationToken cancellationToken = default)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
+        var ids = await db.Set<SeriesEntity>().Where(s => s.DeviceId == deviceId).Select(s => s.Id).ToListAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var deleted = await db.Set<ReadingEntity>().Where(r => ids.Contains(r.SeriesId)).ExecuteDeleteAsync(cancellationToken);
+        await db.Set<MinuteRollupEntity>().Where(r => ids.Contains(r.SeriesId)).ExecuteDeleteAsync(cancellationToken);
+        await db.Set<HourRollupEntity>().Where(r => ids.Contains(r.SeriesId)).ExecuteDeleteAsync(cancellationToken);
+        await db.Set<SeriesEntity>().Where(s => ids.Contains(s.Id)).ExecuteUpdateAsync(s => s.SetProperty(x => x.DeviceId, (string?)null), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    }
+
     /// <summary>
     /// The series from <paramref name="from"/> to <paramref name="to"/> (both included), at most <paramref name="maxPoints"/>
     /// points, read from raw readings or rollups as <see cref="HistoryResolutions.Choose"/> decides, or from the raw

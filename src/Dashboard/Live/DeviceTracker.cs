@@ -5,37 +5,62 @@ namespace Dashboard.Live;
 
 /// <summary>
 /// Live state's devices and clients, and the presence rules that join them: a status topic decides its device's
-/// presence; a device without one follows the connection of the client that publishes its readings. Called under
-/// <see cref="LiveState"/>'s lock.
+/// presence; a device without one follows the connection of the client that publishes its readings; an "expected
+/// every" interval turns silence into offline. Every change keeps its cause, and what the registry must store is
+/// collected until it takes it. Called under <see cref="LiveState"/>'s lock.
 /// </summary>
 internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int maxDisconnectedClients, TimeProvider clock)
 {
     /// <summary>A connection shorter than this is a publish-and-exit client, not the device's own link.</summary>
     private static readonly TimeSpan OneShotConnection = TimeSpan.FromSeconds(10);
 
+    /// <summary>Presence changes waiting for the registry at most; beyond, they are counted, not kept (a flapping storm).</summary>
+    private const int MaxPendingPresence = 10_000;
+
     private readonly Dictionary<string, DeviceEntry> _devices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ClientEntry> _clients = new(StringComparer.Ordinal);
     private readonly Queue<ClientEntry> _disconnected = new();
+    private readonly HashSet<DeviceEntry> _expecting = [];
+    private HashSet<DeviceEntry> _changed = [];
+    private List<PresenceRecord> _presence = [];
+
+    public long PresenceDropped { get; private set; }
+
+    /// <summary>Devices the registry remembers, before the broker's retained messages are replayed; their presence is unknown until they say.</summary>
+    public void Restore(RegisteredDevice registered)
+    {
+        var device = Get(registered.Id, registered.FirstSeen);
+        device.LastSeen = registered.LastSeen;
+        device.ClientId = registered.ClientId;
+        device.LastAddress = registered.Address;
+        Apply(device, registered.Settings);
+        _changed.Remove(device);
+    }
 
     /// <param name="publisher">The publishing client, null when unknown (a retained message replayed at start).</param>
-    public DeviceEntry OnStatusReport(PresenceReport report, string statusTopic, string? publisher, DateTimeOffset time, bool restored)
+    /// <param name="will">The client whose Last Will this is, and how it left; null for a publish of its own.</param>
+    public DeviceEntry OnStatusReport(PresenceReport report, string statusTopic, string? publisher, ClientInfo? will, DateTimeOffset time, bool restored)
     {
-        var device = Get(report.DeviceId);
+        var device = Get(report.DeviceId, time);
         device.StatusTopic = statusTopic;
         if (report.Online && !restored)
         {
             device.LastSeen = time; // "online · last seen never" would contradict itself
+            Changed(device);
         }
 
         LinkClient(device, publisher);
-        SetStatus(device, report.Online ? DeviceStatus.Online : DeviceStatus.Offline, $"status topic {statusTopic}", time, restored);
+        var (cause, detail) = will is null
+            ? (PresenceCause.StatusTopic, $"status topic {statusTopic}")
+            : (PresenceCause.Will, $"Last Will of {will.ClientId} on {statusTopic} ({EndText(will.End)})");
+        SetStatus(device, report.Online ? DeviceStatus.Online : DeviceStatus.Offline, cause, detail, time, restored);
         if (!report.Online && report.MembersPrefix is { } prefix)
         {
             foreach (var member in _devices.Values)
             {
                 if (member != device && member.Id.StartsWith(prefix, StringComparison.Ordinal))
                 {
-                    SetStatus(member, report.MembersWhenOffline, $"{report.DeviceId} is offline ({statusTopic})", time, restored);
+                    SetStatus(member, report.MembersWhenOffline, PresenceCause.GatewayOffline, $"{report.DeviceId} is offline ({statusTopic})", time, restored);
                 }
             }
         }
@@ -46,11 +71,18 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
     /// <summary>The device of a publish with readings; a new one (not a retained one replayed at start) marks it seen.</summary>
     public DeviceEntry OnReadings(string deviceId, string? publisher, DateTimeOffset time, bool restored)
     {
-        var device = Get(deviceId);
-        if (!restored)
+        var device = Get(deviceId, time);
+        if (restored)
         {
-            device.LastSeen = time;
-            LinkClient(device, publisher);
+            return device;
+        }
+
+        device.LastSeen = time;
+        Changed(device);
+        LinkClient(device, publisher);
+        if (device.Settings.ExpectedEvery is { } every && device.StatusTopic is null && device.Status != DeviceStatus.Online)
+        {
+            SetStatus(device, DeviceStatus.Online, PresenceCause.Reading, $"a reading arrived (expected every {Seconds(every)})", time, restored: false);
         }
 
         return device;
@@ -72,9 +104,14 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
         client.DisconnectedAt = null;
         foreach (var id in client.Devices)
         {
-            if (_devices.TryGetValue(id, out var device) && device.StatusTopic is null)
+            if (_devices.TryGetValue(id, out var device))
             {
-                SetStatus(device, DeviceStatus.Online, "connection", time, restored: false);
+                device.LastAddress = info.RemoteAddress;
+                Changed(device);
+                if (device.StatusTopic is null)
+                {
+                    SetStatus(device, DeviceStatus.Online, PresenceCause.Connected, $"client {info.ClientId} connected", time, restored: false);
+                }
             }
         }
     }
@@ -85,32 +122,25 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
     /// the device), and a will is about to. A device that never gave a presence signal is offline when a long-lived
     /// connection of its client is lost, and "unknown" when its client disconnects cleanly or lived only moments: a
     /// sensor that publishes and exits (mosquitto_pub, the tutorials' scripts, whose exit may reset the connection) is
-    /// not offline, only not connected.
+    /// not offline, only not connected. The broker stopping says nothing about the devices.
     /// </summary>
     public void OnClientDisconnected(ClientInfo info, DateTimeOffset time)
     {
-        if (!_clients.TryGetValue(info.ClientId, out var client))
+        if (!_clients.TryGetValue(info.ClientId, out var client) || (client.Connected && client.Info.ConnectedAt > info.ConnectedAt))
         {
-            return;
+            return; // unknown, or an older connection whose takeover the newer one already reported
         }
 
         client.Info = info;
         client.Connected = false;
         client.DisconnectedAt = time;
-        foreach (var id in client.Devices)
+        if (info.End != ConnectionEnd.BrokerStopping)
         {
-            if (_devices.TryGetValue(id, out var device) && device.ClientId == info.ClientId)
+            foreach (var id in client.Devices)
             {
-                var cause = info.Graceful ? "client disconnected" : "connection lost";
-                if (device.StatusTopic is null)
+                if (_devices.TryGetValue(id, out var device) && device.ClientId == info.ClientId)
                 {
-                    var lived = !info.Graceful && time - info.ConnectedAt >= OneShotConnection;
-                    SetStatus(device, lived ? DeviceStatus.Offline : DeviceStatus.Unknown,
-                        lived ? cause : cause + "; no status topic says whether the device is offline", time, restored: false);
-                }
-                else if (!info.Graceful && info.WillTopic != device.StatusTopic)
-                {
-                    SetStatus(device, DeviceStatus.Offline, cause, time, restored: false);
+                    OnClientGone(device, info, time);
                 }
             }
         }
@@ -125,23 +155,118 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
         }
     }
 
+    /// <summary>Devices with an "expected every" interval that stayed silent longer go offline.</summary>
+    public void CheckSilence(DateTimeOffset now)
+    {
+        foreach (var device in _expecting)
+        {
+            if (device.Settings.ExpectedEvery is { } every && device.Status != DeviceStatus.Offline
+                && now - (device.LastSeen ?? device.FirstSeen) > every)
+            {
+                SetStatus(device, DeviceStatus.Offline, PresenceCause.Silent,
+                    $"nothing for {Seconds(now - (device.LastSeen ?? device.FirstSeen))} (expected every {Seconds(every)})", now, restored: false);
+            }
+        }
+    }
+
+    /// <summary>An admin's settings for a device; false when no such device is known.</summary>
+    public bool Configure(string id, DeviceSettings settings)
+    {
+        if (!_devices.TryGetValue(id, out var device))
+        {
+            return false;
+        }
+
+        Apply(device, settings);
+        Changed(device);
+        device.Version = versions.Next();
+        feed.Post(new PresenceChanged(id, device.Status, clock.GetUtcNow(), device.ClientId));
+        return true;
+    }
+
+    /// <summary>Forgets a device: it is gone from live state until it publishes again. Returns it, or null when unknown.</summary>
+    public DeviceEntry? Forget(string id)
+    {
+        if (!_devices.Remove(id, out var device))
+        {
+            return null;
+        }
+
+        if (device.ClientId is not null && _clients.TryGetValue(device.ClientId, out var client))
+        {
+            client.Devices.Remove(id);
+        }
+
+        _expecting.Remove(device);
+        _changed.Remove(device);
+        _presence.RemoveAll(p => p.DeviceId == id);
+        feed.Post(new PresenceChanged(id, DeviceStatus.Unknown, clock.GetUtcNow(), null));
+        return device;
+    }
+
+    /// <summary>What the registry must store since it last asked.</summary>
+    public RegistryChanges TakeChanges()
+    {
+        var devices = _changed.Select(d => new RegisteredDevice(d.Id, d.FirstSeen, d.LastSeen, d.ClientId, d.LastAddress, d.Settings)).ToList();
+        var presence = _presence;
+        _changed = [];
+        _presence = [];
+        return new RegistryChanges(devices, presence);
+    }
+
     public IReadOnlyList<DeviceSnapshot> Snapshots() => [.. _devices.Values.Select(Snapshot)];
 
     public DeviceSnapshot? Snapshot(string id) => _devices.TryGetValue(id, out var device) ? Snapshot(device) : null;
 
     public IReadOnlyList<ClientSnapshot> Clients() => [.. _clients.Values.Select(c => c.Snapshot())];
 
-    private DeviceEntry Get(string id)
+    private void OnClientGone(DeviceEntry device, ClientInfo info, DateTimeOffset time)
+    {
+        var (cause, detail) = info.End switch
+        {
+            ConnectionEnd.Disconnected or ConnectionEnd.DisconnectedWithWill => (PresenceCause.Disconnected, $"client {info.ClientId} disconnected"),
+            ConnectionEnd.KeepAliveTimeout => (PresenceCause.KeepAliveTimeout, $"client {info.ClientId} missed its keep-alive ({info.KeepAliveSeconds} s)"),
+            ConnectionEnd.TakenOver => (PresenceCause.TakenOver, $"another connection took over client id {info.ClientId}"),
+            _ => (PresenceCause.ConnectionLost, $"client {info.ClientId} lost its connection"),
+        };
+        var graceful = cause == PresenceCause.Disconnected;
+        if (device.StatusTopic is null)
+        {
+            var lived = !graceful && time - info.ConnectedAt >= OneShotConnection;
+            SetStatus(device, lived ? DeviceStatus.Offline : DeviceStatus.Unknown, cause,
+                lived ? detail : detail + "; no status topic says whether the device is offline", time, restored: false);
+        }
+        else if (!graceful && info.WillTopic != device.StatusTopic)
+        {
+            SetStatus(device, DeviceStatus.Offline, cause, detail, time, restored: false);
+        }
+    }
+
+    private DeviceEntry Get(string id, DateTimeOffset time)
     {
         if (!_devices.TryGetValue(id, out var device))
         {
-            device = new DeviceEntry(id);
+            device = new DeviceEntry(id, time);
             _devices.Add(id, device);
             device.Version = versions.Next();
+            Changed(device);
             feed.Post(new PresenceChanged(id, device.Status, clock.GetUtcNow(), null));
         }
 
         return device;
+    }
+
+    private void Apply(DeviceEntry device, DeviceSettings settings)
+    {
+        device.Settings = settings;
+        if (settings.ExpectedEvery is null)
+        {
+            _expecting.Remove(device);
+        }
+        else
+        {
+            _expecting.Add(device);
+        }
     }
 
     private void LinkClient(DeviceEntry device, string? clientId)
@@ -158,19 +283,22 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
 
         device.ClientId = clientId;
         device.Version = versions.Next();
+        Changed(device);
         if (_clients.TryGetValue(clientId, out var client))
         {
             client.Devices.Add(device.Id);
+            device.LastAddress = client.Info.RemoteAddress;
             if (device.StatusTopic is null && client.Connected)
             {
-                SetStatus(device, DeviceStatus.Online, "connection", clock.GetUtcNow(), restored: false);
+                SetStatus(device, DeviceStatus.Online, PresenceCause.Connected, $"client {clientId} is connected", clock.GetUtcNow(), restored: false);
             }
         }
     }
 
-    private void SetStatus(DeviceEntry device, DeviceStatus status, string source, DateTimeOffset time, bool restored)
+    private void SetStatus(DeviceEntry device, DeviceStatus status, PresenceCause cause, string detail, DateTimeOffset time, bool restored)
     {
-        device.StatusSource = source;
+        device.StatusSource = detail;
+        device.Cause = cause;
         if (device.Status == status)
         {
             return;
@@ -179,8 +307,24 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
         device.Status = status;
         device.LastStatusChange = restored ? null : time;
         device.Version = versions.Next();
+        Changed(device);
         feed.Post(new PresenceChanged(device.Id, status, time, device.ClientId));
+        if (restored)
+        {
+            return; // a retained status replayed at start is not a change the device made now
+        }
+
+        if (_presence.Count < MaxPendingPresence)
+        {
+            _presence.Add(new PresenceRecord(device.Id, time, status, cause, detail));
+        }
+        else
+        {
+            PresenceDropped++;
+        }
     }
+
+    private void Changed(DeviceEntry device) => _changed.Add(device);
 
     private DeviceSnapshot Snapshot(DeviceEntry device)
     {
@@ -192,4 +336,16 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
 
         return device.Snapshot(client);
     }
+
+    private static string EndText(ConnectionEnd end) => end switch
+    {
+        ConnectionEnd.KeepAliveTimeout => "it missed its keep-alive",
+        ConnectionEnd.TakenOver => "its session was taken over",
+        ConnectionEnd.DisconnectedWithWill => "it disconnected asking for its will",
+        _ => "its connection was lost",
+    };
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds < 120
+        ? $"{(int)span.TotalSeconds} s"
+        : span.TotalMinutes < 120 ? $"{(int)span.TotalMinutes} min" : $"{span.TotalHours:0.#} h";
 }

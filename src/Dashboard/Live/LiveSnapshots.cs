@@ -15,9 +15,18 @@ public sealed record SeriesSnapshot(
     DateTimeOffset Time,
     IReadOnlyList<double> Recent,
     IReadOnlyList<DateTimeOffset> RecentTimes,
-    string? State = null);
+    string? State = null)
+{
+    /// <summary>The name an admin gave the metric on its device; null shows <see cref="Metric"/>.</summary>
+    public string? DisplayName { get; init; }
 
-/// <summary>A device as the dashboard knows it. <see cref="Version"/> changes whenever anything about it does.</summary>
+    public string Label => DisplayName ?? Metric;
+}
+
+/// <summary>
+/// A device as the dashboard knows it, with what the registry holds for it (<see cref="Settings"/>). <see cref="Version"/>
+/// changes whenever anything about it does. Its metrics carry the admin's names and units.
+/// </summary>
 public sealed record DeviceSnapshot(
     string Id,
     DeviceStatus Status,
@@ -29,7 +38,21 @@ public sealed record DeviceSnapshot(
     string? ProtocolVersion,
     string? Transport,
     IReadOnlyList<SeriesSnapshot> Metrics,
-    long Version);
+    long Version)
+{
+    public PresenceCause? Cause { get; init; }
+    public DateTimeOffset FirstSeen { get; init; }
+    public DeviceSettings Settings { get; init; } = DeviceSettings.None;
+
+    /// <summary>The topic its presence is reported on, if it has one.</summary>
+    public string? StatusTopic { get; init; }
+
+    /// <summary>Whether the client that publishes for it is connected now.</summary>
+    public bool ClientConnected { get; init; }
+
+    /// <summary>What pages call it: the admin's name, else its id.</summary>
+    public string Name => Settings.DisplayName ?? Id;
+}
 
 /// <summary>A topic in the explorer. <see cref="PayloadHead"/> is the start of its last payload, for a one-line preview.</summary>
 public sealed record TopicSnapshot(

@@ -61,6 +61,92 @@ public sealed class LiveState : IBrokerEventSink
         }
     }
 
+    /// <summary>Presence changes the registry could not keep up with (more than it buffers between writes).</summary>
+    public long PresenceDropped
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _devices.PresenceDropped;
+            }
+        }
+    }
+
+    /// <summary>The registry's devices, at start before any broker event: known again, with their names and last seen.</summary>
+    public void Restore(IEnumerable<RegisteredDevice> devices)
+    {
+        lock (_lock)
+        {
+            foreach (var device in devices)
+            {
+                _devices.Restore(device);
+            }
+        }
+    }
+
+    /// <summary>Applies an admin's settings to a device; false when no such device is known.</summary>
+    public bool Configure(string deviceId, Devices.DeviceSettings settings)
+    {
+        lock (_lock)
+        {
+            return _devices.Configure(deviceId, settings);
+        }
+    }
+
+    /// <summary>
+    /// Forgets a device and its series (its topics stay, as topics); null when no such device is known. It comes back as a
+    /// new device if it publishes again.
+    /// </summary>
+    public ForgottenDevice? Forget(string deviceId)
+    {
+        lock (_lock)
+        {
+            if (_devices.Forget(deviceId) is not { } device)
+            {
+                return null;
+            }
+
+            foreach (var series in device.Series)
+            {
+                _series.Remove((series.Topic, series.Metric));
+                if (_topics.TryGetValue(series.Topic, out var topic))
+                {
+                    topic.Series.Remove(series);
+                }
+            }
+
+            foreach (var topic in _topics.Values)
+            {
+                if (topic.DeviceId == deviceId)
+                {
+                    topic.DeviceId = null;
+                    topic.Version = _versions.Next();
+                }
+            }
+
+            return new ForgottenDevice(deviceId, device.StatusTopic, [.. device.Series.Select(s => (s.Topic, s.Metric))]);
+        }
+    }
+
+    /// <summary>What the registry must write since it last asked.</summary>
+    public RegistryChanges TakeRegistryChanges()
+    {
+        lock (_lock)
+        {
+            return _devices.TakeChanges();
+        }
+    }
+
+    /// <summary>Turns devices silent for longer than their "expected every" interval offline.</summary>
+    public void CheckSilence()
+    {
+        lock (_lock)
+        {
+            _devices.CheckSilence(_clock.GetUtcNow());
+        }
+    }
+
     public IReadOnlyList<DeviceSnapshot> Devices()
     {
         lock (_lock)
@@ -136,7 +222,7 @@ public sealed class LiveState : IBrokerEventSink
         // such a retained reading is old news about presence, unlike a retained status.
         if (ingested.Presence is { } report && !(hasReadings && e.Restored))
         {
-            topic.DeviceId = _devices.OnStatusReport(report, topicName, publisher, e.Time, e.Restored).Id;
+            topic.DeviceId = _devices.OnStatusReport(report, topicName, publisher, e.Client, e.Time, e.Restored).Id;
         }
 
         if (!hasReadings || ingested.Payload is not { } parsed || ingested.DeviceId is not { } deviceId)

@@ -23,9 +23,10 @@ public sealed class DependencyTests
         ["Live"] = ["Common", "Broker", "Ingestion", "Readings", "Devices"],
         ["History"] = ["Common", "Broker", "Storage", "Ingestion", "Readings", "Devices"],
         ["Alerts"] = ["Common", "Broker", "Storage", "Ingestion", "Readings", "Devices", "Live", "Accounts"],
+        ["Registry"] = ["Broker", "Storage", "Readings", "Devices", "Live", "History", "Accounts"],
         ["Health"] = ["Broker", "Storage"],
         ["BrokerAdmin"] = ["Common", "Broker", "Accounts"],
-        ["Components"] = ["Common", "Broker", "Storage", "Readings", "Devices", "Ingestion", "Accounts", "Live", "History", "Alerts"],
+        ["Components"] = ["Common", "Broker", "Storage", "Readings", "Devices", "Ingestion", "Accounts", "Live", "History", "Alerts", "Registry"],
     };
 
     private static readonly Lazy<ArchUnitNET.Domain.Architecture> Assemblies = new(() => new ArchLoader()

@@ -42,6 +42,15 @@ internal static class DeviceFormat
     public static string LastSeen(DateTimeOffset? time, DateTimeOffset now) =>
         time is null ? "not since the dashboard started" : Ago(time, now);
 
+    /// <summary>"90 s", "5 min", "2 h", "1 d".</summary>
+    public static string Duration(TimeSpan span) => span.TotalSeconds switch
+    {
+        < 120 => $"{(int)span.TotalSeconds} s",
+        < 7200 => $"{(int)span.TotalMinutes} min",
+        < 172_800 => $"{(int)span.TotalHours} h",
+        _ => $"{(int)span.TotalDays} d",
+    };
+
     public static string StatusText(DeviceStatus status) => status.ToWire();
 
     public static Color StatusColor(DeviceStatus status) => status switch
