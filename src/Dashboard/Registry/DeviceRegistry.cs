@@ -129,7 +129,7 @@ public sealed class DeviceRegistry(
         }
     }
 
-    /// <summary>A device's presence changes of the last 7 days (and the one before, which says how the week began), oldest first.</summary>
+    /// <summary>A device's presence changes of the last 7 days (and the one before, which says how the week began), oldest first, the latest included.</summary>
     public async Task<IReadOnlyList<PresenceRecord>> PresenceAsync(string deviceId, CancellationToken cancellationToken = default)
     {
         var since = (clock.GetUtcNow() - TimeSpan.FromDays(7)).ToUnixTimeMilliseconds();
@@ -138,7 +138,14 @@ public sealed class DeviceRegistry(
         var events = db.Set<PresenceEventRecord>().AsNoTracking().Where(p => p.DeviceId == deviceId);
         var before = await events.Where(p => p.Time < since).OrderByDescending(p => p.Time).ThenByDescending(p => p.Id).Take(1).ToListAsync(cancellationToken);
         var week = await events.Where(p => p.Time >= since).OrderBy(p => p.Time).ThenBy(p => p.Id).ToListAsync(cancellationToken);
-        return [.. before.Concat(week).Select(ToPresence)];
+        List<PresenceRecord> changes = [.. before.Concat(week).Select(ToPresence)];
+        // The latest change may not be written yet (it is within a write interval): live state has it now.
+        if (live.Device(deviceId) is { LastStatusChange: { } changed, Cause: { } cause } device && (changes.Count == 0 || changes[^1].Time < changed))
+        {
+            changes.Add(new PresenceRecord(deviceId, changed, device.Status, cause, device.StatusSource ?? ""));
+        }
+
+        return changes;
     }
 
     private async Task SaveAsync(RegistryChanges changes, CancellationToken cancellationToken)

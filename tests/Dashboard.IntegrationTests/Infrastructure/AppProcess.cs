@@ -49,7 +49,7 @@ public sealed class AppProcess : IAsyncDisposable
         try
         {
             // Start-up (JIT, migrations) takes longer than a test's usual patience on a busy machine.
-            var deadline = DateTime.UtcNow + TestClient.Patience * 3;
+            var deadline = DateTime.UtcNow + TestClient.Patience * 6;
             while (true)
             {
                 if (process.HasExited || DateTime.UtcNow > deadline)
