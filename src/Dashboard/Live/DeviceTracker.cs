@@ -222,7 +222,8 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
 
     private void OnClientGone(DeviceEntry device, ClientInfo info, DateTimeOffset time)
     {
-        var (cause, detail) = info.End switch
+        var end = info.End == ConnectionEnd.None ? (info.Graceful ? ConnectionEnd.Disconnected : ConnectionEnd.ConnectionLost) : info.End;
+        var (cause, detail) = end switch
         {
             ConnectionEnd.Disconnected or ConnectionEnd.DisconnectedWithWill => (PresenceCause.Disconnected, $"client {info.ClientId} disconnected"),
             ConnectionEnd.KeepAliveTimeout => (PresenceCause.KeepAliveTimeout, $"client {info.ClientId} missed its keep-alive ({info.KeepAliveSeconds} s)"),

@@ -70,7 +70,8 @@ public sealed class LiveStateTests
 
         var device = live.Device("plant/pump7");
         Assert.Equal(DeviceStatus.Offline, device.Status);
-        Assert.Equal("connection lost", device.StatusSource);
+        Assert.Equal(PresenceCause.ConnectionLost, device.Cause);
+        Assert.Contains("lost its connection", device.StatusSource);
         Assert.Equal(("pump-7", "192.0.2.7:50000", "3.1.1"), (device.ClientId, device.RemoteAddress, device.ProtocolVersion));
         Assert.NotNull(device.LastSeen);
 
@@ -172,7 +173,7 @@ public sealed class LiveStateTests
         live.Disconnect("script", graceful: true); // mosquitto_pub, or a script that publishes and exits: not offline
 
         Assert.Equal(DeviceStatus.Unknown, live.Device("lab/bench").Status);
-        Assert.StartsWith("client disconnected", live.Device("lab/bench").StatusSource, StringComparison.Ordinal);
+        Assert.Equal(PresenceCause.Disconnected, live.Device("lab/bench").Cause);
         Assert.NotNull(live.Device("lab/bench").LastSeen);
     }
 
