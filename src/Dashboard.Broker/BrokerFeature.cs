@@ -62,7 +62,10 @@ public static class BrokerFeature
         services.AddSingleton<WillService>();
         services.AddSingleton<ClientPacketSizeLimits>();
 
-        // Packet hooks, in the order they see received packets (sent packets go the other way round).
+        // Packet hooks, in the order they see received packets (sent packets go the other way round). Topic aliases first:
+        // every other hook sees a PUBLISH's whole topic.
+        services.AddSingleton<IMqttPacketHook, TopicAliases>();
+        services.AddSingleton<IMqttPacketHook, ReceiveQuota>();
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ConnectHook>());
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<PersistentSessions>());

@@ -253,6 +253,7 @@ internal sealed class BrokerHost(
 
             e.ProcessPublish = false;
             e.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
+            e.Response.ReasonString = $"Dropped: more than {options.Value.MaxPublishRatePerClient} messages/s from this client";
             return Task.CompletedTask;
         }
 
@@ -262,6 +263,7 @@ internal sealed class BrokerHost(
             // $SYS/…, $share/…, any other $ topic, and the host's own prefixes (Broker:ReservedTopicPrefixes).
             e.ProcessPublish = false;
             e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            e.Response.ReasonString = "Not authorized: only the broker publishes to this topic";
             return Task.CompletedTask;
         }
 
@@ -270,6 +272,7 @@ internal sealed class BrokerHost(
             // Dropped; MQTT 5 clients are told in PUBACK/PUBREC (0x87), 3.1.1 ones cannot be.
             e.ProcessPublish = false;
             e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            e.Response.ReasonString = "Not authorized: the ACL does not allow this client to publish to this topic";
             return Task.CompletedTask;
         }
 
@@ -368,6 +371,7 @@ internal sealed class BrokerHost(
         {
             // SUBACK 0x80 for 3.1.1, 0x87 for MQTT 5; refused subscriptions get no retained messages either.
             e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            e.ReasonString = "Not authorized: the ACL does not allow this client to subscribe to this filter";
             e.ProcessSubscription = false;
         }
 

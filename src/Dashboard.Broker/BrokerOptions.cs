@@ -101,6 +101,22 @@ public sealed class BrokerOptions
     [Range(typeof(TimeSpan), "00:00:00", "18:12:15")]
     public TimeSpan MaxKeepAlive { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// MQTT 5 Topic Alias Maximum told to clients in CONNACK (Mosquitto's <c>max_topic_alias</c>): the highest topic alias a
+    /// client may use; one of 0 or above it disconnects the client with 0x94 "topic alias invalid". Zero: no aliases. (The
+    /// broker itself never sends aliases.)
+    /// </summary>
+    [Range(0, 65_535)]
+    public int TopicAliasMaximum { get; set; } = 10;
+
+    /// <summary>
+    /// MQTT 5 Receive Maximum told to clients in CONNACK: QoS 1/2 PUBLISHes a client may have unacknowledged by the broker at
+    /// once (a QoS 2 one until PUBCOMP is sent); one more disconnects it with 0x93 "receive maximum exceeded". High by default:
+    /// PUBACKs wait for the write-ahead commit, so a window keeps throughput, and MQTTnet's client does not limit itself to it.
+    /// </summary>
+    [Range(1, 65_535)]
+    public int ReceiveMaximum { get; set; } = 1000;
+
     /// <summary>How long a new connection may take to send CONNECT.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -46,6 +46,15 @@ internal sealed partial class PersistentSessions(
 
     public MqttPacket? Received(ClientConnection connection, MqttPacket packet)
     {
+        if (packet is MqttConnectPacket { CleanSession: false } connect
+            && _sessions.TryGetValue(connection.ClientId, out var old) && IsExpired(old))
+        {
+            // Expired while offline, and the sweep has not ended it yet: the client starts afresh (CONNACK session present 0),
+            // as MQTTnet would otherwise resume its copy. Established ends the old record.
+            connect.CleanSession = true;
+            connection.CleanStart = true;
+        }
+
         if (!connection.IsPersistentSession)
         {
             return packet;
@@ -195,6 +204,14 @@ internal sealed partial class PersistentSessions(
             {
                 _sequence = Math.Max(_sequence, record.Queue.Max(q => q.Sequence));
             }
+        }
+    }
+
+    private bool IsExpired(SessionRecord record)
+    {
+        lock (record)
+        {
+            return record.IsExpired(clock.GetUtcNow().UtcDateTime);
         }
     }
 

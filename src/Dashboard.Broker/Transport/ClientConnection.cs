@@ -39,6 +39,15 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     /// <summary>MQTT 5's Maximum Packet Size from CONNECT: the largest packet the client accepts; 0 for no limit.</summary>
     public uint MaxPacketSize { get; set; }
 
+    /// <summary>MQTT 5's Request Problem Information from CONNECT (absent: true); false keeps reason strings and user properties off acknowledgements.</summary>
+    public bool RequestProblemInformation { get; set; } = true;
+
+    /// <summary>The CONNECT as MQTTnet keeps it: a DISCONNECT that changes the session expiry changes it here too, as MQTTnet decides from it whether to keep its session.</summary>
+    public MqttConnectPacket? Connect { get; set; }
+
+    /// <summary>The Session Expiry Interval property of the client's MQTT 5 DISCONNECT, when it carried one (0 included, which MQTTnet cannot tell from absent).</summary>
+    public uint? DisconnectSessionExpiry { get; set; }
+
     /// <summary>The keep-alive the broker imposed instead of the client's (MQTT 5 Server Keep Alive), if it did.</summary>
     public ushort? ServerKeepAlive { get; set; }
 

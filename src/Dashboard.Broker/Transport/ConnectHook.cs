@@ -11,7 +11,9 @@ namespace Dashboard.Broker.Transport;
 /// a zero-length client id from an MQTT 3.1.1 clean session gets an assigned id (as MQTT 5's does in
 /// <see cref="BrokerHost"/>); the Last Will is taken off the packet so the broker sends it itself (MQTT 5 will
 /// delay, DISCONNECT 0x04, takeover); CONNACK tells MQTT 5 clients about shared subscriptions, the maximum
-/// packet size, a capped session expiry and the server's keep-alive.
+/// packet size, the topic alias maximum, the receive maximum, a capped session expiry and the server's keep-alive.
+/// A DISCONNECT may change the session expiry; a client that asked for no problem information gets no reason string
+/// or user properties on anything but PUBLISH, CONNACK and DISCONNECT [MQTT-3.1.2-29].
 /// </summary>
 internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacketHook
 {
@@ -25,12 +27,8 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
                 OnConnect(connection, connect);
                 break;
             case MqttDisconnectPacket disconnect:
+                OnDisconnect(connection);
                 connection.ClientDisconnect = disconnect;
-                if (connection.ProtocolVersion == MqttProtocolVersion.V500 && disconnect.SessionExpiryInterval > 0 && connection.IsPersistentSession)
-                {
-                    connection.SessionExpirySeconds = Cap(disconnect.SessionExpiryInterval);
-                }
-
                 break;
         }
 
@@ -39,10 +37,22 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
 
     public MqttPacket Sending(ClientConnection connection, MqttPacket packet)
     {
-        if (packet is MqttConnAckPacket connAck && connection.ProtocolVersion == MqttProtocolVersion.V500)
+        if (connection.ProtocolVersion != MqttProtocolVersion.V500)
+        {
+            return packet;
+        }
+
+        if (!connection.RequestProblemInformation)
+        {
+            WithoutProblemInformation(packet);
+        }
+
+        if (packet is MqttConnAckPacket connAck)
         {
             connAck.SharedSubscriptionAvailable = true;
             connAck.MaximumPacketSize = (uint)options.Value.MaxPacketSize;
+            connAck.TopicAliasMaximum = (ushort)options.Value.TopicAliasMaximum; // 0: the property is left out, so no aliases
+            connAck.ReceiveMaximum = (ushort)options.Value.ReceiveMaximum;
             if (connection.RequestedSessionExpiry != connection.SessionExpirySeconds)
             {
                 connAck.SessionExpiryInterval = connection.SessionExpirySeconds;
@@ -66,11 +76,13 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
         }
 
         connection.ClientId = connect.ClientId ?? "";
+        connection.Connect = connect;
         connection.UserName = connect.Username;
         connection.CleanStart = connect.CleanSession;
         LimitKeepAlive(connection, connect);
         connection.KeepAliveSeconds = connect.KeepAlivePeriod;
         connection.MaxPacketSize = version == MqttProtocolVersion.V500 ? connect.MaximumPacketSize : 0;
+        connection.RequestProblemInformation = version != MqttProtocolVersion.V500 || connect.RequestProblemInformation;
         if (version == MqttProtocolVersion.V500 && connect.ReceiveMaximum is > 0 and < ushort.MaxValue)
         {
             connection.ReceiveMaximum = connect.ReceiveMaximum;
@@ -104,6 +116,59 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
             connection.WillDelaySeconds = connect.WillDelayInterval;
             connection.WillTopicAtConnect = connect.WillTopic;
             connect.WillFlag = false;
+        }
+    }
+
+    /// <summary>
+    /// An MQTT 5 DISCONNECT's Session Expiry Interval replaces CONNECT's, 0 included (the session then ends now). Setting one
+    /// when CONNECT's was 0 is a protocol error (§3.14.2.2.2): not a valid DISCONNECT, so the will is sent too.
+    /// </summary>
+    private void OnDisconnect(ClientConnection connection)
+    {
+        if (connection.DisconnectSessionExpiry is not { } expiry)
+        {
+            return;
+        }
+
+        if (connection.RequestedSessionExpiry == 0 && expiry > 0)
+        {
+            throw new MalformedPacketException($"DISCONNECT sets Session Expiry Interval {expiry} s after CONNECT set none (§3.14.2.2.2)",
+                reasonCode: MqttDisconnectReasonCode.ProtocolError);
+        }
+
+        connection.SessionExpirySeconds = Cap(expiry);
+        if (connection.Connect is { } connect)
+        {
+            connect.SessionExpiryInterval = expiry; // MQTTnet reads a DISCONNECT's 0 as absent, and CONNECT's value then
+        }
+    }
+
+    /// <summary>[MQTT-3.1.2-29]: Request Problem Information 0 keeps reason strings and user properties off every other packet.</summary>
+    private static void WithoutProblemInformation(MqttPacket packet)
+    {
+        switch (packet)
+        {
+            case MqttPubAckPacket ack:
+                (ack.ReasonString, ack.UserProperties) = (null, null);
+                break;
+            case MqttPubRecPacket rec:
+                (rec.ReasonString, rec.UserProperties) = (null, null);
+                break;
+            case MqttPubRelPacket rel:
+                (rel.ReasonString, rel.UserProperties) = (null, null);
+                break;
+            case MqttPubCompPacket comp:
+                (comp.ReasonString, comp.UserProperties) = (null, null);
+                break;
+            case MqttSubAckPacket subAck:
+                (subAck.ReasonString, subAck.UserProperties) = (null, null);
+                break;
+            case MqttUnsubAckPacket unsubAck:
+                (unsubAck.ReasonString, unsubAck.UserProperties) = (null, null);
+                break;
+            case MqttAuthPacket auth:
+                (auth.ReasonString, auth.UserProperties) = (null, null);
+                break;
         }
     }
 

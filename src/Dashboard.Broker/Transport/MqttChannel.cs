@@ -140,7 +140,7 @@ internal sealed class MqttChannel : IMqttChannelAdapter
         {
             _metrics.PacketMalformed();
             _refused(Client, malformed.Message);
-            await TellMalformedAsync(malformed.IsConnect, cancellationToken);
+            await TellMalformedAsync(malformed, cancellationToken);
             throw; // and MQTTnet closes the connection
         }
         catch (MqttPacketTooLargeException)
@@ -280,22 +280,29 @@ internal sealed class MqttChannel : IMqttChannelAdapter
     {
         if (MqttPacketRules.Violation(fixedHeader, body, PacketFormatterAdapter.ProtocolVersion) is { } violation)
         {
-            throw new MalformedPacketException(violation, fixedHeader >> 4 == (int)MqttControlPacketType.Connect);
+            throw new MalformedPacketException(violation, fixedHeader >> 4 == (int)MqttControlPacketType.Connect,
+                ReferenceEquals(violation, MqttPacketRules.TopicAliasZero) ? MqttDisconnectReasonCode.TopicAliasInvalid : MqttDisconnectReasonCode.MalformedPacket);
+        }
+
+        if (fixedHeader >> 4 == (int)MqttControlPacketType.Disconnect && PacketFormatterAdapter.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            Client.DisconnectSessionExpiry = MqttPacketRules.DisconnectSessionExpiry(body);
         }
     }
 
     /// <summary>
-    /// MQTT 5 §4.13: a malformed packet gets DISCONNECT 0x81 once CONNACK is out, or CONNACK 0x81 for a malformed
-    /// CONNECT; MQTT 3.1.1 has no code for it and just closes.
+    /// MQTT 5 §4.13: a malformed packet gets DISCONNECT 0x81 (or the protocol error's own code) once CONNACK is out, or
+    /// CONNACK 0x81 for a malformed CONNECT; MQTT 3.1.1 has no code for it and just closes.
     /// </summary>
-    private async Task TellMalformedAsync(bool isConnect, CancellationToken cancellationToken)
+    private async Task TellMalformedAsync(MalformedPacketException malformed, CancellationToken cancellationToken)
     {
+        var isConnect = malformed.IsConnect;
         if (PacketFormatterAdapter.ProtocolVersion != MqttProtocolVersion.V500 || (!isConnect && !Client.IsEstablished))
         {
             return;
         }
 
-        byte[] packet = isConnect ? [0x20, 0x03, 0x00, 0x81, 0x00] : [0xE0, 0x01, 0x81];
+        byte[] packet = isConnect ? [0x20, 0x03, 0x00, 0x81, 0x00] : [0xE0, 0x01, (byte)malformed.ReasonCode];
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -329,10 +336,16 @@ internal sealed class MqttChannel : IMqttChannelAdapter
     public void Abort() => _connection.Abort();
 }
 
-/// <summary>A packet that breaks a rule of the protocol MQTTnet does not check; the connection is closed.</summary>
-internal sealed class MalformedPacketException(string message, bool isConnect) : MqttProtocolViolationException(message)
+/// <summary>
+/// A packet that breaks a rule of the protocol MQTTnet does not check, thrown while it is received (by the channel or a
+/// packet hook): an MQTT 5 client is told with DISCONNECT <see cref="ReasonCode"/>, and the connection is closed.
+/// </summary>
+internal sealed class MalformedPacketException(string message, bool isConnect = false,
+    MqttDisconnectReasonCode reasonCode = MqttDisconnectReasonCode.MalformedPacket) : MqttProtocolViolationException(message)
 {
     public bool IsConnect { get; } = isConnect;
+
+    public MqttDisconnectReasonCode ReasonCode { get; } = reasonCode;
 }
 
 internal sealed class ConnectRefusedException(byte returnCode, MqttProtocolViolationException inner)

@@ -116,8 +116,27 @@ internal static class MqttPacketRules
             }
         }
 
-        return v5 ? Properties(ref reader) : null;
+        if (!v5)
+        {
+            return null;
+        }
+
+        var properties = reader;
+        return Properties(ref reader) ?? (FindProperty(properties, TopicAliasProperty, out var alias) && alias == 0 ? TopicAliasZero : null);
     }
+
+    /// <summary>A PUBLISH with Topic Alias 0: a protocol error MQTT 5 answers with DISCONNECT 0x94 "topic alias invalid", not 0x81.</summary>
+    public const string TopicAliasZero = "a PUBLISH with Topic Alias 0 [MQTT-3.3.2-8]";
+
+    /// <summary>The Session Expiry Interval an MQTT 5 DISCONNECT body carries, or null when it carries none (MQTTnet decodes both as 0).</summary>
+    public static uint? DisconnectSessionExpiry(ReadOnlySpan<byte> body)
+    {
+        var reader = new Reader(body);
+        return reader.Skip(1) && FindProperty(reader, SessionExpiryProperty, out var value) ? value : null;
+    }
+
+    private const byte SessionExpiryProperty = 0x11;
+    private const byte TopicAliasProperty = 0x23;
 
     private static string? Subscribe(ref Reader reader, MqttProtocolVersion version)
     {
@@ -218,47 +237,74 @@ internal static class MqttPacketRules
         while (!inner.AtEnd)
         {
             inner.Byte(out var id);
-            bool ok;
-            var valid = true;
-            switch (id)
+            if (!SkipProperty(ref inner, id, out _, out var valid))
             {
-                case 0x01 or 0x17 or 0x19 or 0x24 or 0x25 or 0x28 or 0x29 or 0x2A:
-                    ok = inner.Skip(1);
-                    break;
-                case 0x13 or 0x21 or 0x22 or 0x23:
-                    ok = inner.Skip(2);
-                    break;
-                case 0x02 or 0x11 or 0x18 or 0x27:
-                    ok = inner.Skip(4);
-                    break;
-                case 0x0B:
-                    ok = inner.VariableByteInteger(out _);
-                    break;
-                case 0x09 or 0x16: // correlation data, authentication data: binary
-                    ok = inner.Skip2Prefixed();
-                    break;
-                case 0x03 or 0x08 or 0x12 or 0x15 or 0x1A or 0x1C or 0x1F: // content type, response topic, ids, reason string…
-                    ok = inner.String(out valid);
-                    break;
-                case 0x26: // user property: a string pair
-                    ok = inner.String(out valid) && (!valid || inner.String(out valid));
-                    break;
-                default:
-                    return null; // an unknown property: MQTTnet's decoder refuses it
-            }
-
-            if (!valid)
-            {
-                return IllFormed;
-            }
-
-            if (!ok)
-            {
-                return null;
+                return valid ? null : IllFormed; // cut short or unknown: MQTTnet's decoder refuses it
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Finds the integer property <paramref name="wanted"/> (one, two or four bytes) in the property block <paramref name="reader"/>
+    /// is at; false when absent or unreadable.
+    /// </summary>
+    private static bool FindProperty(Reader reader, byte wanted, out uint value)
+    {
+        value = 0;
+        if (!reader.VariableByteInteger(out var length) || !reader.Take(length, out var properties))
+        {
+            return false;
+        }
+
+        var inner = new Reader(properties);
+        while (!inner.AtEnd)
+        {
+            inner.Byte(out var id);
+            if (!SkipProperty(ref inner, id, out var skipped, out _))
+            {
+                return false;
+            }
+
+            if (id == wanted)
+            {
+                foreach (var b in skipped)
+                {
+                    value = (value << 8) | b;
+                }
+
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Moves past one property's value by its type; false when it is cut short, unknown, or (<paramref name="valid"/> false) an ill-formed string.</summary>
+    private static bool SkipProperty(ref Reader inner, byte id, out ReadOnlySpan<byte> value, out bool valid)
+    {
+        valid = true;
+        value = default;
+        switch (id)
+        {
+            case 0x01 or 0x17 or 0x19 or 0x24 or 0x25 or 0x28 or 0x29 or 0x2A:
+                return inner.Take(1, out value);
+            case 0x13 or 0x21 or 0x22 or 0x23:
+                return inner.Take(2, out value);
+            case 0x02 or 0x11 or 0x18 or 0x27:
+                return inner.Take(4, out value);
+            case 0x0B:
+                return inner.VariableByteInteger(out _);
+            case 0x09 or 0x16: // correlation data, authentication data: binary
+                return inner.Skip2Prefixed();
+            case 0x03 or 0x08 or 0x12 or 0x15 or 0x1A or 0x1C or 0x1F: // content type, response topic, ids, reason string…
+                return inner.String(out valid) && valid;
+            case 0x26: // user property: a string pair
+                return inner.String(out valid) && valid && inner.String(out valid) && valid;
+            default:
+                return false; // an unknown property
+        }
     }
 
     private ref struct Reader(ReadOnlySpan<byte> span)

@@ -131,4 +131,22 @@ public sealed class MqttPacketRulesTests
     {
         Assert.Null(MqttPacketRules.Violation(0x8A, [0, 1, .. Field("a"), 0], MqttProtocolVersion.V310));
     }
+
+    [Fact]
+    public void Topic_alias_0_is_named_so_it_gets_DISCONNECT_0x94()
+    {
+        Assert.Same(MqttPacketRules.TopicAliasZero, V5(0x30, [.. Field("a"), 3, 0x23, 0, 0, .. "x"u8]));
+        Assert.Null(V5(0x30, [.. Field(""), 3, 0x23, 0, 7, .. "x"u8]));
+        Assert.Null(V311(0x30, [.. Field("a"), 3, 0x23, 0, 0])); // 3.1.1 has no properties: that is payload
+    }
+
+    [Fact]
+    public void A_disconnect_session_expiry_is_read_when_present_zero_included()
+    {
+        Assert.Null(MqttPacketRules.DisconnectSessionExpiry([]));
+        Assert.Null(MqttPacketRules.DisconnectSessionExpiry([0x00]));
+        Assert.Null(MqttPacketRules.DisconnectSessionExpiry([0x00, 0x00]));
+        Assert.Equal(0u, MqttPacketRules.DisconnectSessionExpiry([0x00, 5, 0x11, 0, 0, 0, 0]));
+        Assert.Equal(3600u, MqttPacketRules.DisconnectSessionExpiry([0x04, 11, 0x1F, .. Field("bye"), 0x11, 0, 0, 0x0E, 0x10]));
+    }
 }
