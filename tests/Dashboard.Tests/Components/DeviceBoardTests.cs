@@ -149,6 +149,42 @@ public sealed class DeviceBoardTests : BunitContext, IAsyncLifetime
         Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", board.Markup);
     }
 
+    [Fact]
+    public void A_device_shows_under_its_admin_name_and_group_and_a_hidden_one_not_at_all()
+    {
+        _live.Publish("esp/a1b2c3/temperature", "21.5");
+        _live.Publish("esp/d4e5f6/temperature", "19");
+        _live.Publish("test/junk/value", "1");
+        _live.State.Configure("esp/a1b2c3", Dashboard.Devices.DeviceSettings.None with
+        {
+            DisplayName = "Kitchen sensor",
+            Group = "Kitchen",
+            Metrics = new Dictionary<string, Dashboard.Devices.MetricSettings> { ["temperature"] = new("Air", "°F") },
+        });
+        _live.State.Configure("test/junk", Dashboard.Devices.DeviceSettings.None with { Hidden = true });
+
+        var board = Render<DeviceBoard>();
+
+        var card = board.Find("[data-device='esp/a1b2c3']");
+        Assert.Equal("Kitchen sensor", card.QuerySelector(".device-name")!.TextContent.Trim());
+        Assert.Equal("Air", card.QuerySelector(".metric-name")!.TextContent.Trim());
+        Assert.Equal("21.5°F", Reading(board, "esp/a1b2c3", "temperature"));
+        Assert.Contains("Kitchen", board.FindAll(".device-group").Select(h => h.TextContent.Trim()));
+        Assert.Empty(board.FindAll("[data-device='test/junk']"));
+    }
+
+    [Fact]
+    public void A_device_without_a_presence_signal_shows_its_last_seen_alone()
+    {
+        _live.Publish("garden/soil/moisture", "31 %");
+
+        var board = Render<DeviceBoard>();
+
+        var card = board.Find("[data-device='garden/soil']");
+        Assert.Null(card.QuerySelector(".status-badge"));
+        Assert.Contains("last seen", card.TextContent);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     async Task IAsyncLifetime.DisposeAsync()
