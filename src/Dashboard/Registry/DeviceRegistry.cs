@@ -140,7 +140,7 @@ public sealed class DeviceRegistry(
         var week = await events.Where(p => p.Time >= since).OrderBy(p => p.Time).ThenBy(p => p.Id).ToListAsync(cancellationToken);
         List<PresenceRecord> changes = [.. before.Concat(week).Select(ToPresence)];
         // The latest change may not be written yet (it is within a write interval): live state has it now.
-        if (live.Device(deviceId) is { LastStatusChange: { } changed, Cause: { } cause } device && (changes.Count == 0 || changes[^1].Time < changed))
+        if (live.Device(deviceId) is { LastStatusChange: { } changed, Cause: { } cause } device && (changes.Count == 0 || changes[^1].Time.ToUnixTimeMilliseconds() < changed.ToUnixTimeMilliseconds()))
         {
             changes.Add(new PresenceRecord(deviceId, changed, device.Status, cause, device.StatusSource ?? ""));
         }
