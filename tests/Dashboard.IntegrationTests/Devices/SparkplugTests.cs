@@ -74,8 +74,12 @@ public sealed class SparkplugTests
         await using var second = await DashboardApp.StartAsync(databasePath);
         using var again = second.CreateHttpClient();
 
-        // Sparkplug retains nothing but the host's STATE (not telemetry): the devices are back at the next birth.
-        Assert.Empty(Ids(await PollAsync(again, _ => true), Group));
+        // The registry keeps the devices; Sparkplug retains nothing but the host's STATE (not telemetry), so their presence
+        // is unknown and their values come back at the next birth.
+        var known = await PollAsync(again, _ => true);
+        Assert.Equal([Node, Pibrella], Ids(known, Group));
+        Assert.Equal(("unknown", "unknown"), (Status(known, Node), Status(known, Pibrella)));
+        Assert.Empty(Metrics(known, Pibrella));
         var reborn = await ConnectEdgeNodeAsync(second, bdSeq: 1, now);
         await PublishAsync(reborn, $"spBv1.0/{Group}/NBIRTH/Raspberry Pi", Payload(now + 2000, 0,
             new Metric("bdSeq", 1, DataType.Int64, 1), new Metric("Supply Voltage", 4, DataType.Float, 12.2f, EngUnit: "V")));
