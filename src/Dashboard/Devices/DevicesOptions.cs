@@ -30,6 +30,15 @@ public sealed class DevicesOptions
     /// before the firmware conventions, in this order, and before the rules added in Settings.
     /// </summary>
     public List<string> MappingRules { get; set; } = [];
+
+    /// <summary>
+    /// Ask a Sparkplug edge node to publish its births again (NCMD <c>Node Control/Rebirth</c>) when its data comes with
+    /// aliases, or from devices, the dashboard has no birth for, as a Sparkplug Host Application does.
+    /// </summary>
+    public bool SparkplugRebirth { get; set; } = true;
+
+    /// <summary>At most one rebirth request per edge node in this interval.</summary>
+    public TimeSpan SparkplugRebirthInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>Stops the start with a message naming the mapping rule that cannot be read, and why.</summary>
