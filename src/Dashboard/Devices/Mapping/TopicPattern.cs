@@ -48,6 +48,11 @@ public sealed class TopicPattern
     {
         device = "";
         metric = null;
+        if (topic.StartsWith('$') && _levels[0] is "+" or "#" or Device or Metric)
+        {
+            return false; // as in MQTT, a wildcard first level never matches $SYS/… and other $ topics
+        }
+
         var hash = _levels[^1] == "#";
         var exact = hash ? _levels.Length - 1 : _levels.Length; // levels that must be there (a/# matches a, as in MQTT)
         Span<Range> ranges = stackalloc Range[exact + 1]; // one more: what is left beyond them

@@ -28,6 +28,8 @@ public sealed class TopicPatternTests
     [InlineData("plant/{device}/sensors/{metric}", "plant/pump1/sensors/")]
     [InlineData("lab/+/{device}/data", "lab/scope7/data")]
     [InlineData("site/{device}/#", "other/gate/a")]
+    [InlineData("{device}/#", "$SYS/broker/uptime")] // as in MQTT, a wildcard first level skips $ topics
+    [InlineData("+/{device}/#", "$SYS/broker/uptime")]
     public void A_topic_of_another_shape_does_not_match(string pattern, string topic) =>
         Assert.False(TopicPattern.Parse(pattern).TryMatch(topic, out _, out _));
 
