@@ -88,7 +88,8 @@ internal sealed class BrokerHost(
         _server = server;
 
         await RestoreSessionsAsync(storedSessions);
-        foreach (var message in retainedMessages)
+        var first = options.Value.ReplayFirstTopicPrefixes;
+        foreach (var message in retainedMessages.OrderBy(m => first.Any(p => m.Topic.StartsWith(p, StringComparison.Ordinal)) ? 0 : 1))
         {
             events.Publish(BrokerEvent.Published(message, clientId: null, clock.GetUtcNow(), restored: true));
         }

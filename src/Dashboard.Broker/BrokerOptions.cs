@@ -147,6 +147,13 @@ public sealed class BrokerOptions
     public List<string> ReservedTopicPrefixes { get; } = [];
 
     /// <summary>
+    /// Topic prefixes whose retained messages are handed to the host first when they are replayed at start-up (filled in
+    /// by the host, not from configuration): descriptions of other topics, such as Home Assistant discovery configs, so
+    /// the host reads the state they describe with them whatever order the store kept.
+    /// </summary>
+    public List<string> ReplayFirstTopicPrefixes { get; } = [];
+
+    /// <summary>
     /// The shortest password a broker user may be given; the host sets it (the dashboard: its own accounts' minimum,
     /// <c>Dashboard:MinPasswordLength</c>), so there is one rule for every password.
     /// </summary>

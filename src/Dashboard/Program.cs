@@ -3,6 +3,7 @@ using Dashboard.Alerts;
 using Dashboard.Broker;
 using Dashboard.BrokerAdmin;
 using Dashboard.Components;
+using Dashboard.DeviceMapping;
 using Dashboard.Health;
 using Dashboard.History;
 using Dashboard.Ingestion;
@@ -15,6 +16,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddStorage();
 builder.AddBroker<DashboardDbContext>();
 builder.AddIngestion();
+builder.AddDeviceMapping(); // the user's mapping rules from Settings, handed to ingestion
 builder.AddLive();
 builder.AddRegistry(); // after storage: it restores the devices once the database is migrated
 builder.AddHistory();
@@ -55,6 +57,7 @@ app.MapAccounts();
 app.MapHealth();
 app.MapLive();
 app.MapRegistry();
+app.MapDeviceMapping();
 app.MapHistory();
 app.MapAlerts();
 app.MapDashboardUi();

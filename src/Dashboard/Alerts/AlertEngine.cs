@@ -57,7 +57,7 @@ internal sealed class AlertEngine : IBrokerEventSink
         }
 
         var e = ingested.Event;
-        var topic = e.Topic!;
+        var topic = ingested.ReadingsTopic!;
         lock (_lock)
         {
             var values = payload.Values;

@@ -41,7 +41,7 @@ internal sealed class HistoryRecorder : IBrokerEventSink
             return;
         }
 
-        var topic = ingested.Event.Topic!;
+        var topic = ingested.ReadingsTopic!;
         var time = (payload.Time ?? ingested.Event.Time).ToUnixTimeMilliseconds();
         var values = payload.Values;
         for (var i = 0; i < values.Count; i++)

@@ -19,9 +19,16 @@ public interface IBrokerEventSink
 /// status topic) or a payload with zero or more readings; connection events and the dashboard's own publishes
 /// (<see cref="IngestionOptions.OwnTopicPrefixes"/>) carry neither. <see cref="DeviceId"/> is the device the
 /// presence report or the readings belong to (<see cref="DeviceResolver"/>), null when there are none.
+/// <see cref="SeriesTopic"/> is the topic its readings' series are keyed by when a convention names one (a Sparkplug
+/// birth's metrics are the series of its DATA topic); sinks key series by <see cref="ReadingsTopic"/>.
+/// <see cref="Request"/> is a message a convention asks the dashboard to publish (ingestion sends it).
 /// </summary>
-public readonly record struct IngestedEvent(BrokerEvent Event, PresenceReport? Presence, ParsedPayload? Payload, string? DeviceId)
+public readonly record struct IngestedEvent(
+    BrokerEvent Event, PresenceReport? Presence, ParsedPayload? Payload, string? DeviceId, string? SeriesTopic = null, ConventionRequest? Request = null)
 {
+    /// <summary>The topic of the readings' series: the publish's own unless a convention named another.</summary>
+    public string? ReadingsTopic => SeriesTopic ?? Event.Topic;
+
     /// <summary>
     /// Reads <paramref name="brokerEvent"/>: a firmware convention that claims the topic decides; otherwise a status topic
     /// is presence (and teaches <paramref name="devices"/> its device), a command topic carries no readings, and anything
@@ -40,7 +47,7 @@ public readonly record struct IngestedEvent(BrokerEvent Event, PresenceReport? P
         var payload = brokerEvent.Payload.Span;
         if (conventions?.Read(topic, payload, brokerEvent.Time) is { } reading)
         {
-            return new(brokerEvent, reading.Presence, reading.Payload, reading.DeviceId);
+            return new(brokerEvent, reading.Presence, reading.Payload, reading.DeviceId, reading.SeriesTopic, reading.Request);
         }
 
         if (payload.Length > 0 && presence.TryParse(topic, payload, out var report))

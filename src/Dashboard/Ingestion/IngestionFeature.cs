@@ -1,6 +1,8 @@
+using Dashboard.Broker;
 using Dashboard.Broker.Events;
 using Dashboard.Devices;
 using Dashboard.Devices.Conventions;
+using Dashboard.Devices.Mapping;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Ingestion;
@@ -22,10 +24,22 @@ public static class IngestionFeature
             if (section.GetSection(nameof(options.OnlinePayloads)).Exists()) options.OnlinePayloads = [];
             if (section.GetSection(nameof(options.OfflinePayloads)).Exists()) options.OfflinePayloads = [];
             if (section.GetSection(nameof(options.Zigbee2MqttBaseTopics)).Exists()) options.Zigbee2MqttBaseTopics = [];
-            section.Bind(options);
+            section.Bind(options); // MappingRules is empty by default, so binding it fills it with exactly what is configured
         });
+        // Descriptions before what they describe: after a restart a retained state replayed before its discovery config
+        // would otherwise go to a device named by its topic (README, "Devices").
+        services.AddOptions<BrokerOptions>().PostConfigure<IOptions<DevicesOptions>>((broker, devices) =>
+        {
+            broker.ReplayFirstTopicPrefixes.Add(devices.Value.DiscoveryPrefix + "/");
+            broker.ReplayFirstTopicPrefixes.AddRange(devices.Value.Zigbee2MqttBaseTopics.Select(b => b + "/bridge/"));
+        });
+        services.AddSingleton<IValidateOptions<DevicesOptions>, DevicesOptionsValidator>();
+        services.AddOptions<DevicesOptions>().ValidateOnStart();
         services.AddSingleton(s => new PresenceParser(s.GetRequiredService<IOptions<DevicesOptions>>().Value));
-        // Firmware conventions, asked in this order before the generic rules (README, "Devices"). Only ingestion's thread uses them.
+        services.AddSingleton(s => new MappingRules(s.GetRequiredService<IOptions<DevicesOptions>>().Value, s.GetRequiredService<PresenceParser>()));
+        // The user's mapping rules, then the firmware conventions, asked in this order before the generic rules (README,
+        // "Devices"). Only ingestion's thread reads them (the mapping rules' set is swapped whole when an admin edits it).
+        services.AddSingleton<IDeviceConvention>(s => s.GetRequiredService<MappingRules>()); // first: the user said so
         services.AddSingleton<IDeviceConvention, HomeAssistantDiscovery>(); // discovery first: a config is the strongest evidence
         services.AddSingleton<IDeviceConvention, Zigbee2MqttConvention>(); // under its base topics only
         services.AddSingleton<IDeviceConvention, OwnTracksConvention>(); // under owntracks/ only

@@ -1,7 +1,9 @@
+using Dashboard.Broker;
 using Dashboard.Broker.Events;
 using Dashboard.Devices;
 using Dashboard.Devices.Conventions;
 using Microsoft.Extensions.Options;
+using MQTTnet;
 
 namespace Dashboard.Ingestion;
 
@@ -13,6 +15,7 @@ internal sealed class IngestionService(
     BrokerEventChannel channel,
     PresenceParser presence,
     DeviceConventions conventions,
+    IBrokerPublisher publisher,
     IEnumerable<IBrokerEventSink> sinks,
     IOptions<IngestionOptions> options,
     ILogger<IngestionService> logger) : BackgroundService
@@ -56,9 +59,31 @@ internal sealed class IngestionService(
         }
     }
 
+    /// <summary>Publishes what a convention asked for (a Sparkplug rebirth request), QoS 0 and not retained, as the specification sends commands.</summary>
+    private async Task SendAsync(ConventionRequest request)
+    {
+        try
+        {
+            await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(request.Topic).WithPayload(request.Payload).Build());
+            logger.LogInformation("Published {Topic}: {Reason}", request.Topic, request.Reason);
+        }
+        catch (Exception ex)
+        {
+            if (_errorLog.ShouldLog())
+            {
+                logger.LogWarning(ex, "Could not publish {Topic} ({Reason})", request.Topic, request.Reason);
+            }
+        }
+    }
+
     private void Dispatch(in BrokerEvent brokerEvent)
     {
         var ingested = IngestedEvent.From(brokerEvent, presence, _devices, _ownTopicPrefixes, conventions);
+        if (ingested.Request is { } request)
+        {
+            _ = SendAsync(request); // never waited for here: the broker delivers it while ingestion reads on
+        }
+
         if (_devices.StatusDevicesDropped != _reportedStatusDevicesDropped && _capLog.ShouldLog())
         {
             _reportedStatusDevicesDropped = _devices.StatusDevicesDropped;

@@ -230,6 +230,7 @@ public sealed class LiveState : IBrokerEventSink
             return;
         }
 
+        var seriesTopic = ingested.ReadingsTopic!;
         var owner = _devices.OnReadings(deviceId, publisher, e.Time, e.Restored);
         topic.DeviceId = owner.Id;
         var time = parsed.Time ?? e.Time;
@@ -237,24 +238,30 @@ public sealed class LiveState : IBrokerEventSink
         for (var i = 0; i < values.Count; i++) // not foreach: an interface's enumerator is an allocation per publish
         {
             var value = values[i];
-            if (SeriesFor(topic, value.Metric) is not { } series)
+            if (SeriesFor(topic, seriesTopic, value.Metric) is not { } series)
             {
                 continue;
             }
 
             series.BelongTo(owner);
             series.Add(value.Value, value.Unit, time, StateOf(parsed, value));
-            _feed.Post(new ReadingChanged(owner.Id, topicName, value.Metric, value.Value, series.Unit, time));
+            _feed.Post(new ReadingChanged(owner.Id, seriesTopic, value.Metric, value.Value, series.Unit, time));
         }
 
         owner.Version = _versions.Next();
     }
 
-    private SeriesEntry? SeriesFor(TopicEntry topic, string metric)
+    /// <summary>The series (<paramref name="seriesTopic"/>, <paramref name="metric"/>), listed under every topic that carries it.</summary>
+    private SeriesEntry? SeriesFor(TopicEntry topic, string seriesTopic, string metric)
     {
-        var key = (topic.Topic, metric);
+        var key = (seriesTopic, metric);
         if (_series.TryGetValue(key, out var series))
         {
+            if (seriesTopic != topic.Topic && !topic.Series.Contains(series))
+            {
+                topic.Series.Add(series); // a Sparkplug birth's metric, first seen on the DATA topic (or the other way round)
+            }
+
             return series;
         }
 
@@ -264,7 +271,7 @@ public sealed class LiveState : IBrokerEventSink
             return null;
         }
 
-        series = new SeriesEntry(topic.Topic, metric, _options.SparklinePoints);
+        series = new SeriesEntry(seriesTopic, metric, _options.SparklinePoints);
         _series.Add(key, series);
         topic.Series.Add(series);
         return series;

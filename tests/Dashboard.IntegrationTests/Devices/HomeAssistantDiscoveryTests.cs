@@ -81,6 +81,30 @@ public sealed class HomeAssistantDiscoveryTests(AppFixture fixture) : IClassFixt
         Assert.Single(devices); // the configs made no device of their own
     }
 
+    [Fact]
+    public async Task A_retained_state_published_before_its_config_is_on_the_discovered_device_after_a_restart_with_no_phantom()
+    {
+        var databasePath = DashboardApp.NewDatabasePath();
+        var id = NewId();
+        await using (var first = await DashboardApp.StartAsync(databasePath))
+        {
+            await using var client = await TestClient.ConnectAsync(first);
+            // The store gives these back in topic order, so home/… comes before homeassistant/… unless configs go first.
+            await client.PublishAsync($"home/bedroom{id}/state", """{ "temperature": 18.5, "humidity": 60 }""", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+            await client.PublishAsync($"home/bedroom{id}/availability", "online", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+            await PublishBedroomConfigsAsync(client, id);
+            await first.FlushBrokerStateAsync();
+        }
+
+        await using var second = await DashboardApp.StartAsync(databasePath);
+        using var http = second.CreateHttpClient();
+
+        var devices = await PollAsync(http, list => Metrics(list, $"Bedroom {id}").Length == 2);
+        Assert.Equal([("Humidity", 60, "%"), ("Temperature", 18.5, "°C")], Metrics(devices, $"Bedroom {id}"));
+        Assert.Equal("online", Device(devices, $"Bedroom {id}").GetProperty("status").GetString());
+        Assert.Single(devices); // no device home/bedroom… made of the state or the availability
+    }
+
     private static JsonElement Device(JsonElement[] devices, string id) => devices.Single(d => d.GetProperty("id").GetString() == id);
 
     private static (string?, double, string?)[] Metrics(JsonElement[] devices, string id) =>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dashboard.IntegrationTests.Infrastructure;
@@ -123,12 +124,84 @@ public sealed class SparkplugTests
             .WithQualityOfServiceLevel(qos).Build(), timeout.Token);
     }
 
-    // A metric's birth and its data come on two topics, so the API lists it once per topic: the latest is its value.
+    // A metric's birth and its data come on two topics but are one series (of the DATA topic): listed once, or this throws.
     private static Dictionary<string, (double Value, string? Unit)> Metrics(JsonElement[] devices, string id) =>
         Device(devices, id) is { } device
-            ? device.GetProperty("metrics").EnumerateArray()
-                .GroupBy(m => m.GetProperty("metric").GetString()!)
-                .ToDictionary(g => g.Key, g => g.MaxBy(m => m.GetProperty("time").GetDateTimeOffset()) is var m
-                    ? (Math.Round(m.GetProperty("value").GetDouble(), 4), m.GetProperty("unit").GetString()) : default)
+            ? device.GetProperty("metrics").EnumerateArray().ToDictionary(m => m.GetProperty("metric").GetString()!,
+                m => (Math.Round(m.GetProperty("value").GetDouble(), 4), m.GetProperty("unit").GetString()))
             : [];
+
+    [Fact]
+    public async Task Data_from_a_node_whose_birth_was_missed_gets_a_rebirth_request_and_the_rebirth_names_one_series_per_metric()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        var now = (ulong)DateTimeOffset.UtcNow.AddSeconds(-5).ToUnixTimeMilliseconds();
+        // An edge node that was running before the dashboard: it listens for its commands and sends DATA by alias only.
+        await using var edge = await ConnectEdgeNodeAsync(app, bdSeq: 3, now);
+        await edge.SubscribeAsync($"spBv1.0/{Group}/NCMD/Raspberry Pi");
+        await PublishAsync(edge, $"spBv1.0/{Group}/DDATA/Raspberry Pi/Pibrella", Payload(now, 7, new Metric(null, 8, DataType.Double, 22.5)));
+
+        var command = await edge.NextOnAsync($"spBv1.0/{Group}/NCMD/Raspberry Pi");
+        Assert.Equal([("Node Control/Rebirth", 11u, true)], CommandMetrics(command.Payload.ToArray()));
+
+        // As the specification asks of an edge node: NBIRTH (new session, same bdSeq as its will), then every DBIRTH.
+        await PublishAsync(edge, $"spBv1.0/{Group}/NBIRTH/Raspberry Pi", Payload(now + 1000, 0,
+            new Metric("bdSeq", 1, DataType.Int64, 3), new Metric("Node Control/Rebirth", 2, DataType.Boolean, false),
+            new Metric("Supply Voltage", 4, DataType.Float, 12.1f, EngUnit: "V")));
+        await PublishAsync(edge, $"spBv1.0/{Group}/DBIRTH/Raspberry Pi/Pibrella", Payload(now + 1000, 1,
+            new Metric("Temperature", 8, DataType.Double, 22.5, EngUnit: "degC")));
+        await PublishAsync(edge, $"spBv1.0/{Group}/DDATA/Raspberry Pi/Pibrella", Payload(now + 2000, 2, new Metric(null, 8, DataType.Double, 23.5)));
+        await PublishAsync(edge, $"spBv1.0/{Group}/NDATA/Raspberry Pi", Payload(now + 2000, 3, new Metric(null, 4, DataType.Float, 12.4f)));
+
+        using var http = app.CreateHttpClient();
+        var devices = await PollAsync(http, list => Metrics(list, Pibrella).GetValueOrDefault("Temperature").Value == 23.5
+            && Metrics(list, Node).GetValueOrDefault("Supply Voltage").Value == 12.4);
+        Assert.Equal((23.5, "°C"), Metrics(devices, Pibrella)["Temperature"]);
+        Assert.Equal($"spBv1.0/{Group}/DDATA/Raspberry Pi/Pibrella",
+            Device(devices, Pibrella)!.Value.GetProperty("metrics")[0].GetProperty("topic").GetString());
+
+        // History keeps the birth's value and the data's in that one series.
+        var topic = Uri.EscapeDataString($"spBv1.0/{Group}/DDATA/Raspberry Pi/Pibrella");
+        var deadline = DateTime.UtcNow + TestClient.Patience;
+        JsonElement series;
+        do
+        {
+            await Task.Delay(100);
+            series = await http.GetFromJsonAsync<JsonElement>($"api/readings?topic={topic}&metric=Temperature");
+        }
+        while (series.GetProperty("points").GetArrayLength() < 2 && DateTime.UtcNow < deadline);
+        Assert.Equal([22.5, 23.5], series.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("value").GetDouble()));
+    }
+
+    /// <summary>An NCMD's metrics as an edge node decodes them (sparkplug_b.proto: Payload.metrics 2; Metric name 1, datatype 4, boolean_value 14).</summary>
+    private static List<(string?, uint, bool)> CommandMetrics(byte[] payload)
+    {
+        List<(string?, uint, bool)> metrics = [];
+        var input = new Google.Protobuf.CodedInputStream(payload);
+        for (var tag = input.ReadTag(); tag != 0; tag = input.ReadTag())
+        {
+            if (Google.Protobuf.WireFormat.GetTagFieldNumber(tag) != 2)
+            {
+                input.SkipLastField();
+                continue;
+            }
+
+            var metric = new Google.Protobuf.CodedInputStream(input.ReadBytes().ToByteArray());
+            (string? name, uint type, bool value) = (null, 0, false);
+            for (var field = metric.ReadTag(); field != 0; field = metric.ReadTag())
+            {
+                switch (Google.Protobuf.WireFormat.GetTagFieldNumber(field))
+                {
+                    case 1: name = metric.ReadString(); break;
+                    case 4: type = metric.ReadUInt32(); break;
+                    case 14: value = metric.ReadBool(); break;
+                    default: metric.SkipLastField(); break;
+                }
+            }
+
+            metrics.Add((name, type, value));
+        }
+
+        return metrics;
+    }
 }

@@ -22,11 +22,12 @@ public sealed class DependencyTests
         ["Accounts"] = ["Common", "Broker", "Storage"],
         ["Live"] = ["Common", "Broker", "Ingestion", "Readings", "Devices"],
         ["History"] = ["Common", "Broker", "Storage", "Ingestion", "Readings", "Devices"],
+        ["DeviceMapping"] = ["Common", "Storage", "Devices", "Accounts"],
         ["Alerts"] = ["Common", "Broker", "Storage", "Ingestion", "Readings", "Devices", "Live", "Accounts"],
         ["Registry"] = ["Broker", "Storage", "Readings", "Devices", "Live", "History", "Accounts"],
         ["Health"] = ["Broker", "Storage"],
         ["BrokerAdmin"] = ["Common", "Broker", "Accounts"],
-        ["Components"] = ["Common", "Broker", "Storage", "Readings", "Devices", "Ingestion", "Accounts", "Live", "History", "Alerts", "Registry"],
+        ["Components"] = ["Common", "Broker", "Storage", "Readings", "Devices", "Ingestion", "Accounts", "Live", "History", "Alerts", "Registry", "DeviceMapping"],
     };
 
     private static readonly Lazy<ArchUnitNET.Domain.Architecture> Assemblies = new(() => new ArchLoader()

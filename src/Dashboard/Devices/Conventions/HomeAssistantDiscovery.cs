@@ -16,8 +16,9 @@ namespace Dashboard.Devices.Conventions;
 /// <remarks>
 /// The device id is the <c>device</c> block's name (or, when this config gives none, the name another config gave the
 /// same identifier, else the first identifier); without a device block, the topic's node_id, else its object_id.
-/// A state published before its config (retained messages replayed at start-up in store order) is read by the generic
-/// rules: the convention only knows the configs it has seen.
+/// The convention only knows the configs it has seen: a state published before its config is read by the generic rules.
+/// At start-up the broker replays retained configs before every other retained message
+/// (<c>BrokerOptions.ReplayFirstTopicPrefixes</c>, filled by ingestion), so that happens only without a restart.
 /// </remarks>
 public sealed class HomeAssistantDiscovery : IDeviceConvention
 {

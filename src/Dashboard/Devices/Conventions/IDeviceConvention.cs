@@ -21,6 +21,15 @@ public interface IDeviceConvention
 /// </summary>
 public sealed record ConventionReading(string DeviceId, PresenceReport? Presence, ParsedPayload? Payload)
 {
+    /// <summary>
+    /// The topic the readings' series are keyed by, when not the publish's own: a convention whose metrics travel on
+    /// several topics (a Sparkplug birth and its data) names one, so a metric is one series in live state and history.
+    /// </summary>
+    public string? SeriesTopic { get; init; }
+
+    /// <summary>A message the convention asks the dashboard to publish in answer (a Sparkplug rebirth request); ingestion sends it.</summary>
+    public ConventionRequest? Request { get; init; }
+
     private static readonly ParsedPayload NoReadings = new(PayloadKind.Unparsed, [], null, null, null);
 
     /// <summary>Readings of <paramref name="deviceId"/>; <paramref name="time"/> only when the payload's time is trustworthy (with a zone);
@@ -44,3 +53,6 @@ public sealed record ConventionReading(string DeviceId, PresenceReport? Presence
     /// <summary>A command to the device, or anything else of its that is not telemetry (a config, an info message): no readings.</summary>
     public static ConventionReading NotTelemetry(string deviceId) => new(deviceId, null, NoReadings);
 }
+
+/// <summary>A publish a convention asks for (QoS 0, not retained); <paramref name="Reason"/> is for the log.</summary>
+public sealed record ConventionRequest(string Topic, byte[] Payload, string Reason);

@@ -1,4 +1,5 @@
 using Dashboard.Readings;
+using Microsoft.Extensions.Options;
 
 namespace Dashboard.Devices.Conventions;
 
@@ -13,7 +14,7 @@ namespace Dashboard.Devices.Conventions;
 /// Births name each metric and give it an alias (and may give its unit as an <c>engUnit</c> property); later DATA may
 /// carry only the alias. So the convention remembers, per edge node session, each device's metrics, within caps.
 /// </remarks>
-public sealed class SparkplugConvention(ILogger<SparkplugConvention> logger) : IDeviceConvention
+public sealed class SparkplugConvention(ILogger<SparkplugConvention> logger, IOptions<DevicesOptions>? options = null) : IDeviceConvention
 {
     private const string Namespace = "spBv1.0/";
     private const int MaxPayloadBytes = 4 * 1024 * 1024;
@@ -24,6 +25,8 @@ public sealed class SparkplugConvention(ILogger<SparkplugConvention> logger) : I
     private const uint Int8 = 1, Int16 = 2, Int32 = 3, Int64 = 4, DateTime = 13;
 
     private readonly Dictionary<string, EdgeNode> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _rebirthAsked = new(StringComparer.Ordinal);
+    private readonly TimeSpan? _rebirthInterval = (options?.Value ?? new DevicesOptions()) is { SparkplugRebirth: true } o ? o.SparkplugRebirthInterval : (TimeSpan?)null;
     private int _devices;
 
     /// <summary>Birth metrics (or whole births) not remembered because a cap was reached: their DATA by alias is not understood.</summary>
@@ -52,11 +55,18 @@ public sealed class SparkplugConvention(ILogger<SparkplugConvention> logger) : I
         switch (parsed.Type)
         {
             case SparkplugMessage.Birth when parsed.Device is null:
-                return Online(deviceId, Readings(NewSession(parsed.NodeId, message), message), time);
+                return Online(deviceId, Readings(NewSession(parsed.NodeId, message), message, out _), time) with { SeriesTopic = parsed.DataTopic };
             case SparkplugMessage.Birth:
-                return Online(deviceId, Readings(Remember(parsed, message), message), time);
+                return Online(deviceId, Readings(Remember(parsed, message), message, out _), time) with { SeriesTopic = parsed.DataTopic };
             case SparkplugMessage.Data:
-                return ConventionReading.Readings(deviceId, Readings(Known(parsed), message), time);
+                var known = Known(parsed);
+                var values = Readings(known, message, out var unnamed);
+                // The births came before the dashboard did (or were lost): ask for them, as a Host Application does.
+                return ConventionReading.Readings(deviceId, values, time) with
+                {
+                    SeriesTopic = topic,
+                    Request = known is null || unnamed ? Rebirth(parsed, arrived) : null,
+                };
             case SparkplugMessage.Death when parsed.Device is null:
                 // A will of an earlier session may arrive after the next birth: only the current session's bdSeq counts.
                 var stale = _nodes.TryGetValue(parsed.NodeId, out var current) && current.BdSeq is { } born
@@ -66,6 +76,25 @@ public sealed class SparkplugConvention(ILogger<SparkplugConvention> logger) : I
             default:
                 return ConventionReading.PresenceOf(deviceId, false); // DDEATH
         }
+    }
+
+    /// <summary>An NCMD <c>Node Control/Rebirth</c> for the node, at most once per <c>Devices:SparkplugRebirthInterval</c>; null when off.</summary>
+    private ConventionRequest? Rebirth(SparkplugTopic topic, DateTimeOffset now)
+    {
+        if (_rebirthInterval is not { } interval || _devices >= MaxDevices // past the cap a new birth would not be remembered either
+            || (_rebirthAsked.TryGetValue(topic.NodeId, out var asked) && now - asked < interval))
+        {
+            return null;
+        }
+
+        if (_rebirthAsked.Count >= MaxDevices)
+        {
+            _rebirthAsked.Clear(); // bounded; a node may then be asked again a little sooner
+        }
+
+        _rebirthAsked[topic.NodeId] = now;
+        return new ConventionRequest(topic.NodeCommandTopic, SparkplugPayload.Rebirth((ulong)now.ToUnixTimeMilliseconds()),
+            $"Sparkplug data from {topic.NodeId} without its birth");
     }
 
     private static ConventionReading Online(string deviceId, List<ParsedValue> values, DateTimeOffset? time) =>
@@ -167,8 +196,9 @@ public sealed class SparkplugConvention(ILogger<SparkplugConvention> logger) : I
     /// birth's datatype and unit. Strings, DateTimes, bytes, DataSets, Templates, nulls, historical values (store and
     /// forward: not the current value) and the session's own bookkeeping (<c>bdSeq</c>, <c>Node Control/…</c>) are not.
     /// </summary>
-    private static List<ParsedValue> Readings(DeviceMetrics? known, SparkplugPayload message)
+    private static List<ParsedValue> Readings(DeviceMetrics? known, SparkplugPayload message, out bool unnamed)
     {
+        unnamed = false;
         List<ParsedValue> values = [];
         foreach (var metric in message.Metrics)
         {
@@ -180,10 +210,15 @@ public sealed class SparkplugConvention(ILogger<SparkplugConvention> logger) : I
             var birth = known is null ? null
                 : metric.Name is { } name ? known.ByName.GetValueOrDefault(name)
                 : metric.Alias is { } alias ? known.ByAlias.GetValueOrDefault(alias) : null;
-            if ((metric.Name ?? birth?.Name) is not { } metricName || IsBookkeeping(metricName)
-                || Number(metric, metric.DataType ?? birth?.DataType) is not { } number)
+            if ((metric.Name ?? birth?.Name) is not { } metricName)
             {
-                continue; // an alias without its birth: a Host Application would ask for a rebirth (NCMD), which we may not
+                unnamed = true; // an alias without its birth
+                continue;
+            }
+
+            if (IsBookkeeping(metricName) || Number(metric, metric.DataType ?? birth?.DataType) is not { } number)
+            {
+                continue;
             }
 
             values.Add(new ParsedValue(metricName, number, Unit(metric.EngUnit) ?? birth?.Unit));

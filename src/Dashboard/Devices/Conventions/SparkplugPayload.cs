@@ -28,6 +28,38 @@ internal sealed class SparkplugPayload
 
     public List<SparkplugMetric> Metrics { get; }
 
+    /// <summary>
+    /// An NCMD asking an edge node to publish its births again: one Boolean metric <c>Node Control/Rebirth</c> = true
+    /// (Sparkplug 3.0, "Operational Behavior": what a Host Application sends when it cannot make sense of a node's data).
+    /// </summary>
+    public static byte[] Rebirth(ulong timestamp)
+    {
+        const uint Boolean = 11; // enum DataType
+        var metric = new MemoryStream();
+        using (var output = new CodedOutputStream(metric, leaveOpen: true))
+        {
+            output.WriteTag(MetricName);
+            output.WriteString("Node Control/Rebirth");
+            output.WriteTag(3 << 3); // Metric.timestamp
+            output.WriteUInt64(timestamp);
+            output.WriteTag(MetricDataType);
+            output.WriteUInt32(Boolean);
+            output.WriteTag(BooleanValue);
+            output.WriteBool(true);
+        }
+
+        var payload = new MemoryStream();
+        using (var output = new CodedOutputStream(payload, leaveOpen: true))
+        {
+            output.WriteTag(PayloadTimestamp);
+            output.WriteUInt64(timestamp);
+            output.WriteTag(PayloadMetric);
+            output.WriteBytes(ByteString.CopyFrom(metric.ToArray()));
+        }
+
+        return payload.ToArray();
+    }
+
     /// <summary>The payload, or null when it is not a well-formed protobuf message.</summary>
     public static SparkplugPayload? Read(ReadOnlySpan<byte> payload)
     {

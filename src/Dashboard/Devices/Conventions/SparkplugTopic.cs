@@ -18,6 +18,16 @@ internal readonly record struct SparkplugTopic(SparkplugMessage Type, string Nod
     /// <summary><c>&lt;group&gt;/&lt;node&gt;</c>, or <c>&lt;group&gt;/&lt;node&gt;/&lt;device&gt;</c> for a device's message.</summary>
     public string DeviceId => Device is null ? NodeId : $"{NodeId}/{Device}";
 
+    /// <summary>Where the node's or device's DATA comes: the topic its metrics' series are keyed by, births included.</summary>
+    public string DataTopic => Device is null ? $"spBv1.0/{Group}/NDATA/{Node}" : $"spBv1.0/{Group}/DDATA/{Node}/{Device}";
+
+    /// <summary>Where the edge node takes its commands (a rebirth request).</summary>
+    public string NodeCommandTopic => $"spBv1.0/{Group}/NCMD/{Node}";
+
+    private string Group => NodeId[..NodeId.IndexOf('/')];
+
+    private string Node => NodeId[(NodeId.IndexOf('/') + 1)..];
+
     /// <summary>False for any other shape, such as a host application's <c>STATE/&lt;host_id&gt;</c>.</summary>
     public static bool TryParse(ReadOnlySpan<char> levels, out SparkplugTopic topic)
     {

@@ -327,4 +327,54 @@ public sealed class SparkplugConventionTests
         Read("spBv1.0/Plant/NBIRTH/Node 0", Payload(ExampleTime, 0, new Metric("bdSeq", 1, DataType.Int64, 1), new Metric("Flow", 2, DataType.Double, 1.0)));
         Assert.Equal(new() { ["Flow"] = (3, null) }, Metrics(Read("spBv1.0/Plant/NDATA/Node 0", Payload(ExampleTime, 1, new Metric(null, 2, DataType.Double, 3.0)))));
     }
+
+    [Fact]
+    public void A_metrics_birth_and_its_data_are_one_series_keyed_by_the_data_topic()
+    {
+        var nodeBirth = Read("spBv1.0/Sparkplug B Devices/NBIRTH/Raspberry Pi", NodeBirth());
+        var deviceBirth = Read("spBv1.0/Sparkplug B Devices/DBIRTH/Raspberry Pi/Pibrella", DeviceBirth());
+        var nodeData = Read("spBv1.0/Sparkplug B Devices/NDATA/Raspberry Pi", Payload(ExampleTime + 1000, 2, new Metric(null, 10, DataType.Float, 12.3f)));
+        var deviceData = Read("spBv1.0/Sparkplug B Devices/DDATA/Raspberry Pi/Pibrella", Payload(ExampleTime + 1000, 3, new Metric(null, 19, DataType.Double, 22.0)));
+
+        Assert.Equal("spBv1.0/Sparkplug B Devices/NDATA/Raspberry Pi", nodeBirth!.SeriesTopic);
+        Assert.Equal(nodeBirth.SeriesTopic, nodeData!.SeriesTopic);
+        Assert.Equal("spBv1.0/Sparkplug B Devices/DDATA/Raspberry Pi/Pibrella", deviceBirth!.SeriesTopic);
+        Assert.Equal(deviceBirth.SeriesTopic, deviceData!.SeriesTopic);
+        Assert.Null(nodeData.Request); // everything was named: nothing to ask
+        Assert.Null(deviceData.Request);
+    }
+
+    [Fact]
+    public void Data_without_a_birth_asks_the_edge_node_for_a_rebirth_once_per_interval()
+    {
+        var first = Read("spBv1.0/Sparkplug B Devices/DDATA/Raspberry Pi/Pibrella", Payload(ExampleTime, 3, new Metric(null, 19, DataType.Double, 22.0)));
+        var again = Read("spBv1.0/Sparkplug B Devices/NDATA/Raspberry Pi", Payload(ExampleTime, 4, new Metric(null, 10, DataType.Float, 12.3f)));
+        var later = _convention.Read("spBv1.0/Sparkplug B Devices/NDATA/Raspberry Pi", Payload(ExampleTime, 5, new Metric(null, 10, DataType.Float, 12.3f)),
+            Now.AddMinutes(1));
+
+        Assert.Equal("spBv1.0/Sparkplug B Devices/NCMD/Raspberry Pi", first!.Request!.Topic);
+        Assert.Equal([("Node Control/Rebirth", true)], RebirthMetrics(first.Request.Payload));
+        Assert.Null(again!.Request); // the same node, within the interval
+        Assert.NotNull(later!.Request);
+    }
+
+    [Fact]
+    public void An_alias_its_birth_did_not_name_asks_for_a_rebirth_and_rebirth_requests_can_be_turned_off()
+    {
+        Read("spBv1.0/Sparkplug B Devices/NBIRTH/Raspberry Pi", NodeBirth());
+        var unknownAlias = Read("spBv1.0/Sparkplug B Devices/NDATA/Raspberry Pi", Payload(ExampleTime, 1, new Metric(null, 99, DataType.Float, 1f)));
+        var off = new SparkplugConvention(NullLogger<SparkplugConvention>.Instance,
+            Microsoft.Extensions.Options.Options.Create(new DevicesOptions { SparkplugRebirth = false }));
+
+        Assert.NotNull(unknownAlias!.Request);
+        Assert.Null(off.Read("spBv1.0/Plant/NDATA/Line 1", Payload(ExampleTime, 1, new Metric(null, 2, DataType.Double, 2.0)), Now)!.Request);
+    }
+
+    /// <summary>The metrics of an NCMD, as an edge node reads them: name and Boolean value.</summary>
+    private static List<(string?, bool)> RebirthMetrics(byte[] payload)
+    {
+        var message = SparkplugPayload.Read(payload)!;
+        Assert.NotNull(message.Timestamp);
+        return [.. message.Metrics.Select(m => (m.Name, m.Kind == SparkplugValueKind.Boolean && m.Bits == 1 && m.DataType == (uint)DataType.Boolean))];
+    }
 }
