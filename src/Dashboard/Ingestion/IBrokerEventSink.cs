@@ -59,6 +59,15 @@ public readonly record struct IngestedEvent(BrokerEvent Event, PresenceReport? P
         return new(brokerEvent, null, parsed, deviceId);
     }
 
+    /// <summary>
+    /// This event without its payload's own time when that is further than <paramref name="window"/> from the arrival (a
+    /// device clock never set, or set wrong): the readings then take the arrival time. Null when the time is kept or there is none.
+    /// </summary>
+    public IngestedEvent? WithoutPayloadTimeBeyond(TimeSpan window) =>
+        Payload is { Time: { } stated } payload && (stated - Event.Time).Duration() > window
+            ? this with { Payload = payload with { Time = null } }
+            : null;
+
     private static bool IsOwn(string topic, IReadOnlyList<string>? prefixes)
     {
         if (prefixes is null)

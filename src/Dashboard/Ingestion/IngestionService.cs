@@ -14,6 +14,7 @@ internal sealed class IngestionService(
     PresenceParser presence,
     DeviceConventions conventions,
     IEnumerable<IBrokerEventSink> sinks,
+    IngestionStats stats,
     IOptions<IngestionOptions> options,
     ILogger<IngestionService> logger) : BackgroundService
 {
@@ -22,6 +23,8 @@ internal sealed class IngestionService(
     private readonly DeviceResolver _devices = new(options.Value.MaxStatusDevices);
     private readonly LogLimiter _errorLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _capLog = new(TimeSpan.FromSeconds(30));
+    private readonly LogLimiter _timeLog = new(TimeSpan.FromSeconds(30));
+    private readonly TimeSpan _payloadTimeWindow = options.Value.PayloadTimeWindow;
     private long _reportedStatusDevicesDropped;
 
     private static readonly TimeSpan DrainAtShutdown = TimeSpan.FromSeconds(3);
@@ -59,6 +62,18 @@ internal sealed class IngestionService(
     private void Dispatch(in BrokerEvent brokerEvent)
     {
         var ingested = IngestedEvent.From(brokerEvent, presence, _devices, _ownTopicPrefixes, conventions);
+        if (ingested.WithoutPayloadTimeBeyond(_payloadTimeWindow) is { } atArrival)
+        {
+            var ignored = stats.PayloadTimeIgnored();
+            if (_timeLog.ShouldLog())
+            {
+                logger.LogWarning("A payload on {Topic} says it is from {PayloadTime:o}, further than Ingestion:PayloadTimeWindow ({Window}) from its arrival: its readings are stored at the arrival time (a device clock not set?). {Count} such payloads so far",
+                    brokerEvent.Topic, ingested.Payload!.Time, _payloadTimeWindow, ignored);
+            }
+
+            ingested = atArrival;
+        }
+
         if (_devices.StatusDevicesDropped != _reportedStatusDevicesDropped && _capLog.ShouldLog())
         {
             _reportedStatusDevicesDropped = _devices.StatusDevicesDropped;
