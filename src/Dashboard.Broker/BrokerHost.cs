@@ -286,7 +286,9 @@ internal sealed class BrokerHost(
 
         if (!isSys)
         {
-            events.Publish(BrokerEvent.Published(message, e.ClientId, clock.GetUtcNow()));
+            // A publish with no client is the host's own (IBrokerPublisher): its user name says who asked for it.
+            var publisher = string.IsNullOrEmpty(e.ClientId) ? e.UserName : null;
+            events.Publish(BrokerEvent.Published(message, e.ClientId, clock.GetUtcNow(), publisher: publisher));
         }
 
         return Task.CompletedTask;

@@ -29,6 +29,7 @@ public sealed record ClientInfo(
 /// What the broker hands to ingestion. A struct, so the bounded channel stores it inline: one publish costs
 /// no allocation here; the payload is MQTTnet's own immutable copy, not copied again. <see cref="Restored"/>
 /// marks the retained messages replayed at start-up, so live state knows the last values and presence again.
+/// <see cref="Publisher"/> names who asked for a publish that no client made (<see cref="IBrokerPublisher"/>).
 /// </summary>
 public readonly record struct BrokerEvent(
     BrokerEventKind Kind,
@@ -39,9 +40,10 @@ public readonly record struct BrokerEvent(
     MqttQualityOfServiceLevel Qos,
     bool Retain,
     ClientInfo? Client,
-    bool Restored = false)
+    bool Restored = false,
+    string? Publisher = null)
 {
-    public static BrokerEvent Published(MqttApplicationMessage message, string? clientId, DateTimeOffset time, bool restored = false) => new(
+    public static BrokerEvent Published(MqttApplicationMessage message, string? clientId, DateTimeOffset time, bool restored = false, string? publisher = null) => new(
         BrokerEventKind.MessagePublished,
         time,
         clientId ?? "",
@@ -50,7 +52,8 @@ public readonly record struct BrokerEvent(
         message.QualityOfServiceLevel,
         message.Retain,
         null,
-        restored);
+        restored,
+        publisher);
 
     internal static BrokerEvent Connection(BrokerEventKind kind, ClientConnection connection, DateTimeOffset time) => new(
         kind,
