@@ -291,7 +291,9 @@ internal sealed class BrokerHost(
 
         if (!isSys)
         {
-            events.Publish(BrokerEvent.Published(message, e.ClientId, clock.GetUtcNow()) with { Client = wills.SenderOf(message) });
+            // A publish with no client is the host's own (IBrokerPublisher): its user name says who asked for it.
+            var publisher = string.IsNullOrEmpty(e.ClientId) ? e.UserName : null;
+            events.Publish(BrokerEvent.Published(message, e.ClientId, clock.GetUtcNow(), publisher: publisher) with { Client = wills.SenderOf(message) });
         }
 
         return Task.CompletedTask;

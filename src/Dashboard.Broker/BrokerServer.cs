@@ -8,8 +8,12 @@ public interface IBrokerPublisher
 {
     bool IsRunning { get; }
 
-    /// <summary>Delivered and retained exactly as a client's publish would be; throws when the broker is not running.</summary>
-    Task PublishAsync(MqttApplicationMessage message);
+    /// <summary>
+    /// Delivered and retained exactly as a client's publish would be; throws when the broker is not running.
+    /// <paramref name="publisher"/> says who asked for it ("this dashboard (alice)"): there is no client, so the
+    /// <see cref="Events.BrokerEvent"/> carries it as <see cref="Events.BrokerEvent.Publisher"/>.
+    /// </summary>
+    Task PublishAsync(MqttApplicationMessage message, string publisher);
 }
 
 /// <summary>The running MQTTnet server, for the parts of the broker that act on it after start-up.</summary>
@@ -52,6 +56,9 @@ internal sealed class BrokerServer(TimeProvider clock) : IBrokerPublisher
     }
 
     public Task PublishAsync(MqttApplicationMessage message) => PublishAsync(message, null, null);
+
+    // Without a client id, MQTTnet's user name of the publish is free to carry who asked for it (read back in BrokerHost).
+    public Task PublishAsync(MqttApplicationMessage message, string publisher) => PublishAsync(message, null, publisher);
 
     /// <summary>Publishes as the broker, or on behalf of a client (a Last Will), through the same path as any publish.</summary>
     public Task PublishAsync(MqttApplicationMessage message, string? senderClientId, string? senderUserName) =>

@@ -40,7 +40,7 @@ export function createSparkline(element, data, options) {
 }
 
 /**
- * A time-series chart: several series, local-time x axis, one or two y axes by unit, legend,
+ * A time-series chart: several series, local-time x axis, one y axis per unit, legend,
  * drag to zoom on x, double-click to reset.
  * payload: { times: number[][], series: [{ label, unit, times: index into payload.times, values, min?, max? }] }
  * options: { height: number }
@@ -213,6 +213,8 @@ class TimeSeries {
     this.key = structureKey(this.payload);
     const data = alignSeries(this.payload);
     const opts = timeSeriesOptions(this.payload, this.options, widthOf(this.element), hidden);
+    // The axes are drawn on the canvas; the element names them too (for tests and tools that read the page).
+    this.element.dataset.yAxes = opts.axes.slice(1).map(a => a.label ?? "").join("|");
     opts.hooks = {
       setSelect: [(u) => this.onSelect(u)],
       setSeries: [(u, index, change) => syncBand(u, index, change)],
@@ -319,11 +321,11 @@ function timeSeriesOptions(payload, options, width, hidden) {
       units.push(unit);
     }
   }
-  // The first unit is on the left axis, the second on the right; any further unit gets its own
-  // auto-ranged scale without an axis (its legend values still show the unit).
+  // One scale and one axis per unit, labelled with it: the first on the left (with the grid), the second on the
+  // right, further ones alternating outside them. Series without a unit share an unlabelled one.
   const scaleOf = (unit) => {
     const i = units.indexOf(unit ?? "");
-    return i === 0 ? "y" : i === 1 ? "y2" : `y${i + 1}`;
+    return i === 0 ? "y" : `y${i + 1}`;
   };
   const axisStyle = {
     stroke: theme.textSecondary,
@@ -337,10 +339,10 @@ function timeSeriesOptions(payload, options, width, hidden) {
     space: 70,
     values: timeTicks,
   }];
-  units.slice(0, 2).forEach((unit, i) => axes.push({
+  units.forEach((unit, i) => axes.push({
     ...axisStyle,
-    scale: i === 0 ? "y" : "y2",
-    side: i === 0 ? 3 : 1,
+    scale: scaleOf(unit),
+    side: i % 2 === 0 ? 3 : 1,
     label: unit || null,
     labelSize: unit ? 18 : 0,
     labelFont: "12px system-ui, sans-serif",
@@ -349,7 +351,8 @@ function timeSeriesOptions(payload, options, width, hidden) {
     values: (u, splits) => splits.map(v => v == null ? "" : formatNumber(v)),
   }));
 
-  const series = [{ label: "Time", value: (u, v) => v == null ? "–" : legendTime.format(new Date(v * 1000)) }];
+  // Away from the cursor the legend shows the latest readings, so it never reads "Time: –".
+  const series = [{ label: "Time", value: (u, v) => v != null ? legendTime.format(new Date(v * 1000)) : latestTime(u) }];
   const bands = [];
   const columns = columnsOf(payload);
   const lineIndex = new Map();
@@ -403,8 +406,29 @@ function timeSeriesOptions(payload, options, width, hidden) {
   };
 }
 
-// Legend value of a line: the value with its unit and, for downsampled data, the bucket's range.
+// The time of the last point that has a value, for the legend while the cursor is away.
+function latestIndex(u, si) {
+  const columns = si == null ? u.data.slice(1) : [u.data[si]];
+  for (let k = u.data[0].length - 1; k >= 0; k--) {
+    if (columns.some(c => c[k] != null)) {
+      return k;
+    }
+  }
+  return null;
+}
+
+function latestTime(u) {
+  const k = latestIndex(u, null);
+  return k == null ? "no readings" : `${legendTime.format(new Date(u.data[0][k] * 1000))} (latest)`;
+}
+
+// Legend value of a line: the value with its unit and, for downsampled data, the bucket's range; its latest while the
+// cursor is away.
 function legendValue(u, v, si, idx, unit) {
+  if (idx == null) {
+    idx = latestIndex(u, si);
+    v = idx == null ? null : u.data[si][idx];
+  }
   if (v == null) {
     return "–";
   }

@@ -79,6 +79,7 @@ public sealed record ClientInfo(
 /// marks the retained messages replayed at start-up, so live state knows the last values and presence again.
 /// A publish with a <see cref="Client"/> is that client's Last Will, sent because its connection ended as
 /// <see cref="ClientInfo.End"/> says.
+/// <see cref="Publisher"/> names who asked for a publish that no client made (<see cref="IBrokerPublisher"/>).
 /// </summary>
 public readonly record struct BrokerEvent(
     BrokerEventKind Kind,
@@ -89,9 +90,10 @@ public readonly record struct BrokerEvent(
     MqttQualityOfServiceLevel Qos,
     bool Retain,
     ClientInfo? Client,
-    bool Restored = false)
+    bool Restored = false,
+    string? Publisher = null)
 {
-    public static BrokerEvent Published(MqttApplicationMessage message, string? clientId, DateTimeOffset time, bool restored = false) => new(
+    public static BrokerEvent Published(MqttApplicationMessage message, string? clientId, DateTimeOffset time, bool restored = false, string? publisher = null) => new(
         BrokerEventKind.MessagePublished,
         time,
         clientId ?? "",
@@ -100,7 +102,8 @@ public readonly record struct BrokerEvent(
         message.QualityOfServiceLevel,
         message.Retain,
         null,
-        restored);
+        restored,
+        publisher);
 
     internal static BrokerEvent Connection(BrokerEventKind kind, ClientConnection connection, DateTimeOffset time, ConnectionEnd end = ConnectionEnd.None) => new(
         kind,

@@ -27,6 +27,9 @@ internal sealed class AlertDispatcher(
     TimeProvider clock,
     ILogger<AlertDispatcher> logger) : BackgroundService
 {
+    /// <summary>Who the Topics page says published an alert notice.</summary>
+    internal const string Publisher = "dashboard alerts";
+
     private const int MaxBatch = 256;
     private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
 
@@ -124,7 +127,7 @@ internal sealed class AlertDispatcher(
                         PayloadSegment = notice.ToUtf8Json(),
                         QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
                         ContentType = "application/json",
-                    });
+                    }, Publisher);
                 }
             }
         }
@@ -209,7 +212,7 @@ internal sealed class AlertDispatcher(
                         PayloadSegment = notice.ToUtf8Json(),
                         QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
                         ContentType = "application/json",
-                    });
+                    }, Publisher);
                 }
             }
         }

@@ -66,6 +66,16 @@ public readonly record struct IngestedEvent(
         return new(brokerEvent, null, parsed, deviceId);
     }
 
+    /// <summary>
+    /// This event without its payload's own time when that is further than <paramref name="window"/> from the arrival (a
+    /// device clock never set, or set wrong): the readings then take the arrival time. Null when the time is kept or there is none.
+    /// A retained message replayed at start-up is not judged: it arrived before the restart, so its own time is the better one.
+    /// </summary>
+    public IngestedEvent? WithoutPayloadTimeBeyond(TimeSpan window) =>
+        !Event.Restored && Payload is { Time: { } stated } payload && (stated - Event.Time).Duration() > window
+            ? this with { Payload = payload with { Time = null } }
+            : null;
+
     private static bool IsOwn(string topic, IReadOnlyList<string>? prefixes)
     {
         if (prefixes is null)

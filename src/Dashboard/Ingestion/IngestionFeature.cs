@@ -48,6 +48,7 @@ public static class IngestionFeature
         services.AddSingleton<IDeviceConvention, EsphomeConvention>();
         services.AddSingleton<IDeviceConvention, ShellyConvention>(); // last: its <prefix>/online is the broadest shape
         services.AddSingleton<DeviceConventions>();
+        services.AddSingleton<IngestionStats>();
         services.AddHostedService<IngestionService>();
         return builder;
     }

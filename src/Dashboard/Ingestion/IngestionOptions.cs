@@ -19,6 +19,14 @@ public sealed class IngestionOptions
     public int MaxStatusDevices { get; set; } = 50_000;
 
     /// <summary>
+    /// A payload's own time (<c>ts</c>, <c>time</c>, a convention's timestamp) is used only this close to its arrival, before
+    /// or after; further off, the device's clock is wrong (never set, a wrong zone) and the arrival time is used and counted.
+    /// A day keeps readings a device buffered through a night offline where they belong.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
+    public TimeSpan PayloadTimeWindow { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
     /// Topic prefixes the dashboard publishes to itself (alert notices, filled in by those features, not from
     /// configuration): the broker delivers them and the topic explorer lists them, but they are not read as readings
     /// or presence, so the dashboard does not show its own messages as a device.

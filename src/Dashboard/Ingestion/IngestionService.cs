@@ -17,6 +17,7 @@ internal sealed class IngestionService(
     DeviceConventions conventions,
     IBrokerPublisher publisher,
     IEnumerable<IBrokerEventSink> sinks,
+    IngestionStats stats,
     IOptions<IngestionOptions> options,
     ILogger<IngestionService> logger) : BackgroundService
 {
@@ -25,6 +26,8 @@ internal sealed class IngestionService(
     private readonly DeviceResolver _devices = new(options.Value.MaxStatusDevices);
     private readonly LogLimiter _errorLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _capLog = new(TimeSpan.FromSeconds(30));
+    private readonly LogLimiter _timeLog = new(TimeSpan.FromSeconds(30));
+    private readonly TimeSpan _payloadTimeWindow = options.Value.PayloadTimeWindow;
     private long _reportedStatusDevicesDropped;
 
     private static readonly TimeSpan DrainAtShutdown = TimeSpan.FromSeconds(3);
@@ -64,7 +67,7 @@ internal sealed class IngestionService(
     {
         try
         {
-            await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(request.Topic).WithPayload(request.Payload).Build());
+            await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(request.Topic).WithPayload(request.Payload).Build(), "dashboard (Sparkplug host)");
             logger.LogInformation("Published {Topic}: {Reason}", request.Topic, request.Reason);
         }
         catch (Exception ex)
@@ -82,6 +85,18 @@ internal sealed class IngestionService(
         if (ingested.Request is { } request)
         {
             _ = SendAsync(request); // never waited for here: the broker delivers it while ingestion reads on
+        }
+
+        if (ingested.WithoutPayloadTimeBeyond(_payloadTimeWindow) is { } atArrival)
+        {
+            var ignored = stats.PayloadTimeIgnored();
+            if (_timeLog.ShouldLog())
+            {
+                logger.LogWarning("A payload on {Topic} says it is from {PayloadTime:o}, further than Ingestion:PayloadTimeWindow ({Window}) from its arrival: its readings are stored at the arrival time (a device clock not set?). {Count} such payloads so far",
+                    brokerEvent.Topic, ingested.Payload!.Time, _payloadTimeWindow, ignored);
+            }
+
+            ingested = atArrival;
         }
 
         if (_devices.StatusDevicesDropped != _reportedStatusDevicesDropped && _capLog.ShouldLog())

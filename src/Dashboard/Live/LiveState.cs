@@ -213,7 +213,7 @@ public sealed class LiveState : IBrokerEventSink
         }
 
         var publisher = e.Restored ? null : NullIfEmpty(e.ClientId);
-        topic.Received(e, _options.PayloadPreviewBytes, publisher);
+        topic.Received(e, _options.PayloadPreviewBytes, publisher ?? e.Publisher); // the dashboard's own publishes say who asked
         topic.Version = _versions.Next();
         _feed.Post(new TopicChanged(topicName));
 

@@ -21,7 +21,8 @@ internal sealed class TopicEntry(string topic)
     public string? DeviceId { get; set; }
     public long Version { get; set; }
 
-    /// <param name="publisher">The publishing client, null when unknown (a retained message replayed at start).</param>
+    /// <param name="publisher">The publishing client, or who asked the broker to publish ("this dashboard (alice)"); null when
+    /// unknown (a retained message replayed at start).</param>
     public void Received(in BrokerEvent e, int previewBytes, string? publisher)
     {
         LastReceived = e.Time;

@@ -3,12 +3,13 @@ using System.Text;
 
 namespace Dashboard.Readings;
 
-// Times: epoch seconds, milliseconds, microseconds or nanoseconds, or ISO 8601; only plausible ones.
+// Times: epoch seconds, milliseconds, microseconds or nanoseconds, or ISO 8601 with a zone; whether the time is close enough
+// to the arrival to be used is ingestion's call (Ingestion:PayloadTimeWindow), which counts the ones it ignores.
 public static partial class PayloadParser
 {
     private const int MaxTimeBytes = 64;
     private const long MinTimeMilliseconds = 946_684_800_000; // 2000-01-01T00:00:00Z
-    private const long FutureToleranceMilliseconds = 86_400_000;
+    private static readonly TimeSpan MaxAhead = TimeSpan.FromDays(36_525); // beyond a century ahead: not a time at all
 
     private static DateTimeOffset? ParseTime(ReadOnlySpan<byte> text, Span<char> scratch, DateTimeOffset now)
     {
@@ -66,6 +67,7 @@ public static partial class PayloadParser
         return IsPlausible(rounded, now) ? DateTimeOffset.FromUnixTimeMilliseconds((long)rounded) : null;
     }
 
+    // Before 2000 a number is more likely a duration or a counter (an uptime in a "time" field) than a time.
     private static bool IsPlausible(double milliseconds, DateTimeOffset now) =>
-        milliseconds >= MinTimeMilliseconds && milliseconds <= now.ToUnixTimeMilliseconds() + FutureToleranceMilliseconds;
+        milliseconds >= MinTimeMilliseconds && milliseconds <= (now + MaxAhead).ToUnixTimeMilliseconds();
 }

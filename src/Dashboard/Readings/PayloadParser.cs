@@ -46,8 +46,9 @@ namespace Dashboard.Readings;
 /// <item>Times: epoch seconds (integer or fraction), milliseconds (above 1e11), microseconds (above 1e14),
 /// nanoseconds (above 1e17) as numbers or numeric strings, kept to the millisecond; or ISO 8601 strings
 /// with a zone (<c>2024-05-01T12:00:00Z</c>, <c>2024-05-01 14:00:00+02:00</c>); without one it is the device's local time,
-/// which the dashboard cannot know, so no time (the arrival time is used). Before 2000-01-01 or more than
-/// a day ahead of now is no time (null).</item>
+/// which the dashboard cannot know, so no time (the arrival time is used). Before 2000-01-01 (a duration or a counter
+/// more likely than a time) or more than a century ahead of now is no time (null). Ingestion then uses the time only
+/// within <c>Ingestion:PayloadTimeWindow</c> of the arrival.</item>
 /// <item>A top-level JSON array is a reading too: its elements are named by the topic's last level and their
 /// index (<c>[1,2]</c> on <c>sensors/accel</c> → <c>accel.0</c>, <c>accel.1</c>).</item>
 /// <item>Malformed JSON (including <c>NaN</c> in JSON) yields no values at all, not the values read before the error.</item>
@@ -79,7 +80,7 @@ public static partial class PayloadParser
 
     private static ReadOnlySpan<byte> Whitespace => " \t\r\n"u8;
 
-    /// <summary>Parses <paramref name="payload"/>; a reading's time may be at most a day after <paramref name="now"/>.</summary>
+    /// <summary>Parses <paramref name="payload"/>; a reading's time is at most a century after <paramref name="now"/>.</summary>
     public static ParsedPayload Parse(string topic, ReadOnlySpan<byte> payload, DateTimeOffset now)
     {
         topic ??= string.Empty;

@@ -115,7 +115,7 @@ public sealed class DeviceRegistry(
             if (clearRetained && forgotten.StatusTopic is { } statusTopic && broker.IsRunning)
             {
                 // An empty retained publish deletes the retained message (MQTT 3.3.1.3), for the broker and its subscribers alike.
-                await broker.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(statusTopic).WithRetainFlag().Build());
+                await broker.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(statusTopic).WithRetainFlag().Build(), $"dashboard: forgot {deviceId}");
                 cleared = statusTopic;
             }
 

@@ -5,7 +5,9 @@ using System.Text.Json;
 using Dashboard.Accounts;
 using Dashboard.Alerts;
 using Dashboard.IntegrationTests.Infrastructure;
+using Dashboard.Live;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using MQTTnet.Protocol;
 
 namespace Dashboard.IntegrationTests.Alerts;
@@ -80,6 +82,8 @@ public sealed class AlertLifecycleTests
         var devices = await http.GetFromJsonAsync<List<JsonElement>>("api/devices");
         Assert.Equal(["home/livingroom"], devices!.Select(d => d.GetProperty("id").GetString())); // the notice on dashboard/alerts/... is no device
         Assert.Equal(raised.Alert.Id, active.Id);
+        var live = app.Services.GetRequiredService<LiveState>();
+        await DashboardApp.WaitUntilAsync(() => live.Topic(alertTopic)?.Publishers is ["dashboard alerts"], "the Topics page to name the alerts as the notice's publisher");
         var hook = await webhook.NextAsync();
         Assert.Equal(("POST", "application/json; charset=utf-8"), (hook.Method, hook.ContentType));
         var posted = JsonSerializer.Deserialize<AlertNotice>(hook.Body, AlertNotice.Json)!;

@@ -28,12 +28,13 @@ public sealed class HistoryPageTests(Browser browser) : IClassFixture<Browser>
     public async Task The_history_page_charts_a_published_series_and_zooms_into_it()
     {
         await using var app = await DashboardApp.StartAsync();
-        var topic = $"hist/{Guid.NewGuid():N}/temperature";
+        var topic = $"hist/{Guid.NewGuid():N}/Kitchen/temperature";
         await PublishAndWaitUntilStoredAsync(app, topic, 3, "21.5 °C", "22.5 °C", "23 °C");
 
         var page = await browser.OpenAsync(app, $"history?series={Uri.EscapeDataString($"{topic}|temperature")}&range=1h");
 
         await Assertions.Expect(page.Locator(".series-chip")).ToContainTextAsync(topic);
+        Assert.Contains(topic, await page.Locator(".series-chip").InnerTextAsync()); // as rendered: topics are case-sensitive, never upper-cased
         await Assertions.Expect(page.Locator(".history-resolution")).ToContainTextAsync("3 readings, as stored");
         var chart = page.Locator(".history-chart .chart-timeseries");
         await Assertions.Expect(chart.Locator("canvas")).ToHaveCountAsync(1);
@@ -67,5 +68,29 @@ public sealed class HistoryPageTests(Browser browser) : IClassFixture<Browser>
         await Assertions.Expect(history.Locator(".u-legend")).ToContainTextAsync("temperature");
         await Assertions.Expect(history.Locator(".u-legend")).ToContainTextAsync("humidity");
         await Assertions.Expect(history.Locator("a.open-history")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("^history\\?series=.*telemetry%7Chumidity"));
+    }
+
+    [Fact]
+    public async Task The_device_chart_opens_on_a_range_that_fits_its_data_with_an_axis_per_unit_and_the_latest_values_in_its_legend()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        var device = $"hist/{Guid.NewGuid():N}";
+        await PublishAndWaitUntilStoredAsync(app, $"{device}/temperature", 2, "21.5 °C", "22 °C");
+        await PublishAndWaitUntilStoredAsync(app, $"{device}/humidity", 2, "40 %", "41 %");
+
+        var page = await browser.OpenAsync(app, $"devices/{device}");
+
+        var history = page.Locator(".device-history");
+        await Assertions.Expect(history.Locator(".device-history-title")).ToHaveTextAsync("Last hour"); // minutes of data: not 24 h with a sliver
+        await Assertions.Expect(history.Locator(".chart-timeseries")).ToHaveAttributeAsync("data-y-axes", new System.Text.RegularExpressions.Regex(@"^(%\|°C|°C\|%)$")); // one axis per unit
+        var legend = history.Locator(".u-legend");
+        await Assertions.Expect(legend.Locator("tr").First).ToContainTextAsync("(latest)"); // not "Time: –"
+        await Assertions.Expect(legend).ToContainTextAsync("22 °C");
+        await Assertions.Expect(legend).ToContainTextAsync("41 %");
+        Assert.Equal("1 h", (await history.Locator(".device-history-ranges .mud-toggle-item").First.InnerTextAsync()).Trim()); // as written, not "1 H"
+
+        await history.Locator(".device-history-ranges").GetByText("7 d").ClickAsync();
+        await Assertions.Expect(history.Locator(".device-history-title")).ToHaveTextAsync("Last 7 days");
+        await Assertions.Expect(history.Locator("a.open-history")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("range=7d"));
     }
 }

@@ -158,6 +158,24 @@ public sealed class LiveDashboardTests(Browser browser, AppFixture fixture) : IC
     }
 
     [Fact]
+    public async Task A_publish_from_the_panel_names_the_dashboard_and_its_user_as_the_publisher_beside_the_clients()
+    {
+        var topic = $"lamp-{Guid.NewGuid().ToString("N")[..8]}/set";
+        var page = await browser.OpenAsync(App, "topics");
+
+        await page.Locator(".publish-panel").GetByLabel("Topic").FillAsync(topic);
+        await page.Locator(".publish-panel").GetByLabel("Payload").FillAsync("ON");
+        await page.Locator(".publish-button").ClickAsync();
+        await Assertions.Expect(page.GetByText($"Published to {topic}")).ToBeVisibleAsync();
+        await Publish("-i", "wall-switch", "-t", topic, "-m", "OFF");
+
+        await page.GetByPlaceholder("Filter topics").FillAsync(topic);
+        await Assertions.Expect(page.Locator(".topics-summary")).ToHaveTextAsync("1 topic");
+        await page.Locator(".topic-tree").GetByText("set", new() { Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator(".publishers")).ToHaveTextAsync($"this dashboard ({DashboardApp.AdminUser}), wall-switch");
+    }
+
+    [Fact]
     public async Task The_publish_panel_refuses_a_wildcard_topic()
     {
         var page = await browser.OpenAsync(App, "topics");

@@ -1,6 +1,7 @@
 using Bunit;
 using Dashboard.Broker.Status;
 using Dashboard.Components.Overview;
+using Dashboard.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor.Services;
@@ -10,11 +11,13 @@ namespace Dashboard.Tests.Components;
 public sealed class BrokerStatusPanelTests : BunitContext
 {
     private readonly BrokerStatusFeed _feed = new(NullLogger<BrokerStatusFeed>.Instance);
+    private readonly IngestionStats _ingestion = new();
 
     public BrokerStatusPanelTests()
     {
         Services.AddMudServices();
         Services.AddSingleton(_feed);
+        Services.AddSingleton(_ingestion);
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
@@ -50,7 +53,8 @@ public sealed class BrokerStatusPanelTests : BunitContext
         Assert.Equal("1234/s", Metric(cut, "Messages in"));
         Assert.Equal("12.5/s", Metric(cut, "Messages out"));
         Assert.Equal("7", Metric(cut, "Retained messages"));
-        Assert.Equal("1 h 30 min", Metric(cut, "Uptime"));
+        Assert.Equal("1\u00A0h\u00A030\u00A0min", Metric(cut, "Uptime")); // never wrapped between a number and its unit
+        Assert.Contains("2 persistent sessions, 1 offline", cut.Markup);
         Assert.Contains("mqtt://0.0.0.0:1883", cut.Markup);
         Assert.Contains("1,000,000 since start", cut.Markup);
     }
@@ -108,9 +112,44 @@ public sealed class BrokerStatusPanelTests : BunitContext
         cut.WaitForAssertion(() =>
         {
             Assert.Contains("12 broker logins failed", cut.Markup);
-            Assert.Contains("1 Last Wills refused: their topic is one the client may not publish to", cut.Markup);
+            Assert.Contains("1 Last Will refused: a topic its client may not publish to", cut.Markup);
             Assert.Contains("4 connections closed for a malformed packet", cut.Markup);
         });
+    }
+
+    [Theory]
+    [InlineData(1, "1 message dropped because a client's queue was full")]
+    [InlineData(2, "2 messages dropped because a client's queue was full")]
+    public void Counts_read_as_words(long dropped, string expected)
+    {
+        _feed.Publish(Status(dropped: dropped) with { PersistentSessions = 1 });
+
+        var cut = Render<BrokerStatusPanel>();
+
+        Assert.Contains(expected, cut.Markup);
+        Assert.Contains("1 persistent session, 1 offline", cut.Markup);
+    }
+
+    [Theory]
+    [InlineData(111, "1\u00A0min\u00A051\u00A0s")]
+    [InlineData(59, "59\u00A0s")]
+    [InlineData(90_000, "1\u00A0d\u00A01\u00A0h")]
+    public void Uptime_never_wraps_between_a_number_and_its_unit(int seconds, string expected) =>
+        Assert.Equal(expected, BrokerStatusPanel.Uptime(TimeSpan.FromSeconds(seconds)));
+
+    [Fact]
+    public void Warns_about_payload_times_it_ignored()
+    {
+        _feed.Publish(Status());
+        var cut = Render<BrokerStatusPanel>();
+        Assert.Empty(cut.FindAll(".payload-times-ignored"));
+
+        _ingestion.PayloadTimeIgnored();
+        _ingestion.PayloadTimeIgnored();
+        _feed.Publish(Status());
+
+        cut.WaitForAssertion(() => Assert.Contains(
+            "2 reading times ignored: further than Ingestion:PayloadTimeWindow from the arrival", cut.Find(".payload-times-ignored").TextContent));
     }
 
     [Fact]

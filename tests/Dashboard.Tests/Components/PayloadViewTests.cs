@@ -20,12 +20,26 @@ public sealed class PayloadViewTests : BunitContext
     }
 
     [Fact]
-    public void Binary_is_a_hex_dump()
+    public void Binary_is_a_hex_dump_with_offset_hex_and_ascii_columns_as_hexdump_C_prints_it()
     {
-        var view = Show([0x00, 0xFF, 0x10, 0x41]);
+        var payload = Encoding.ASCII.GetBytes("Hello, sensor!\0\u0001").Concat(new byte[] { 0xFF, 0x41 }).ToArray();
+
+        var view = Show(payload);
 
         Assert.Equal("binary", view.Find("pre.payload").GetAttribute("data-kind"));
-        Assert.Contains("0000  00FF1041", view.Find("pre.payload").TextContent);
+        Assert.Equal(
+            "00000000  48 65 6c 6c 6f 2c 20 73  65 6e 73 6f 72 21 00 01  |Hello, sensor!..|\n" +
+            "00000010  ff 41                                             |.A|\n",
+            view.Find("pre.payload").TextContent);
+    }
+
+    [Fact]
+    public void A_long_binary_payload_is_dumped_up_to_a_limit_and_says_what_is_left()
+    {
+        var dump = PayloadView.Hex(new byte[PayloadView.MaxDumpBytes + 100]);
+
+        Assert.Equal(PayloadView.MaxDumpBytes / 16 + 1, dump.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.EndsWith("… 100 more bytes not shown\n", dump);
     }
 
     [Fact]

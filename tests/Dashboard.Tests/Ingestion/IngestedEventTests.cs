@@ -33,6 +33,43 @@ public sealed class IngestedEventTests
         Assert.Equal("home/livingroom", Read("home/livingroom/temperature", "21").DeviceId);
     }
 
+    [Theory]
+    [InlineData(-25, true)]
+    [InlineData(25, true)]
+    [InlineData(-23, false)]
+    [InlineData(23, false)]
+    public void A_payload_time_further_than_the_window_from_the_arrival_gives_way_to_the_arrival(int hoursFromArrival, bool dropped)
+    {
+        var arrival = new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
+        var stated = arrival.AddHours(hoursFromArrival);
+        var ingested = IngestedEvent.From(
+            new BrokerEvent(BrokerEventKind.MessagePublished, arrival, "client", "home/sensor1/telemetry",
+                Encoding.UTF8.GetBytes($$"""{"t": 21.5, "ts": {{stated.ToUnixTimeSeconds()}}}"""), MqttQualityOfServiceLevel.AtMostOnce, false, null),
+            _presence, _devices);
+        Assert.Equal(stated, ingested.Payload!.Time);
+
+        var atArrival = ingested.WithoutPayloadTimeBeyond(TimeSpan.FromDays(1));
+
+        Assert.Equal(dropped, atArrival is not null);
+        if (atArrival is { } changed)
+        {
+            Assert.Null(changed.Payload!.Time);
+            Assert.Equal(ingested.Payload.Values, changed.Payload.Values);
+        }
+    }
+
+    [Fact]
+    public void A_retained_message_replayed_at_start_keeps_its_own_time_however_old()
+    {
+        var published = DateTimeOffset.UtcNow.AddDays(-3);
+        var ingested = IngestedEvent.From(
+            new BrokerEvent(BrokerEventKind.MessagePublished, DateTimeOffset.UtcNow, "", "home/sensor1/telemetry",
+                Encoding.UTF8.GetBytes($$"""{"t": 21.5, "ts": {{published.ToUnixTimeSeconds()}}}"""), MqttQualityOfServiceLevel.AtMostOnce, true, null, Restored: true),
+            _presence, _devices);
+
+        Assert.Null(ingested.WithoutPayloadTimeBeyond(TimeSpan.FromDays(1)));
+    }
+
     [Fact]
     public void A_command_is_not_a_reading_and_makes_no_device()
     {

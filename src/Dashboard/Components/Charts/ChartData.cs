@@ -56,8 +56,8 @@ internal static class ChartData
     public static string Summary(string label, int count, double? latest, string? unit) => count == 0
         ? $"{label}, no data"
         : latest is { } v
-            ? $"{label}, last {count} values, latest {WithUnit(v, unit)}"
-            : $"{label}, last {count} values, latest missing";
+            ? $"{label}, last {Words.Count(count, "value")}, latest {WithUnit(v, unit)}"
+            : $"{label}, last {Words.Count(count, "value")}, latest missing";
 
     public static double? LastFinite(IReadOnlyList<double?> values)
     {

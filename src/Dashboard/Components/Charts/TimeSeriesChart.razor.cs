@@ -7,8 +7,8 @@ namespace Dashboard.Components.Charts;
 /// Several time series on one chart (uPlot, via wwwroot/js/charts.js): x in the browser's local time,
 /// a legend with the values under the cursor, drag to zoom on x (raises <see cref="OnZoom"/>),
 /// double-click to zoom out again (raises <see cref="OnZoomReset"/>).
-/// Series are grouped by unit: the first unit gets the left axis, the second the right one; series with
-/// any further unit are drawn on their own scale without an axis (the legend still shows their unit).
+/// Series are grouped by unit, one y axis each, labelled with it (the first on the left, the next on the right, and so
+/// on); away from the cursor the legend shows each series' latest value and its time.
 /// The element is <see cref="Height"/> pixels tall, legend included, and as wide as its container.
 /// </summary>
 public sealed partial class TimeSeriesChart : IAsyncDisposable

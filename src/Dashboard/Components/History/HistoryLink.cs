@@ -9,12 +9,13 @@ public sealed record RangePreset(string Key, string Label, TimeSpan Span)
     public static readonly IReadOnlyList<RangePreset> All =
     [
         new("1h", "1 h", TimeSpan.FromHours(1)),
+        new("6h", "6 h", TimeSpan.FromHours(6)),
         new("24h", "24 h", TimeSpan.FromHours(24)),
         new("7d", "7 d", TimeSpan.FromDays(7)),
         new("30d", "30 d", TimeSpan.FromDays(30)),
     ];
 
-    public static RangePreset Default => All[1];
+    public static RangePreset Default { get; } = All.First(p => p.Key == "24h");
 
     public static RangePreset? Find(string? key) => All.FirstOrDefault(p => string.Equals(p.Key, key, StringComparison.OrdinalIgnoreCase));
 }

@@ -40,7 +40,7 @@ public sealed partial class History : IAsyncDisposable
     [SupplyParameterFromQuery(Name = "from")] public string? FromQuery { get; set; }
     [SupplyParameterFromQuery(Name = "to")] public string? ToQuery { get; set; }
 
-    private string RawDays => $"{Options.Value.RawRetention.TotalDays:0.#} days";
+    private string RawDays => Options.Value.RawRetention.TotalDays == 1 ? "1 day" : $"{Options.Value.RawRetention.TotalDays:0.#} days";
 
     protected override async Task OnParametersSetAsync()
     {
@@ -151,8 +151,8 @@ public sealed partial class History : IAsyncDisposable
         };
         var readings = data.Sum(d => d.Points.Sum(p => p.Count));
         return coarsest.BucketWidth > TimeSpan.Zero
-            ? $"{readings:N0} readings from {source}, one point per {Duration(coarsest.BucketWidth)}; the band shows each point's min–max. Drag across the chart to zoom in, double-click to zoom out."
-            : $"{readings:N0} readings, as stored. Drag across the chart to zoom in, double-click to zoom out.";
+            ? $"{Words.Count(readings, "reading")} from {source}, one point per {Duration(coarsest.BucketWidth)}; the band shows each point's min–max. Drag across the chart to zoom in, double-click to zoom out."
+            : $"{Words.Count(readings, "reading")}, as stored. Drag across the chart to zoom in, double-click to zoom out.";
     }
 
     internal static string Duration(TimeSpan span) => span switch
