@@ -11,6 +11,9 @@ public sealed record DeviceSettings(
     IReadOnlyDictionary<string, MetricSettings> Metrics)
 {
     public static readonly DeviceSettings None = new(null, null, false, null, new Dictionary<string, MetricSettings>());
+
+    /// <summary>Nothing set: what a device has until an admin changes it.</summary>
+    public bool IsEmpty => DisplayName is null && Group is null && !Hidden && ExpectedEvery is null && Metrics.Count == 0;
 }
 
 /// <summary>A metric's display name and unit as an admin set them; null keeps what the device sends.</summary>

@@ -23,6 +23,7 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
     private readonly HashSet<DeviceEntry> _expecting = [];
     private HashSet<DeviceEntry> _changed = [];
     private List<PresenceRecord> _presence = [];
+    private List<string> _removed = [];
 
     public long PresenceDropped { get; private set; }
 
@@ -184,8 +185,11 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
         return true;
     }
 
-    /// <summary>Forgets a device: it is gone from live state until it publishes again. Returns it, or null when unknown.</summary>
-    public DeviceEntry? Forget(string id)
+    /// <summary>
+    /// Forgets a device: it is gone from live state until it publishes again. Returns it, or null when unknown. An
+    /// <paramref name="orphaned"/> one (found to be no device) is also deleted from the registry at its next write.
+    /// </summary>
+    public DeviceEntry? Forget(string id, bool orphaned = false)
     {
         if (!_devices.Remove(id, out var device))
         {
@@ -200,18 +204,48 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
         _expecting.Remove(device);
         _changed.Remove(device);
         _presence.RemoveAll(p => p.DeviceId == id);
+        if (orphaned)
+        {
+            _removed.Add(id);
+        }
+
         feed.Post(new PresenceChanged(id, DeviceStatus.Unknown, clock.GetUtcNow(), null));
         return device;
+    }
+
+    public DeviceEntry? Find(string id) => _devices.GetValueOrDefault(id);
+
+    /// <summary>
+    /// The device <paramref name="deviceId"/>, which takes over <paramref name="topic"/> from <paramref name="previous"/>:
+    /// when it was the previous device's status topic, with its presence (unless the new one already has its own).
+    /// </summary>
+    public DeviceEntry TakeStatusTopic(DeviceEntry previous, string deviceId, string topic, DateTimeOffset time)
+    {
+        var owner = Get(deviceId, time);
+        if (previous.StatusTopic == topic)
+        {
+            previous.StatusTopic = null;
+            if (owner.StatusTopic is null && previous.Cause is { } cause)
+            {
+                owner.StatusTopic = topic;
+                SetStatus(owner, previous.Status, cause, previous.StatusSource ?? $"status topic {topic}", time, restored: previous.LastStatusChange is null);
+            }
+        }
+
+        owner.LastSeen ??= previous.LastSeen;
+        Changed(owner);
+        return owner;
     }
 
     /// <summary>What the registry must store since it last asked.</summary>
     public RegistryChanges TakeChanges()
     {
         var devices = _changed.Select(d => new RegisteredDevice(d.Id, d.FirstSeen, d.LastSeen, d.ClientId, d.LastAddress, d.Settings)).ToList();
-        var presence = _presence;
+        var (presence, removed) = (_presence, _removed);
         _changed = [];
         _presence = [];
-        return new RegistryChanges(devices, presence);
+        _removed = [];
+        return new RegistryChanges(devices, presence, removed);
     }
 
     public IReadOnlyList<DeviceSnapshot> Snapshots() => [.. _devices.Values.Select(Snapshot)];
@@ -247,6 +281,7 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
     {
         if (!_devices.TryGetValue(id, out var device))
         {
+            _removed.Remove(id);
             device = new DeviceEntry(id, time);
             _devices.Add(id, device);
             device.Version = versions.Next();

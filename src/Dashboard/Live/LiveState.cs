@@ -217,6 +217,11 @@ public sealed class LiveState : IBrokerEventSink
         topic.Version = _versions.Next();
         _feed.Post(new TopicChanged(topicName));
 
+        if (ingested.ClaimedTopics is { Count: > 0 } claimed && ingested.DeviceId is { } claimant)
+        {
+            Claim(claimant, claimed, e.Time);
+        }
+
         var hasReadings = ingested.Payload is { Values.Count: > 0 };
         // A convention may report presence with readings (an OwnTracks location: the app is online); replayed at start,
         // such a retained reading is old news about presence, unlike a retained status.
@@ -243,7 +248,15 @@ public sealed class LiveState : IBrokerEventSink
                 continue;
             }
 
-            series.BelongTo(owner);
+            if (series.Owner is { } previous && previous != owner)
+            {
+                series.BelongTo(owner);
+                DropIfOrphaned(previous);
+            }
+            else
+            {
+                series.BelongTo(owner);
+            }
             series.Add(value.Value, value.Unit, time, StateOf(parsed, value));
             _feed.Post(new ReadingChanged(owner.Id, seriesTopic, value.Metric, value.Value, series.Unit, time));
         }
@@ -252,6 +265,55 @@ public sealed class LiveState : IBrokerEventSink
     }
 
     /// <summary>The series (<paramref name="seriesTopic"/>, <paramref name="metric"/>), listed under every topic that carries it.</summary>
+    /// <summary>
+    /// A discovery config names the device of topics read before it under another (their generic device): their status
+    /// moves to it, their misnamed series go, and the device they were under goes if nothing else is left of it.
+    /// </summary>
+    private void Claim(string deviceId, IReadOnlyList<string> claimed, DateTimeOffset time)
+    {
+        foreach (var topicName in claimed)
+        {
+            if (!_topics.TryGetValue(topicName, out var topic) || topic.DeviceId is not { } previousId || previousId == deviceId
+                || _devices.Find(previousId) is not { } previous)
+            {
+                continue;
+            }
+
+            var owner = _devices.TakeStatusTopic(previous, deviceId, topicName, time);
+            foreach (var series in topic.Series)
+            {
+                // Read by the generic rules, its metrics have the wrong names: the entity's come with the next state.
+                _series.Remove((series.Topic, series.Metric));
+                previous.Series.Remove(series);
+            }
+
+            topic.Series.Clear();
+            topic.DeviceId = deviceId;
+            topic.Version = _versions.Next();
+            owner.Version = _versions.Next();
+            DropIfOrphaned(previous);
+        }
+    }
+
+    /// <summary>
+    /// A device made only of series that now belong elsewhere (a Home Assistant state read before its config named the
+    /// entity's device) is gone, unless it has a status topic or an admin's settings: it was never a device.
+    /// </summary>
+    private void DropIfOrphaned(DeviceEntry device)
+    {
+        if (device.Series.Count == 0 && device.StatusTopic is null && device.Settings.IsEmpty)
+        {
+            _devices.Forget(device.Id, orphaned: true);
+            foreach (var topic in _topics.Values)
+            {
+                if (topic.DeviceId == device.Id)
+                {
+                    topic.DeviceId = null;
+                }
+            }
+        }
+    }
+
     private SeriesEntry? SeriesFor(TopicEntry topic, string seriesTopic, string metric)
     {
         var key = (seriesTopic, metric);

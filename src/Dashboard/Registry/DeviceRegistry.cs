@@ -51,7 +51,7 @@ public sealed class DeviceRegistry(
         {
             live.CheckSilence();
             var changes = live.TakeRegistryChanges();
-            if (changes.Devices.Count > 0 || changes.Presence.Count > 0)
+            if (changes.Devices.Count > 0 || changes.Presence.Count > 0 || changes.Removed.Count > 0)
             {
                 await SaveAsync(changes, cancellationToken);
             }
@@ -166,6 +166,12 @@ public sealed class DeviceRegistry(
 
                 Fill(record, device);
             }
+        }
+
+        foreach (var chunk in changes.Removed.Chunk(Chunk))
+        {
+            await db.Set<PresenceEventRecord>().Where(p => chunk.Contains(p.DeviceId)).ExecuteDeleteAsync(cancellationToken);
+            await db.Set<DeviceRecord>().Where(d => chunk.Contains(d.Id)).ExecuteDeleteAsync(cancellationToken);
         }
 
         db.AddRange(changes.Presence.Select(p => new PresenceEventRecord

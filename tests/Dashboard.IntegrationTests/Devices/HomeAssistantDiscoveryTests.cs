@@ -93,6 +93,14 @@ public sealed class HomeAssistantDiscoveryTests(AppFixture fixture) : IClassFixt
             await client.PublishAsync($"home/bedroom{id}/state", """{ "temperature": 18.5, "humidity": 60 }""", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
             await client.PublishAsync($"home/bedroom{id}/availability", "online", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
             await PublishBedroomConfigsAsync(client, id);
+            using var live = first.CreateHttpClient();
+            // Without a restart too, the config takes the topics from the device the generic rules made of them.
+            var claimed = await PollAsync(live, list => list.Any(d => d.GetProperty("id").GetString() == $"Bedroom {id}")
+                && !list.Any(d => d.GetProperty("id").GetString()!.StartsWith("home/bedroom", StringComparison.Ordinal)));
+            Assert.Equal("online", Device(claimed, $"Bedroom {id}").GetProperty("status").GetString());
+            await client.PublishAsync($"home/bedroom{id}/state", """{ "temperature": 18.5, "humidity": 60 }""", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+            Assert.Equal([("Humidity", 60, "%"), ("Temperature", 18.5, "°C")],
+                Metrics(await PollAsync(live, list => Metrics(list, $"Bedroom {id}").Length == 2), $"Bedroom {id}"));
             await first.FlushBrokerStateAsync();
         }
 

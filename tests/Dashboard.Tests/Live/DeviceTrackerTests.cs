@@ -155,4 +155,21 @@ public sealed class DeviceTrackerTests : IDisposable
         Assert.Empty(changes.Presence);
         Assert.Null(tracker.Forget("test/dev1"));
     }
+
+    [Fact]
+    public void A_device_found_to_be_none_is_deleted_from_the_registry_and_one_that_comes_back_is_not()
+    {
+        var tracker = Tracker();
+        tracker.OnReadings("home/bedroom", null, Time, restored: false);
+        tracker.TakeChanges();
+
+        tracker.Forget("home/bedroom", orphaned: true);
+        Assert.Equal(["home/bedroom"], tracker.TakeChanges().Removed);
+
+        tracker.Forget(tracker.OnReadings("home/attic", null, Time, restored: false).Id, orphaned: true);
+        tracker.OnReadings("home/attic", null, Time, restored: false);
+        var changes = tracker.TakeChanges();
+        Assert.Empty(changes.Removed);
+        Assert.Equal(["home/attic"], changes.Devices.Select(d => d.Id));
+    }
 }

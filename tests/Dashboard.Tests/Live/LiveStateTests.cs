@@ -51,7 +51,7 @@ public sealed class LiveStateTests
         live.Publish("sensors/status", "online"); // from now on, device "sensors" has its sibling topics
         live.Publish("sensors/data", """{"sensor_id": "greenhouse-2", "temperature": 22}""");
 
-        Assert.Empty(live.Device("greenhouse-2").Metrics);
+        Assert.Null(live.State.Device("greenhouse-2")); // nothing was left of it: it was never a device
         var metric = Assert.Single(live.Device("sensors").Metrics);
         Assert.Equal(("sensors/data", 22.0), (metric.Topic, metric.Value));
         Assert.Equal("sensors", Assert.Single(live.State.Latest()).DeviceId);

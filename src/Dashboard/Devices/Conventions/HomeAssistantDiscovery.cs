@@ -103,7 +103,18 @@ public sealed class HomeAssistantDiscovery : IDeviceConvention
 
         Remove(topic);
         Add(topic, entities);
-        return ConventionReading.NotTelemetry(entities is [var entity, ..] ? DeviceId(entity) : fallbackId);
+        if (entities is not [var declared, ..])
+        {
+            return ConventionReading.NotTelemetry(fallbackId);
+        }
+
+        var deviceId = DeviceId(declared);
+        return ConventionReading.NotTelemetry(deviceId) with
+        {
+            ClaimedTopics = [.. entities.Where(e => DeviceId(e) == deviceId)
+                .SelectMany(e => e.Availability.Select(a => a.Topic).Append(e.StateTopic))
+                .OfType<string>().Distinct(StringComparer.Ordinal)],
+        };
     }
 
     private void Add(string topic, HomeAssistantEntity[] entities)

@@ -27,6 +27,12 @@ public sealed record ConventionReading(string DeviceId, PresenceReport? Presence
     /// </summary>
     public string? SeriesTopic { get; init; }
 
+    /// <summary>
+    /// Topics this publish assigns to <see cref="DeviceId"/> from now on (a discovery config's state and availability
+    /// topics): what was read from them before, under another device, moves to it.
+    /// </summary>
+    public IReadOnlyList<string>? ClaimedTopics { get; init; }
+
     /// <summary>A message the convention asks the dashboard to publish in answer (a Sparkplug rebirth request); ingestion sends it.</summary>
     public ConventionRequest? Request { get; init; }
 
