@@ -6,6 +6,8 @@
 # `bench/run.sh security [options]` measures broker users and ACLs (CONNECT, delivery) against mosquitto (--help).
 # `bench/run.sh durable [options]` measures what acknowledged-means-stored costs: the broker bench with retained messages
 # and a persistent session, Broker:Durability=Acknowledged and Periodic against mosquitto, flat out and paced.
+# `bench/run.sh cost [--runs 3]` measures what a steady IoT load costs, the app's published build against mosquitto, loaded
+# by bench/loadgen/loadgen.c (compiled here with gcc -O2, raw sockets, no libraries).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,13 +32,20 @@ if [[ "$mode" == live && ! -x "$chromium" ]]; then
   echo "chromium not found at $chromium: install it with 'apt-get install chromium' (Playwright's own browser download is not used)." >&2
   exit 2
 fi
-if [[ ( "$mode" == broker || "$mode" == security || "$mode" == durable ) && ! -x "$mosquitto" ]]; then
+if [[ ( "$mode" == broker || "$mode" == security || "$mode" == durable || "$mode" == cost ) && ! -x "$mosquitto" ]]; then
   echo "mosquitto not found at $mosquitto: install it with 'apt-get install mosquitto' (Debian's 2.0.11 is the reference)." >&2
   exit 2
 fi
 
-# Release builds only, and never the whole solution: others build Debug at the same time.
-dotnet build src/Dashboard -c Release -nologo -v quiet
+# Release builds only, and never the whole solution: others build Debug at the same time. `cost` measures the published
+# build (what a deployment runs), in the default publish folder.
+dashboard_dll="$repo/src/Dashboard/bin/Release/net10.0/Dashboard.dll"
+if [[ "$mode" == cost ]]; then
+  dotnet publish src/Dashboard -c Release -nologo -v quiet
+  dashboard_dll="$repo/src/Dashboard/bin/Release/net10.0/publish/Dashboard.dll"
+else
+  dotnet build src/Dashboard -c Release -nologo -v quiet
+fi
 dotnet build bench/Dashboard.Bench -c Release -nologo -v quiet
 
 # Everything the run writes (configs, logs, SQLite, the PID list) goes under one folder, removed at the end.
@@ -63,12 +72,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+mode_extra=()
+if [[ "$mode" == cost ]]; then
+  gcc -O2 -Wall -o "$work/loadgen" bench/loadgen/loadgen.c
+  mode_extra=(--loadgen "$work/loadgen")
+fi
+
 # In the background so that the traps run as soon as a signal arrives, not when the bench returns.
 # (Chromium is Playwright's child: it goes when the bench's Playwright driver does.)
 mode_args=()
 if [[ "$mode" != broker ]]; then mode_args=("$mode"); fi
 BENCH_PID_FILE="$pid_file" TMPDIR="$work" dotnet bench/Dashboard.Bench/bin/Release/net10.0/Dashboard.Bench.dll \
-  "${mode_args[@]}" --dashboard-dll "$repo/src/Dashboard/bin/Release/net10.0/Dashboard.dll" "$@" &
+  "${mode_args[@]}" --dashboard-dll "$dashboard_dll" "${mode_extra[@]}" "$@" &
 bench_pid=$!
 status=0
 wait "$bench_pid" || status=$?

@@ -72,6 +72,9 @@ internal sealed class BrokerProcess : IAsyncDisposable
 
     public string Name { get; }
     public int Pid => _process.Id;
+
+    /// <summary>Stopwatch timestamp taken just before the process was started.</summary>
+    public long StartedAt { get; private set; }
     public int MqttPort { get; }
 
     /// <summary>The dashboard admin the bench's Dashboard is started with (the browser signs in as it).</summary>
@@ -97,7 +100,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
     public string Settings { get; }
 
     /// <summary>The Kestrel-hosted Dashboard app, with the product's own configuration but for the queue limit; ready when /healthz answers 200.</summary>
-    public static async Task<BrokerProcess> StartDashboardAsync(string dll, IEnumerable<KeyValuePair<string, string>> environment, string tempDir, CancellationToken cancellationToken, string name = DashboardName)
+    public static async Task<BrokerProcess> StartDashboardAsync(string dll, IEnumerable<KeyValuePair<string, string>> environment, string tempDir, CancellationToken cancellationToken, string name = DashboardName, Action<BrokerProcess>? started = null)
     {
         int[] ports = [FreePort(), FreePort(), FreePort()];
         var (http, mqtt, webSockets) = (ports[0], ports[1], ports[2]);
@@ -120,6 +123,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
 
         var broker = Start(name, start, mqtt, Path.Combine(tempDir, $"{name}.log"), settings);
         broker.HttpPort = http;
+        started?.Invoke(broker);
         using var http200 = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         await broker.WaitUntilReadyAsync(async () =>
         {
@@ -143,7 +147,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
     /// <paramref name="security"/> (e.g. password_file and acl_file lines) is appended, and then anonymous clients are refused.
     /// <paramref name="persistence"/> turns mosquitto's persistence on, with its default autosave_interval.
     /// </summary>
-    public static async Task<BrokerProcess> StartMosquittoAsync(string executable, bool noDelay, string tempDir, CancellationToken cancellationToken, string? security = null, bool persistence = false)
+    public static async Task<BrokerProcess> StartMosquittoAsync(string executable, bool noDelay, string tempDir, CancellationToken cancellationToken, string? security = null, bool persistence = false, Action<BrokerProcess>? started = null)
     {
         var port = FreePort();
         var conf = Path.Combine(tempDir, "mosquitto.conf");
@@ -189,6 +193,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
 
 
         var broker = Start(MosquittoName, new ProcessStartInfo(executable, ["-c", conf]), port, Path.Combine(tempDir, "mosquitto.log"), settings);
+        started?.Invoke(broker);
         await broker.WaitUntilReadyAsync(async () =>
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -262,7 +267,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
         var process = new Process { StartInfo = start };
-        var broker = new BrokerProcess(name, process, mqttPort, logPath, settings);
+        var broker = new BrokerProcess(name, process, mqttPort, logPath, settings) { StartedAt = Stopwatch.GetTimestamp() };
         process.Start();
         lock (Started)
         {

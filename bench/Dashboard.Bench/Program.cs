@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Dashboard.Bench;
+using Dashboard.Bench.Cost;
 using Dashboard.Bench.History;
 using Dashboard.Bench.Live;
 using Dashboard.Bench.Security;
@@ -64,6 +65,12 @@ if (args is ["history", ..])
 if (args is ["security", .. var securityArgs])
 {
     return await SecurityBench.RunAsync(securityArgs, FindDashboardDll(), stop.Token);
+}
+
+// `cost`: what a steady IoT load costs, the app against mosquitto, loaded by bench/loadgen (a raw-socket C generator).
+if (args is ["cost", .. var costArgs])
+{
+    return await CostBench.RunAsync(costArgs, FindDashboardDll(), stop.Token);
 }
 
 // `durable`: the broker bench with retained messages and a persistent session, Acknowledged vs Periodic vs mosquitto.

@@ -1,0 +1,273 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Dashboard.Bench.Cost;
+
+/// <summary>
+/// <c>bench/run.sh cost</c>: what a steady IoT load costs, the app against mosquitto. The load comes from
+/// bench/loadgen/loadgen.c (raw sockets, one thread), a process of its own that reports its CPU next to the broker's.
+/// Each run starts a fresh process of each broker (turns alternate), measures its start and idle memory, then the
+/// scenarios one after the other; the table gives the medians of the runs. See bench/README.md.
+/// </summary>
+internal static class CostBench
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>One load: the generator's arguments (port and pid are added) and how long it may take at most.</summary>
+    private sealed record Scenario(string Key, string Title, string[] Args);
+
+    /// <summary>A table row: which scenario's result field, and how it is printed.</summary>
+    private sealed record Row(string Title, string Key, string Field, string Format, bool LowerIsBetter = true);
+
+    private static readonly Scenario[] Scenarios =
+    [
+        new("idle", "10,000 idle connections", ["idle", "--conns", "10000", "--keepalive", "60", "--hold", "2"]),
+        new("connect", "2,000 connects/s", ["connect", "--rate", "2000", "--seconds", "3"]),
+        new("paced1", "1 → 1, QoS 1, 1,000 msg/s", ["flow", "--pubs", "1", "--subs", "1", "--qos", "1", "--rate", "1000", "--warmup", "2", "--seconds", "8"]),
+        new("paced10", "10 × 100 msg/s → 1, QoS 1", ["flow", "--pubs", "10", "--subs", "1", "--qos", "1", "--rate", "100", "--warmup", "2", "--seconds", "6"]),
+        new("fanin", "fan-in 8 → 1, QoS 1, window 100", ["flow", "--pubs", "8", "--subs", "1", "--qos", "1", "--window", "100", "--warmup", "1", "--seconds", "4", "--max-messages", "200000"]),
+        new("fanout", "fan-out 1 → 50, QoS 0", ["flow", "--pubs", "1", "--subs", "50", "--qos", "0", "--window", "1000", "--warmup", "1", "--seconds", "4", "--max-messages", "100000"]),
+    ];
+
+    private static readonly Row[] Rows =
+    [
+        new("1 → 1, QoS 1, 1,000 msg/s: broker CPU (% of a core)", "paced1", "broker_pct", "F1"),
+        new("… broker CPU per message (µs)", "paced1", "broker_us_per_msg", "F0"),
+        new("10 × 100 msg/s → 1, QoS 1: broker CPU (% of a core)", "paced10", "broker_pct", "F1"),
+        new("… latency p50 (ms)", "paced10", "p50_ms", "F3"),
+        new("… latency p99 (ms)", "paced10", "p99_ms", "F2"),
+        new("10,000 idle connections: RSS per connection (B)", "idle", "bytes_per_conn", "N0"),
+        new("connect p99 at 2,000 connects/s (ms)", "connect", "p99_ms", "F2"),
+        new("fan-in 8 → 1 flat out, QoS 1: msg/s", "fanin", "messages_per_s", "N0", LowerIsBetter: false),
+        new("… latency p99 (ms)", "fanin", "p99_ms", "F1"),
+        new("fan-out 1 → 50, QoS 0: deliveries/s", "fanout", "deliveries_per_s", "N0", LowerIsBetter: false),
+        new("idle process RSS after start (MiB)", "start", "rss_mib", "F1"),
+        new("start → first CONNACK (ms)", "start", "connack_ms", "N0"),
+    ];
+
+    public static async Task<int> RunAsync(string[] args, string dashboardDll, CancellationToken stop)
+    {
+        var runs = 3;
+        string? loadgen = null;
+        var mosquitto = "/usr/sbin/mosquitto";
+        var keepTemp = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--runs": runs = int.Parse(args[++i], Invariant); break;
+                case "--loadgen": loadgen = args[++i]; break;
+                case "--mosquitto": mosquitto = args[++i]; break;
+                case "--dashboard-dll": dashboardDll = args[++i]; break;
+                case "--keep-temp": keepTemp = true; break;
+                default:
+                    Console.Error.WriteLine($"unknown option {args[i]}\n\nbench/run.sh cost [--runs 3] [--keep-temp] [--mosquitto PATH] [--dashboard-dll PATH] [--loadgen PATH]");
+                    return args[i] is "--help" or "-h" ? 0 : 2;
+            }
+        }
+
+        if (loadgen is null || !File.Exists(loadgen) || !File.Exists(dashboardDll) || !File.Exists(mosquitto))
+        {
+            Console.Error.WriteLine($"Needs the generator ({loadgen ?? "--loadgen"}), the app ({dashboardDll}) and mosquitto ({mosquitto}); bench/run.sh cost builds the first two.");
+            return 2;
+        }
+
+        var temp = Directory.CreateTempSubdirectory("dashboard-cost-");
+        Console.WriteLine($"# What a steady load costs, {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}");
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}; app {dashboardDll}; {mosquitto}; generator {loadgen}");
+        Console.WriteLine($"{runs} runs; each starts a fresh process of each broker (alternating which goes first) and runs: start, {string.Join(", ", Scenarios.Select(s => s.Title))}.");
+        Console.WriteLine();
+
+        // results[broker][scenario] = one dictionary of fields per run
+        var results = new Dictionary<string, Dictionary<string, List<Dictionary<string, double>>>>();
+        try
+        {
+            string[] names = [BrokerProcess.MosquittoName, BrokerProcess.DashboardName];
+            for (var run = 1; run <= runs; run++)
+            {
+                foreach (var name in run % 2 == 1 ? names : names.Reverse())
+                {
+                    var perScenario = results.TryGetValue(name, out var existing) ? existing : results[name] = [];
+                    void Add(string key, Dictionary<string, double> fields) => (perScenario.TryGetValue(key, out var list) ? list : perScenario[key] = []).Add(fields);
+
+                    Task<double>? connack = null;
+                    void Probe(BrokerProcess b) => connack = Task.Run(() => FirstConnackMs(b, stop), stop);
+                    var dir = Directory.CreateDirectory(Path.Combine(temp.FullName, $"{name}-{run}")).FullName;
+                    var broker = name == BrokerProcess.MosquittoName
+                        ? await BrokerProcess.StartMosquittoAsync(mosquitto, noDelay: false, dir, stop, started: Probe)
+                        : await BrokerProcess.StartDashboardAsync(dashboardDll, [], dir, stop, started: Probe);
+                    await using (broker)
+                    {
+                        var connackMs = await connack!;
+                        await Task.Delay(1000, stop); // settle after start: what an idle process holds
+                        var start = new Dictionary<string, double> { ["connack_ms"] = connackMs, ["rss_mib"] = broker.RssMiB() };
+                        Add("start", start);
+                        Console.WriteLine($"run {run}/{runs} {name,-10} start: first CONNACK {connackMs:N0} ms after the process started, idle RSS {start["rss_mib"]:F1} MiB (pid {broker.Pid})");
+                        foreach (var scenario in Scenarios)
+                        {
+                            var fields = await RunLoadgenAsync(loadgen, scenario, broker, stop);
+                            Add(scenario.Key, fields);
+                            Console.WriteLine($"run {run}/{runs} {name,-10} {scenario.Title}: {Describe(fields)}");
+                        }
+
+                        var problems = broker.LoggedProblems();
+                        if (problems.Count > 0)
+                        {
+                            Console.WriteLine($"  {name} logged {problems.Count} warnings/errors, first: {string.Join(" | ", problems.Take(2))}");
+                        }
+                    }
+                }
+            }
+
+            PrintTable(results);
+            return 0;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("Interrupted.");
+            return 130;
+        }
+        finally
+        {
+            if (keepTemp)
+            {
+                Console.WriteLine($"Kept {temp.FullName}");
+            }
+            else
+            {
+                temp.Delete(recursive: true);
+            }
+        }
+    }
+
+    private static string Describe(Dictionary<string, double> f)
+    {
+        string Get(string k, string format) => f.TryGetValue(k, out var v) ? v.ToString(format, Invariant) : "-";
+        return f.ContainsKey("bytes_per_conn")
+            ? $"{Get("conns", "N0")} connections, RSS {Get("rss_before_kb", "N0")} → {Get("rss_after_kb", "N0")} KiB = {Get("bytes_per_conn", "N0")} B each; opened in {Get("connect_s", "F2")} s; generator CPU {Get("gen_cpu_s", "F2")} s, broker {Get("broker_cpu_s", "F2")} s"
+            : f.ContainsKey("opened")
+                ? $"{Get("connacks", "N0")}/{Get("opened", "N0")} CONNACKs, p50 {Get("p50_ms", "F2")} ms, p99 {Get("p99_ms", "F2")} ms, max {Get("max_ms", "F1")} ms; broker {Get("broker_pct", "F1")} %, generator {Get("gen_pct", "F1")} % of a core; failures {Get("failures", "N0")}"
+                : $"{Get("messages_per_s", "N0")} msg/s ({Get("deliveries_per_s", "N0")} deliveries/s), p50 {Get("p50_ms", "F3")} ms, p99 {Get("p99_ms", "F2")} ms, max {Get("max_ms", "F1")} ms; " +
+                  $"broker {Get("broker_pct", "F1")} % of a core, {Get("broker_us_per_msg", "F1")} µs/msg; generator {Get("gen_pct", "F1")} %; received {Get("received", "N0")}/{Get("expected", "N0")}, behind schedule {Get("behind", "N0")}, failures {Get("failures", "N0")}";
+    }
+
+    private static async Task<Dictionary<string, double>> RunLoadgenAsync(string loadgen, Scenario scenario, BrokerProcess broker, CancellationToken stop)
+    {
+        var start = new ProcessStartInfo(loadgen, [.. scenario.Args, "--port", broker.MqttPort.ToString(Invariant), "--pid", broker.Pid.ToString(Invariant)])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(stop);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            throw stop.IsCancellationRequested ? new OperationCanceledException(stop) : new TimeoutException($"loadgen {scenario.Key} did not finish in 90 s");
+        }
+
+        var line = (await output).Split('\n').FirstOrDefault(l => l.StartsWith("result ", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"loadgen {scenario.Key} exited with {process.ExitCode} and no result");
+        var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(kv => kv.Split('=', 2))
+            .Where(kv => double.TryParse(kv[1], NumberStyles.Float, Invariant, out _))
+            .ToDictionary(kv => kv[0], kv => double.Parse(kv[1], NumberStyles.Float, Invariant));
+        if (fields.TryGetValue("broker_cores", out var cores))
+        {
+            fields["broker_pct"] = cores * 100;
+        }
+
+        if (fields.TryGetValue("gen_cores", out var gen))
+        {
+            fields["gen_pct"] = gen * 100;
+        }
+
+        return fields;
+    }
+
+    /// <summary>Time from the process start to the first CONNACK: a raw MQTT 3.1.1 CONNECT tried every 5 ms.</summary>
+    private static double FirstConnackMs(BrokerProcess broker, CancellationToken stop)
+    {
+        byte[] connect = [0x10, 0x12, 0, 4, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 4, 2, 0, 60, 0, 6, (byte)'s', (byte)'t', (byte)'a', (byte)'r', (byte)'t', (byte)'1'];
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            stop.ThrowIfCancellationRequested();
+            try
+            {
+                using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 2000, NoDelay = true };
+                socket.Connect(IPAddress.Loopback, broker.MqttPort);
+                socket.Send(connect);
+                var reply = new byte[4];
+                var got = 0;
+                while (got < 4 && socket.Receive(reply, got, 4 - got, SocketFlags.None) is var n and > 0)
+                {
+                    got += n;
+                }
+
+                if (got == 4 && reply[0] == 0x20 && reply[3] == 0)
+                {
+                    var ms = Stopwatch.GetElapsedTime(broker.StartedAt).TotalMilliseconds;
+                    socket.Send([0xE0, 0]);
+                    return ms;
+                }
+            }
+            catch (SocketException)
+            {
+                // Not listening yet.
+            }
+
+            Thread.Sleep(5);
+        }
+
+        throw new TimeoutException($"{broker.Name} sent no CONNACK within 60 s");
+    }
+
+    private static void PrintTable(Dictionary<string, Dictionary<string, List<Dictionary<string, double>>>> results)
+    {
+        double? Median(string broker, string key, string field)
+        {
+            if (!results.TryGetValue(broker, out var s) || !s.TryGetValue(key, out var runs))
+            {
+                return null;
+            }
+
+            var values = runs.Where(r => r.ContainsKey(field)).Select(r => r[field]).Order().ToList();
+            return values.Count == 0 ? null : values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
+        }
+
+        string Cell(double? v, string format) => v?.ToString(format, Invariant) ?? "-";
+        Console.WriteLine();
+        Console.WriteLine("Medians of the runs (ratio = app / mosquitto):");
+        Console.WriteLine();
+        Console.WriteLine("| load | mosquitto | app | ratio |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (var row in Rows)
+        {
+            var m = Median(BrokerProcess.MosquittoName, row.Key, row.Field);
+            var a = Median(BrokerProcess.DashboardName, row.Key, row.Field);
+            var ratio = m is > 0 && a is not null ? $"{a / m:F2}×" : "-";
+            Console.WriteLine($"| {row.Title} | {Cell(m, row.Format)} | {Cell(a, row.Format)} | {ratio} |");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("The generator's own CPU (getrusage) against the broker's over the same window, % of a core (medians):");
+        Console.WriteLine();
+        Console.WriteLine("| scenario | generator vs mosquitto | generator vs app |");
+        Console.WriteLine("|---|---:|---:|");
+        foreach (var scenario in Scenarios)
+        {
+            string Pair(string broker) => scenario.Key == "idle"
+                ? $"{Cell(Median(broker, "idle", "gen_cpu_s"), "F2")} s / {Cell(Median(broker, "idle", "broker_cpu_s"), "F2")} s CPU"
+                : $"{Cell(Median(broker, scenario.Key, "gen_pct"), "F1")} % / {Cell(Median(broker, scenario.Key, "broker_pct"), "F1")} %";
+            Console.WriteLine($"| {scenario.Title} | {Pair(BrokerProcess.MosquittoName)} | {Pair(BrokerProcess.DashboardName)} |");
+        }
+    }
+}
