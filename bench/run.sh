@@ -14,7 +14,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 mode=broker
-if [[ "${1:-}" == "live" || "${1:-}" == "history" || "${1:-}" == "security" || "${1:-}" == "durable" ]]; then
+if [[ "${1:-}" == "live" || "${1:-}" == "history" || "${1:-}" == "security" || "${1:-}" == "durable" || "${1:-}" == "cost" ]]; then
   mode="$1"
   shift
 fi
