@@ -107,7 +107,18 @@ internal static class CostBench
                         Console.WriteLine($"run {run}/{runs} {name,-10} start: first CONNACK {connackMs:N0} ms after the process started, idle RSS {start["rss_mib"]:F1} MiB (pid {broker.Pid})");
                         foreach (var scenario in Scenarios)
                         {
-                            var fields = await RunLoadgenAsync(loadgen, scenario, broker, stop);
+                            Dictionary<string, double> fields;
+                            try
+                            {
+                                fields = await RunLoadgenAsync(loadgen, scenario, broker, stop);
+                            }
+                            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+                            {
+                                // A broker that fails a load is a finding: print it, leave the row without this run.
+                                Console.WriteLine($"run {run}/{runs} {name,-10} {scenario.Title}: FAILED, {ex.Message}");
+                                continue;
+                            }
+
                             Add(scenario.Key, fields);
                             Console.WriteLine($"run {run}/{runs} {name,-10} {scenario.Title}: {Describe(fields)}");
                         }
