@@ -85,7 +85,7 @@ static void flush(conn *c) {
     if (n > 0) { off += n; continue; }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    fprintf(stderr, "send failed on connection %d: %s\n", c->id, strerror(errno)); exit(1);
+    c->outlen = 0; return; // the broker closed it: on_readable counts it
   }
   memmove(c->out, c->out + off, c->outlen - off); c->outlen -= off;
   want_out(c, c->outlen > 0);
@@ -136,6 +136,7 @@ static conn *open_conn(int role, int id, size_t incap) {
 }
 static void close_conn(conn *c) {
   if (c->state == DONE) return;
+  if (c->state == CONNECTING) { epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL); close(c->fd); c->state = DONE; free(c->in); free(c->out); c->in = c->out = NULL; return; }
   if (c->state >= WAIT_CONNACK) { put_header(c, 0xE0, 0); flush(c); }
   epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL); close(c->fd); c->state = DONE;
   free(c->in); free(c->out); c->in = c->out = NULL;
@@ -177,7 +178,10 @@ static void on_readable(conn *c) {
   for (;;) {
     if (c->state == DONE) return;
     ssize_t n = recv(c->fd, c->in + c->inlen, c->incap - c->inlen, 0);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) { fprintf(stderr, "connection %d (%c) closed by the broker\n", c->id, "psic"[c->role]); failures++; close_conn(c); return; }
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+      if (failures++ < 3) fprintf(stderr, "connection %d (%c) closed by the broker\n", c->id, "psic"[c->role]);
+      c->state = CONNECTING; close_conn(c); return; // no DISCONNECT on a closed connection
+    }
     if (n < 0) break;
     c->inlen += n;
     size_t pos = 0;
