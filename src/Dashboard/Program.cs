@@ -8,6 +8,7 @@ using Dashboard.Health;
 using Dashboard.History;
 using Dashboard.Ingestion;
 using Dashboard.Live;
+using Dashboard.Monitoring;
 using Dashboard.Registry;
 using Dashboard.Storage;
 
@@ -22,6 +23,7 @@ builder.AddRegistry(); // after storage: it restores the devices once the databa
 builder.AddHistory();
 builder.AddAlerts();
 builder.AddHealth();
+builder.AddMonitoring(); // GET /metrics, Prometheus format
 builder.AddAccounts(); // dashboard login, roles and API keys: every page, API and hub needs one
 builder.AddDashboardUi();
 
@@ -55,6 +57,7 @@ app.MapBroker();
 app.MapBrokerAdmin();
 app.MapAccounts();
 app.MapHealth();
+app.MapMonitoring();
 app.MapLive();
 app.MapRegistry();
 app.MapDeviceMapping();

@@ -18,7 +18,7 @@ public static class AccountsFeature
     public const string DeniedPath = "/account/denied";
     public const string LogoutPath = "/account/logout";
 
-    // A request with X-Api-Key is judged by the key alone; anything else by the sign-in cookie.
+    // A request with an API key (X-Api-Key or Authorization: Bearer) is judged by the key alone; anything else by the sign-in cookie.
     private const string DashboardScheme = "Dashboard";
 
     /// <summary>
@@ -57,7 +57,7 @@ public static class AccountsFeature
 
         services.AddAuthentication(DashboardScheme)
             .AddPolicyScheme(DashboardScheme, "Sign-in cookie or API key", scheme => scheme.ForwardDefaultSelector = context =>
-                context.Request.Headers.ContainsKey(ApiKeys.Header) ? ApiKeyAuthenticationHandler.SchemeName : IdentityConstants.ApplicationScheme)
+                ApiKeys.FromRequest(context.Request) is not null ? ApiKeyAuthenticationHandler.SchemeName : IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
         services.ConfigureApplicationCookie(cookie =>
@@ -113,7 +113,7 @@ public static class AccountsFeature
     private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
         var path = context.Request.Path;
-        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs"))
+        if (path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/metrics"))
         {
             context.Response.StatusCode = status;
         }

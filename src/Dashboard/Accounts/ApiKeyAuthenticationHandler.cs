@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Dashboard.Accounts;
 
-/// <summary>Signs in a request that carries <c>X-Api-Key</c> as the key's role; a wrong or revoked key is a 401.</summary>
+/// <summary>Signs in a request that carries an API key (<c>X-Api-Key</c> or <c>Authorization: Bearer</c>) as the key's role; a wrong or revoked key is a 401.</summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
@@ -19,7 +19,7 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!Request.Headers.TryGetValue(ApiKeys.Header, out var values) || values.ToString() is not { Length: > 0 } secret)
+        if (ApiKeys.FromRequest(Request) is not { } secret)
         {
             return AuthenticateResult.NoResult();
         }

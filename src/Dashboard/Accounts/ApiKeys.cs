@@ -19,6 +19,23 @@ public sealed record CreatedApiKey(ApiKey Key, string Secret);
 public sealed class ApiKeys(DashboardDbContext db, TimeProvider clock)
 {
     public const string Header = "X-Api-Key";
+
+    /// <summary>
+    /// The key a request carries: <c>X-Api-Key</c>, or <c>Authorization: Bearer</c> (what Prometheus and most scrapers
+    /// send); null when neither.
+    /// </summary>
+    public static string? FromRequest(HttpRequest request)
+    {
+        if (request.Headers.TryGetValue(Header, out var values) && values.ToString() is { Length: > 0 } key)
+        {
+            return key;
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && authorization[7..].Trim() is { Length: > 0 } bearer
+            ? bearer
+            : null;
+    }
     private const string SecretPrefix = "dash_";
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 

@@ -26,6 +26,7 @@ public sealed class DependencyTests
         ["Alerts"] = ["Common", "Broker", "Storage", "Ingestion", "Readings", "Devices", "Live", "Accounts"],
         ["Registry"] = ["Broker", "Storage", "Readings", "Devices", "Live", "History", "Accounts"],
         ["Health"] = ["Broker", "Storage"],
+        ["Monitoring"] = ["Broker", "Ingestion", "Live", "History", "Alerts"],
         ["BrokerAdmin"] = ["Common", "Broker", "Accounts"],
         ["Components"] = ["Common", "Broker", "Storage", "Readings", "Devices", "Ingestion", "Accounts", "Live", "History", "Alerts", "Registry", "DeviceMapping"],
     };
