@@ -1,5 +1,6 @@
 using Dashboard.Accounts;
 using Dashboard.Alerts;
+using Dashboard.Backups;
 using Dashboard.Broker;
 using Dashboard.BrokerAdmin;
 using Dashboard.Components;
@@ -22,6 +23,7 @@ builder.AddRegistry(); // after storage: it restores the devices once the databa
 builder.AddHistory();
 builder.AddAlerts();
 builder.AddHealth();
+builder.AddBackups(); // snapshots of the database: downloads and, when configured, a schedule
 builder.AddAccounts(); // dashboard login, roles and API keys: every page, API and hub needs one
 builder.AddDashboardUi();
 
@@ -55,6 +57,7 @@ app.MapBroker();
 app.MapBrokerAdmin();
 app.MapAccounts();
 app.MapHealth();
+app.MapBackups();
 app.MapLive();
 app.MapRegistry();
 app.MapDeviceMapping();
