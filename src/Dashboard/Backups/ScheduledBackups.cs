@@ -62,6 +62,7 @@ internal sealed class ScheduledBackups(
         var now = clock.GetUtcNow();
         var path = Path.Combine(o.Folder, DatabaseSnapshots.FileName(now));
         var partial = path + ".partial";
+        StorageFeature.CreatePrivately(o.Folder, null); // 0700, like the data folder: snapshots hold password hashes
         File.Delete(partial); // left by a crash
         await snapshots.WriteAsync(partial, cancellationToken);
         File.Move(partial, path, overwrite: true);
