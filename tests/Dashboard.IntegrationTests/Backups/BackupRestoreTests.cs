@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dashboard.Accounts;
+using Dashboard.Backups;
 using Dashboard.IntegrationTests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -125,6 +126,37 @@ public sealed class BackupRestoreTests(AppFixture fixture) : IClassFixture<AppFi
         await using var scope = second.Services.CreateAsyncScope();
         var accounts = await scope.ServiceProvider.GetRequiredService<DashboardAccounts>().ListAsync();
         Assert.Contains(accounts, a => a.UserName == account && a.Role == DashboardRoles.Viewer);
+    }
+
+    [Fact]
+    public async Task The_running_app_writes_snapshots_on_schedule_and_keeps_the_newest()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "dashboard-tests", $"backups-{Guid.NewGuid():N}");
+        var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Backups:Folder"] = folder,
+            ["Backups:Interval"] = "00:00:01",
+            ["Backups:Keep"] = "2",
+        });
+        try
+        {
+            var status = app.Services.GetRequiredService<BackupStatus>();
+            var seen = new HashSet<string>();
+            await DashboardApp.WaitUntilAsync(() =>
+            {
+                seen.UnionWith(Directory.Exists(folder) ? Directory.GetFiles(folder, "dashboard-*.db") : []);
+                return seen.Count >= 4;
+            }, "four scheduled snapshots");
+            await DashboardApp.WaitUntilAsync(() => Directory.GetFiles(folder).Length == 2, "the oldest snapshots to be deleted");
+
+            Assert.Null(status.LastFailure);
+            Assert.StartsWith("dashboard-", status.LastSnapshotFile);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
