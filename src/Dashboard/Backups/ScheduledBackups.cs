@@ -33,6 +33,11 @@ internal sealed class ScheduledBackups(
         }
 
         logger.LogInformation("Scheduled backups: a snapshot every {Interval} into {Folder}, keeping {Keep}", o.Interval, Path.GetFullPath(o.Folder), o.Keep);
+        if (Newest(o.Folder) is { } previous)
+        {
+            status.Succeeded(File.GetLastWriteTimeUtc(previous), Path.GetFileName(previous)); // from before a restart
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             var due = Newest(o.Folder) is { } newest ? File.GetLastWriteTimeUtc(newest) + o.Interval : DateTime.MinValue;
