@@ -1,5 +1,6 @@
 using Dashboard.Accounts;
 using Dashboard.Alerts;
+using Dashboard.Backups;
 using Dashboard.Broker;
 using Dashboard.BrokerAdmin;
 using Dashboard.Components;
@@ -24,6 +25,7 @@ builder.AddHistory();
 builder.AddAlerts();
 builder.AddHealth();
 builder.AddMonitoring(); // GET /metrics, Prometheus format
+builder.AddBackups(); // snapshots of the database: downloads and, when configured, a schedule
 builder.AddAccounts(); // dashboard login, roles and API keys: every page, API and hub needs one
 builder.AddDashboardUi();
 
@@ -58,6 +60,7 @@ app.MapBrokerAdmin();
 app.MapAccounts();
 app.MapHealth();
 app.MapMonitoring();
+app.MapBackups();
 app.MapLive();
 app.MapRegistry();
 app.MapDeviceMapping();

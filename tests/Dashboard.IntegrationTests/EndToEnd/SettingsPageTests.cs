@@ -41,4 +41,20 @@ public sealed class SettingsPageTests(Browser browser) : IClassFixture<Browser>
         await Assertions.Expect(page.Locator(".anonymous-state")).ToHaveTextAsync("off");
         await Assertions.Expect(page.Locator(".anonymous-banner")).ToHaveCountAsync(0);
     }
+
+    [Fact]
+    public async Task An_admin_downloads_a_backup_from_settings_with_the_sign_in_cookie()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        var page = await browser.OpenAsync(app, "settings");
+        await Assertions.Expect(page.Locator(".backup-schedule")).ToContainTextAsync("No scheduled snapshots");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync(".download-backup"));
+
+        Assert.Matches(@"^dashboard-\d{8}T\d{6}Z\.db$", download.SuggestedFilename);
+        var header = new byte[16];
+        await using var file = File.OpenRead(await download.PathAsync());
+        await file.ReadExactlyAsync(header);
+        Assert.Equal("SQLite format 3\0", System.Text.Encoding.ASCII.GetString(header));
+    }
 }

@@ -27,8 +27,9 @@ public sealed class DependencyTests
         ["Registry"] = ["Broker", "Storage", "Readings", "Devices", "Live", "History", "Accounts"],
         ["Health"] = ["Broker", "Storage"],
         ["Monitoring"] = ["Broker", "Ingestion", "Live", "History", "Alerts"],
+        ["Backups"] = ["Common", "Storage", "Accounts"],
         ["BrokerAdmin"] = ["Common", "Broker", "Accounts"],
-        ["Components"] = ["Common", "Broker", "Storage", "Readings", "Devices", "Ingestion", "Accounts", "Live", "History", "Alerts", "Registry", "DeviceMapping"],
+        ["Components"] = ["Common", "Broker", "Storage", "Readings", "Devices", "Ingestion", "Accounts", "Live", "History", "Alerts", "Registry", "DeviceMapping", "Backups"],
     };
 
     private static readonly Lazy<ArchUnitNET.Domain.Architecture> Assemblies = new(() => new ArchLoader()
