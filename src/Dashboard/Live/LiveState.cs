@@ -116,14 +116,7 @@ public sealed class LiveState : IBrokerEventSink
                 }
             }
 
-            foreach (var topic in _topics.Values)
-            {
-                if (topic.DeviceId == deviceId)
-                {
-                    topic.DeviceId = null;
-                    topic.Version = _versions.Next();
-                }
-            }
+            UnlinkTopics(deviceId);
 
             return new ForgottenDevice(deviceId, device.StatusTopic, [.. device.Series.Select(s => (s.Topic, s.Metric))]);
         }
@@ -304,12 +297,19 @@ public sealed class LiveState : IBrokerEventSink
         if (device.Series.Count == 0 && device.StatusTopic is null && device.Settings.IsEmpty)
         {
             _devices.Forget(device.Id, orphaned: true);
-            foreach (var topic in _topics.Values)
+            UnlinkTopics(device.Id);
+        }
+    }
+
+    /// <summary>Topics that pointed at a device gone from live state point at none (they stay, as topics).</summary>
+    private void UnlinkTopics(string deviceId)
+    {
+        foreach (var topic in _topics.Values)
+        {
+            if (topic.DeviceId == deviceId)
             {
-                if (topic.DeviceId == device.Id)
-                {
-                    topic.DeviceId = null;
-                }
+                topic.DeviceId = null;
+                topic.Version = _versions.Next();
             }
         }
     }
