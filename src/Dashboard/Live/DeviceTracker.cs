@@ -337,6 +337,11 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
         device.Cause = cause;
         if (device.Status == status)
         {
+            if (!restored && cause is PresenceCause.StatusTopic or PresenceCause.Will)
+            {
+                ConfirmPending(device.Id, cause, detail);
+            }
+
             return;
         }
 
@@ -357,6 +362,20 @@ internal sealed class DeviceTracker(LiveFeed feed, VersionCounter versions, int 
         else
         {
             PresenceDropped++;
+        }
+    }
+
+    /// <summary>
+    /// A change inferred from a connection, not yet written, that the device's own status topic confirms takes the topic
+    /// as its cause: one-shot publishers' connections are handled concurrently, so a reading's client may be seen
+    /// connected just before the status that an earlier client published.
+    /// </summary>
+    private void ConfirmPending(string deviceId, PresenceCause cause, string detail)
+    {
+        var index = _presence.FindLastIndex(p => p.DeviceId == deviceId);
+        if (index >= 0 && _presence[index].Cause is PresenceCause.Connected)
+        {
+            _presence[index] = _presence[index] with { Cause = cause, Detail = detail };
         }
     }
 

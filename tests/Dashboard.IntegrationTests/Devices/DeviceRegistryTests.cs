@@ -105,6 +105,29 @@ public sealed class DeviceRegistryTests(AppFixture fixture) : IClassFixture<AppF
     }
 
     [Fact]
+    public async Task One_shot_publishers_of_a_status_and_a_reading_leave_the_status_topic_as_the_only_cause()
+    {
+        // The tutorials' way: mosquitto_pub a retained "online", then a reading, each from a client that connects and
+        // leaves. The broker handles the two connections concurrently, so the reading may be seen first.
+        var databasePath = DashboardApp.NewDatabasePath();
+        var sensor = $"home/{NewName("sensor")}";
+        await using (var first = await DashboardApp.StartAsync(databasePath))
+        {
+            using var http = first.CreateHttpClient();
+            Assert.Equal(0, (await MosquittoPubAsync(first, "-t", $"{sensor}/status", "-m", "online", "-r")).ExitCode);
+            Assert.Equal(0, (await MosquittoPubAsync(first, "-t", $"{sensor}/temperature", "-m", "21.5")).ExitCode);
+            await DetailAsync(http, sensor, d => d.GetProperty("device").GetProperty("metrics").GetArrayLength() > 0
+                && d.GetProperty("device").GetProperty("cause").GetString() == "status-topic");
+        }
+
+        // Stopping writes what is pending; the stored change is what the Presence card shows from now on.
+        await using var second = await DashboardApp.StartAsync(databasePath);
+        using var again = second.CreateHttpClient();
+        var detail = await DetailAsync(again, sensor, _ => true);
+        Assert.Equal([("online", "status-topic")], Changes(detail).Select(c => (c.Status, c.Cause)));
+    }
+
+    [Fact]
     public async Task Forgetting_a_device_with_its_history_and_retained_status_leaves_nothing_to_bring_it_back()
     {
         var databasePath = DashboardApp.NewDatabasePath();

@@ -46,6 +46,34 @@ public sealed class DeviceTrackerTests : IDisposable
         Assert.Equal(versions.Last, device.Version);
     }
 
+    [Fact]
+    public void One_shot_publishers_of_a_status_and_then_a_reading_leave_the_status_topic_as_the_cause()
+    {
+        var tracker = Tracker();
+        tracker.OnClientConnected(Client("auto-1"), Time);
+        tracker.OnStatusReport(new PresenceReport("home/sensor1", true), "home/sensor1/status", "auto-1", will: null, Time, restored: false);
+        tracker.OnClientDisconnected(Client("auto-1") with { Graceful = true, End = ConnectionEnd.Disconnected }, Time);
+        tracker.OnClientConnected(Client("auto-2"), Time.AddSeconds(1));
+        tracker.OnReadings("home/sensor1", "auto-2", Time.AddSeconds(1), restored: false);
+        tracker.OnClientDisconnected(Client("auto-2") with { Graceful = true, End = ConnectionEnd.Disconnected }, Time.AddSeconds(1));
+
+        Assert.Equal([(DeviceStatus.Online, PresenceCause.StatusTopic)], tracker.TakeChanges().Presence.Select(c => (c.Status, c.Cause)));
+        Assert.Equal((DeviceStatus.Online, PresenceCause.StatusTopic), (tracker.Snapshot("home/sensor1")!.Status, tracker.Snapshot("home/sensor1")!.Cause));
+    }
+
+    [Fact]
+    public void A_status_topic_that_confirms_a_change_inferred_from_a_connection_becomes_its_cause()
+    {
+        // Two one-shot publishers: the broker handles their connections concurrently, so the reading may come first.
+        var tracker = Tracker();
+        tracker.OnClientConnected(Client("auto-2"), Time);
+        tracker.OnReadings("home/sensor1", "auto-2", Time, restored: false);
+        tracker.OnStatusReport(new PresenceReport("home/sensor1", true), "home/sensor1/status", "auto-1", will: null, Time, restored: false);
+
+        var change = Assert.Single(tracker.TakeChanges().Presence);
+        Assert.Equal((DeviceStatus.Online, PresenceCause.StatusTopic, "status topic home/sensor1/status"), (change.Status, change.Cause, change.Detail));
+    }
+
     private DeviceTracker Tracker() => new(_feed, new VersionCounter(), maxDisconnectedClients: 10, TimeProvider.System);
 
     private static ClientInfo Gone(string clientId, ConnectionEnd end, DateTimeOffset connectedAt) =>
