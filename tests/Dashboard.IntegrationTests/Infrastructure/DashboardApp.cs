@@ -128,9 +128,9 @@ public sealed class DashboardApp : IAsyncDisposable
     public Task WaitForClientAsync(string clientId) => WaitUntilAsync(() => Services.GetRequiredService<ConnectionRegistry>().IsConnected(clientId), $"client {clientId} to connect");
 
     /// <summary>Polls broker state until <paramref name="condition"/> holds, within the test patience.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what)
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? patience = null)
     {
-        var deadline = DateTime.UtcNow + TestClient.Patience;
+        var deadline = DateTime.UtcNow + (patience ?? TestClient.Patience);
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
@@ -143,9 +143,9 @@ public sealed class DashboardApp : IAsyncDisposable
     }
 
     /// <summary>Polls an asynchronous check (an HTTP call, a database read) until it holds, within the test patience.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? patience = null)
     {
-        var deadline = DateTime.UtcNow + TestClient.Patience;
+        var deadline = DateTime.UtcNow + (patience ?? TestClient.Patience);
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)

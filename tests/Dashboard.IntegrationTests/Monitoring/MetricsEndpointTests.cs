@@ -43,29 +43,39 @@ public sealed class MetricsEndpointTests(AppFixture fixture) : IClassFixture<App
     [Fact]
     public async Task Prometheus_with_a_key_reads_the_broker_s_and_the_dashboard_s_figures_as_they_move()
     {
-        using var prometheus = new HttpClient { BaseAddress = App.HttpBase };
-        prometheus.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await App.CreateApiKeyAsync(DashboardRoles.Viewer, "prometheus"));
+        // prometheus-net's registry is the process's: the app runs as its own process, as in production, so its figures are
+        // its own and not mixed with the other apps this test process hosts.
+        var database = DashboardApp.NewDatabasePath();
+        string key;
+        await using (var setup = await DashboardApp.StartAsync(database))
+        {
+            key = await setup.CreateApiKeyAsync(DashboardRoles.Viewer, "prometheus");
+        }
+
+        await using var app = await AppProcess.StartAsync(database);
+        using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{app.HttpPort}/") };
+        prometheus.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         var before = await ScrapeAsync(prometheus);
 
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal(0, (await ExternalProcess.RunAsync("mosquitto_pub",
-                ["-h", "127.0.0.1", "-p", App.MqttPort.ToString(CultureInfo.InvariantCulture), "-t", "metrics/test/temperature", "-m", "21.5"])).ExitCode);
+                ["-h", "127.0.0.1", "-p", app.MqttPort.ToString(CultureInfo.InvariantCulture), "-t", "metrics/test/temperature", "-m", "21.5"])).ExitCode);
         }
 
-        // prometheus-net's registry is the process's: in this test process several apps run, so the values mix theirs, and
-        // only that the broker's counter moves is certain (in production one app is one process).
+        Dictionary<string, double> after = [];
         await DashboardApp.WaitUntilAsync(async () =>
-            (await ScrapeAsync(prometheus))["dashboard_broker_mqtt_messages_received"] > before["dashboard_broker_mqtt_messages_received"],
-            "more messages received in /metrics");
-        var after = await ScrapeAsync(prometheus);
-        Assert.Contains("dashboard_ingestion_events", after.Keys);
-        Assert.Contains("dashboard_ingestion_backlog", after.Keys);
-        Assert.Contains("dashboard_alerts_active", after.Keys);
-        Assert.Contains("dashboard_broker_mqtt_clients_connected", after.Keys);
-        // ASP.NET Core's own request meter, by route: the scrapes so far.
+            (after = await ScrapeAsync(prometheus))["dashboard_ingestion_events"] >= before["dashboard_ingestion_events"] + 3
+                && after["dashboard_ingestion_backlog"] == 0,
+            "ingestion's three readings in /metrics, and nothing left to ingest");
+        Assert.Equal(3, after["dashboard_broker_mqtt_messages_received"] - before["dashboard_broker_mqtt_messages_received"]);
+        Assert.Equal(0, after["dashboard_alerts_active"]);
+        Assert.Equal(0, after["dashboard_broker_mqtt_clients_connected"]); // each mosquitto_pub has left
+        // ASP.NET Core's own request meter, by route, from the start: the health checks before the first scrape included.
         Assert.Contains(after, sample => sample.Key.StartsWith("microsoft_aspnetcore_hosting_http_server_request_duration_count{", StringComparison.Ordinal)
             && sample.Key.Contains("http_route=/metrics", StringComparison.Ordinal) && sample.Value >= 1);
+        Assert.Contains(after, sample => sample.Key.StartsWith("microsoft_aspnetcore_hosting_http_server_request_duration_count{", StringComparison.Ordinal)
+            && sample.Key.Contains("http_route=/healthz", StringComparison.Ordinal) && sample.Value >= 1);
     }
 
     [Fact]
