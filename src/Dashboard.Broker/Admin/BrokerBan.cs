@@ -40,6 +40,25 @@ public sealed record BrokerBan(long Id, BanKind Kind, string Value, string? Reas
             return true;
         }
 
-        return IPNetwork.TryParse(text, out network);
+        // Parsed by hand: IPNetwork.TryParse takes 10.0.0.1/8 as 10.0.0.0/8, which may not be what was meant.
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0 || !IPAddress.TryParse(text[..slash], out var address)
+            || !int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var prefix)
+            || prefix > (address = Transport.PendingConnections.Normalize(address)).GetAddressBytes().Length * 8)
+        {
+            return false;
+        }
+
+        var bytes = address.GetAddressBytes();
+        for (var bit = prefix; bit < bytes.Length * 8; bit++)
+        {
+            if ((bytes[bit / 8] & (0x80 >> (bit % 8))) != 0)
+            {
+                return false; // a bit set beyond the prefix: 10.0.0.1/8 is not a network
+            }
+        }
+
+        network = new IPNetwork(address, prefix);
+        return true;
     }
 }

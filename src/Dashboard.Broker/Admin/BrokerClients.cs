@@ -185,8 +185,9 @@ public sealed class BrokerClients
             [.. subscriptions.OrderBy(s => s.Filter, StringComparer.Ordinal)],
             pending,
             inFlight,
-            status?.ReceivedApplicationMessagesCount ?? 0,
+            // MQTTnet counts as the client sees it: what the client sent came in to the broker.
             status?.SentApplicationMessagesCount ?? 0,
+            status?.ReceivedApplicationMessagesCount ?? 0,
             recordDropped + Interlocked.Read(ref connection.Dropped));
     }
 

@@ -18,7 +18,7 @@ public sealed class ClientAdmin(BrokerClients clients, BrokerBans bans, EventLog
             return false;
         }
 
-        await log.RecordAdminActionAsync(by, "disconnected the client", clientId, clientId);
+        await log.RecordAdminActionAsync(by, $"disconnected the client {clientId}", clientId, clientId);
         return true;
     }
 
@@ -30,7 +30,7 @@ public sealed class ClientAdmin(BrokerClients clients, BrokerBans bans, EventLog
             return false;
         }
 
-        await log.RecordAdminActionAsync(by, "ended the session (disconnected, subscriptions and queue deleted)", clientId, clientId);
+        await log.RecordAdminActionAsync(by, $"ended the session of {clientId} (disconnected, subscriptions and queue deleted)", clientId, clientId);
         return true;
     }
 
@@ -41,7 +41,7 @@ public sealed class ClientAdmin(BrokerClients clients, BrokerBans bans, EventLog
     {
         var (ban, disconnected) = await bans.AddAsync(input, by);
         var until = ban.ExpiresAt is { } expires ? $"until {expires:yyyy-MM-dd HH:mm} UTC" : "until lifted";
-        var detail = $"banned {Describe(ban.Kind)} {until}" + (disconnected > 0 ? $", disconnecting {disconnected} client{(disconnected == 1 ? "" : "s")}" : "")
+        var detail = $"banned {Describe(ban.Kind)} {ban.Value} {until}" + (disconnected > 0 ? $", disconnecting {disconnected} client{(disconnected == 1 ? "" : "s")}" : "")
             + (ban.Reason is { } reason ? $": {reason}" : "");
         await log.RecordAdminActionAsync(by, detail, ban.Value, ban.Kind == BanKind.ClientId ? ban.Value : null);
         return (ban, disconnected);
@@ -55,7 +55,7 @@ public sealed class ClientAdmin(BrokerClients clients, BrokerBans bans, EventLog
             return null;
         }
 
-        await log.RecordAdminActionAsync(by, $"lifted the ban of {Describe(ban.Kind)}", ban.Value, ban.Kind == BanKind.ClientId ? ban.Value : null);
+        await log.RecordAdminActionAsync(by, $"lifted the ban of {Describe(ban.Kind)} {ban.Value}", ban.Value, ban.Kind == BanKind.ClientId ? ban.Value : null);
         return ban;
     }
 

@@ -21,7 +21,10 @@ public sealed class EventLogService(IServiceScopeFactory scopes, BrokerAuditFeed
 
     internal void Written() => _changed.Publish(new EventLogChanged());
 
-    /// <summary>Records what <paramref name="actor"/> did (<paramref name="detail"/>) to <paramref name="target"/>; <paramref name="clientId"/> when it concerns one client.</summary>
+    /// <summary>
+    /// Records what <paramref name="actor"/> did: <paramref name="detail"/> says it in full ("disconnected the client x"),
+    /// <paramref name="target"/> names what it was done to; <paramref name="clientId"/> when it concerns one client.
+    /// </summary>
     public async Task RecordAdminActionAsync(string? actor, string detail, string target, string? clientId = null)
     {
         using var scope = scopes.CreateScope();

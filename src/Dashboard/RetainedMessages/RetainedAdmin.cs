@@ -50,7 +50,8 @@ public sealed class RetainedAdmin(BrokerRetained retained, EventLogService log)
         var deleted = await retained.DeleteAsync(filter, $"this dashboard ({by})");
         if (deleted > 0)
         {
-            var what = MqttTopic.IsValidTopicName(filter) ? "deleted the retained message of" : $"deleted {deleted} retained message{(deleted == 1 ? "" : "s")} under";
+            var what = MqttTopic.IsValidTopicName(filter) ? $"deleted the retained message of {filter}"
+                : $"deleted {deleted} retained message{(deleted == 1 ? "" : "s")} under {filter}";
             await log.RecordAdminActionAsync(by, what, filter);
         }
 

@@ -26,11 +26,12 @@ public sealed class ClientAdminTests(AppFixture fixture) : IClassFixture<AppFixt
             await persistent.Client.DisconnectAsync();
         }
 
-        await using (var publisher = await TestClient.ConnectAsync(App))
-        {
-            await publisher.PublishAsync($"{offline}/in", "1", MqttQualityOfServiceLevel.AtLeastOnce);
-            await publisher.PublishAsync($"{offline}/in", "2", MqttQualityOfServiceLevel.AtLeastOnce);
-        }
+        var publisherId = NewId("publisher");
+        await using var publisher = await TestClient.ConnectAsync(App, publisherId);
+        await publisher.PublishAsync($"{offline}/in", "1", MqttQualityOfServiceLevel.AtLeastOnce);
+        await publisher.PublishAsync($"{offline}/in", "2", MqttQualityOfServiceLevel.AtLeastOnce);
+        await publisher.PublishAsync($"{online}/cmd/x", "3", MqttQualityOfServiceLevel.AtLeastOnce);
+        await client.NextAsync();
 
         using var http = App.CreateHttpClient();
         var listed = await http.GetFromJsonAsync<JsonElement>("/api/clients");
@@ -44,6 +45,9 @@ public sealed class ClientAdminTests(AppFixture fixture) : IClassFixture<AppFixt
         Assert.Equal(1, subscription.GetProperty("qos").GetInt32());
         Assert.True(subscription.GetProperty("noLocal").GetBoolean());
         Assert.True(subscription.GetProperty("retainAsPublished").GetBoolean());
+        Assert.Equal((0, 1), (connected.GetProperty("messagesIn").GetInt32(), connected.GetProperty("messagesOut").GetInt32()));
+        var sender = listed.EnumerateArray().Single(c => c.GetProperty("clientId").GetString() == publisherId);
+        Assert.Equal((3, 0), (sender.GetProperty("messagesIn").GetInt32(), sender.GetProperty("messagesOut").GetInt32()));
 
         var session = await http.GetFromJsonAsync<JsonElement>($"/api/clients/{offline}");
         Assert.False(session.GetProperty("connected").GetBoolean());
@@ -83,7 +87,7 @@ public sealed class ClientAdminTests(AppFixture fixture) : IClassFixture<AppFixt
         Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync($"/api/clients/{id}/disconnect", null)).StatusCode);
         var events = await http.GetFromJsonAsync<JsonElement>($"/api/events?kind=admin-action&client={id}");
         var kick = events.GetProperty("items").EnumerateArray().Single();
-        Assert.Equal("disconnected the client", kick.GetProperty("detail").GetString());
+        Assert.Equal($"disconnected the client {id}", kick.GetProperty("detail").GetString());
         Assert.Equal(id, kick.GetProperty("target").GetString());
         Assert.Equal("API key 'tests'", kick.GetProperty("actor").GetString());
     }

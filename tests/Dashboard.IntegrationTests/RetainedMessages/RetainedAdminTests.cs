@@ -50,7 +50,7 @@ public sealed class RetainedAdminTests
             Assert.Equal(["office/temp"], await RetainedSeenAsync(app, "office/#"));
 
             var logged = await BanTests.EventsAsync(http, "kind=admin-action&search=home", atLeast: 2);
-            Assert.Contains(logged, e => e.GetProperty("detail").GetString() == "deleted 2 retained messages under" && e.GetProperty("target").GetString() == "home/#");
+            Assert.Contains(logged, e => e.GetProperty("detail").GetString() == "deleted 2 retained messages under home/#" && e.GetProperty("target").GetString() == "home/#");
             Assert.Equal(0, await DeletedAsync(http, "filter=home/%23"));
             await app.FlushBrokerStateAsync();
         }

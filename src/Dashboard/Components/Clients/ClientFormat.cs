@@ -35,14 +35,17 @@ internal static class ClientFormat
 
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    /// <summary>"3 min", "2 h 5 min", "4 d 1 h": how long ago, or how long until.</summary>
+    /// <summary>
+    /// "&lt; 1 min", "3 min", "2 h 5 min", "4 d 1 h": how long ago, or how long until. By the minute, so that a page
+    /// polling every few seconds renders again only when something it shows has changed.
+    /// </summary>
     public static string Span(TimeSpan span)
     {
         span = span.Duration();
-        return span.TotalMinutes < 1 ? $"{(int)span.TotalSeconds} s"
+        return span.TotalMinutes < 1 ? "< 1 min"
             : span.TotalHours < 1 ? $"{(int)span.TotalMinutes} min"
-            : span.TotalDays < 1 ? $"{(int)span.TotalHours} h {span.Minutes} min"
-            : $"{(int)span.TotalDays} d {span.Hours} h";
+            : span.TotalDays < 1 ? $"{(int)span.TotalHours} h" + (span.Minutes > 0 ? $" {span.Minutes} min" : "")
+            : $"{(int)span.TotalDays} d" + (span.Hours > 0 ? $" {span.Hours} h" : "");
     }
 
     public static string KeepAlive(int? seconds) => seconds is null or 0 ? "none" : $"{seconds} s";
