@@ -68,5 +68,33 @@ public sealed class EventLogTests(AppFixture fixture) : IClassFixture<AppFixture
         }
     }
 
+    /// <summary>The row cap, applied at start and every ten minutes: in an app of its own, restarted to apply it now.</summary>
+    [Fact]
+    public async Task Beyond_max_rows_the_oldest_events_go()
+    {
+        var database = DashboardApp.NewDatabasePath();
+        var settings = new Dictionary<string, string?> { ["EventLog:MaxRows"] = "100", ["Broker:AllowAnonymous"] = "false" };
+        await using (var app = await DashboardApp.StartAsync(database, settings))
+        {
+            for (var i = 0; i < 120; i++)
+            {
+                await using var refused = await TestClient.ConnectAsync(TestClient.Options(app, $"anonymous-{i:000}").Build());
+            }
+
+            using var http = app.CreateHttpClient();
+            await BanTests.EventsAsync(http, "kind=connection-refused&client=anonymous-119", atLeast: 1);
+            Assert.Equal(120, (await http.GetFromJsonAsync<JsonElement>("/api/events?kind=connection-refused")).GetProperty("total").GetInt32());
+        }
+
+        await using (var restarted = await DashboardApp.StartAsync(database, settings))
+        {
+            using var http = restarted.CreateHttpClient();
+            await DashboardApp.WaitUntilAsync(async () =>
+                (await http.GetFromJsonAsync<JsonElement>("/api/events")).GetProperty("total").GetInt32() == 100, "the cap of 100 events");
+            var oldest = (await http.GetFromJsonAsync<JsonElement>("/api/events?page=100&limit=1")).GetProperty("items")[0];
+            Assert.Equal("anonymous-020", oldest.GetProperty("clientId").GetString());
+        }
+    }
+
     private static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
 }
