@@ -1,3 +1,4 @@
+using Dashboard.Broker.Admin;
 using Dashboard.Broker.Auth;
 using Dashboard.Broker.Events;
 using Dashboard.Broker.Metrics;
@@ -61,6 +62,11 @@ public static class BrokerFeature
         services.AddSingleton<SharedSubscriptions>();
         services.AddSingleton<WillService>();
         services.AddSingleton<ClientPacketSizeLimits>();
+        services.AddOptions<BrokerAuditFeedOptions>().ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<BrokerAuditFeed>();
+        services.AddSingleton(s => new BrokerClients(s.GetRequiredService<ConnectionRegistry>(), s.GetRequiredService<PersistentSessions>(), s.GetRequiredService<BrokerServer>()));
+        services.AddSingleton<BrokerBans>();
+        services.AddSingleton(s => new BrokerRetained(s.GetRequiredService<BrokerServer>(), s.GetRequiredService<RetainedStore>()));
 
         // Packet hooks, in the order they see received packets (sent packets go the other way round). Topic aliases first:
         // every other hook sees a PUBLISH's whole topic.
@@ -68,6 +74,7 @@ public static class BrokerFeature
         services.AddSingleton<IMqttPacketHook, ReceiveQuota>();
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ConnectHook>());
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ConnectionRegistry>());
+        services.AddSingleton<IMqttPacketHook, ClientSubscriptions>(); // before shared subscriptions: sees whole SUBSCRIBEs and SUBACKs
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<PersistentSessions>());
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<SharedSubscriptions>());
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<WillService>());

@@ -1,3 +1,4 @@
+using Dashboard.Broker.Admin;
 using Dashboard.Broker.Auth;
 using Dashboard.Broker.Events;
 using Dashboard.Broker.Metrics;
@@ -37,6 +38,8 @@ internal sealed class BrokerHost(
     BrokerAuthorizer acl,
     PublishRules rules,
     BrokerEventChannel events,
+    BrokerAuditFeed audit,
+    BrokerBans bans,
     BrokerMetrics metrics,
     TimeProvider clock,
     IServiceScopeFactory scopes,
@@ -59,9 +62,10 @@ internal sealed class BrokerHost(
         using (var scope = scopes.CreateScope())
         {
             var db = BrokerDatabase.Get(scope.ServiceProvider);
-            retainedMessages = await RetainedStore.LoadAsync(db, clock.GetUtcNow().UtcDateTime, cancellationToken);
+            retainedMessages = await retained.LoadAsync(db, clock.GetUtcNow().UtcDateTime, cancellationToken);
             storedSessions = await SessionStore.LoadAsync(db, clock.GetUtcNow().UtcDateTime, cancellationToken);
             await users.LoadAsync(db, cancellationToken);
+            await bans.LoadAsync(db, cancellationToken);
         }
 
         var server = new MqttServer(BuildServerOptions(), [transport], new MqttNetLogger(loggerFactory));
@@ -158,7 +162,17 @@ internal sealed class BrokerHost(
         }
 
         // Refused before the will is taken in: a client that may not connect leaves no will behind.
-        var address = (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address is { } ip ? PendingConnections.Normalize(ip) : null;
+        var address = BrokerBans.IpOf(connection.RemoteEndPoint);
+        if (bans.Match(connection.ClientId, e.UserName, address) is { } ban)
+        {
+            // Before the password is checked: a banned client costs no hashing. MQTT 3.1.1 has no "banned": 5, not authorized.
+            connection.Will = null;
+            Refuse(e, connection, e.ProtocolVersion == MqttProtocolVersion.V500 ? MqttConnectReasonCode.Banned : MqttConnectReasonCode.NotAuthorized,
+                "Banned", $"banned by {ban.Kind switch { BanKind.ClientId => "client id", BanKind.UserName => "username", _ => "address" }} {ban.Value}"
+                + (ban.Reason is { } why ? $": {why}" : ""));
+            return;
+        }
+
         var (outcome, identity) = await credentials.AuthenticateAsync(e.UserName, e.Password, address);
         connection.Identity = identity; // null when refused; BrokerUserHook installs it once CONNACK has gone out
 
@@ -166,16 +180,17 @@ internal sealed class BrokerHost(
         {
             // MQTT 5 clients also get a reason string (CONNACK may carry one whatever Request Problem Information says).
             case AuthenticationOutcome.BadCredentials:
-                e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword; // 3.1.1: return code 4
-                e.ReasonString = "Bad user name or password, or too many failed logins from this address: try again later";
+                Refuse(e, connection, MqttConnectReasonCode.BadUserNameOrPassword, // 3.1.1: return code 4
+                    "Bad user name or password, or too many failed logins from this address: try again later",
+                    e.Password is null ? "bad user name or password (no password)" : "bad user name or password, or backing off after failed logins");
                 return;
             case AuthenticationOutcome.AnonymousRefused:
-                e.ReasonCode = MqttConnectReasonCode.NotAuthorized; // 3.1.1: return code 5
-                e.ReasonString = "Anonymous clients are not allowed: connect with a user name and password";
+                Refuse(e, connection, MqttConnectReasonCode.NotAuthorized, // 3.1.1: return code 5
+                    "Anonymous clients are not allowed: connect with a user name and password", "anonymous clients are not allowed");
                 return;
             case AuthenticationOutcome.ServerBusy:
-                e.ReasonCode = MqttConnectReasonCode.ServerUnavailable; // 3.1.1: return code 3
-                e.ReasonString = "Too many logins are being checked: retry in a moment";
+                Refuse(e, connection, MqttConnectReasonCode.ServerUnavailable, // 3.1.1: return code 3
+                    "Too many logins are being checked: retry in a moment", "too many password checks waiting");
                 return;
         }
 
@@ -205,8 +220,7 @@ internal sealed class BrokerHost(
 
     private void RefuseConnect(ValidatingConnectionEventArgs e, ClientConnection connection, LogLimiter log, string why)
     {
-        e.ReasonCode = MqttConnectReasonCode.NotAuthorized; // 3.1.1: return code 5; MQTT 5: 0x87
-        e.ReasonString = $"Not authorized: {why}";
+        Refuse(e, connection, MqttConnectReasonCode.NotAuthorized, $"Not authorized: {why}", why); // 3.1.1: return code 5; MQTT 5: 0x87
         connection.Identity = null; // never installed, so it cannot stand for the session it tried to reach
         connection.Will = null;
         if (log.ShouldLog())
@@ -214,6 +228,21 @@ internal sealed class BrokerHost(
             logger.LogWarning("Client {ClientId} (user {User}) refused as not authorized: {Why}",
                 connection.ClientId, connection.UserName ?? "anonymous", why);
         }
+    }
+
+    /// <summary>Refuses the CONNECT with <paramref name="code"/> (told to the client with <paramref name="reasonString"/>) and tells the audit feed why.</summary>
+    private void Refuse(ValidatingConnectionEventArgs e, ClientConnection connection, MqttConnectReasonCode code, string reasonString, string why)
+    {
+        e.ReasonCode = code;
+        e.ReasonString = reasonString;
+        audit.ConnectionRefused(connection, null, AuditCodes.Connect(connection.ProtocolVersion, code), why, clock.GetUtcNow());
+    }
+
+    private void Denied(BrokerAuditKind kind, string clientId, string? userName, string topic, int mqtt5Code, int? mqtt3Code, string why)
+    {
+        connections.TryGet(clientId, out var connection);
+        var code = connection?.ProtocolVersion == MqttProtocolVersion.V500 ? mqtt5Code : mqtt3Code;
+        audit.Denied(kind, clientId, userName ?? connection?.UserName, connection?.RemoteEndPoint, topic, code, why, clock.GetUtcNow());
     }
 
     private Task OnInterceptingPublish(InterceptingPublishEventArgs e)
@@ -265,6 +294,7 @@ internal sealed class BrokerHost(
             e.ProcessPublish = false;
             e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
             e.Response.ReasonString = "Not authorized: only the broker publishes to this topic";
+            Denied(BrokerAuditKind.PublishDenied, e.ClientId, e.UserName, message.Topic, 0x87, null, "a topic only the broker publishes to");
             return Task.CompletedTask;
         }
 
@@ -274,6 +304,7 @@ internal sealed class BrokerHost(
             e.ProcessPublish = false;
             e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
             e.Response.ReasonString = "Not authorized: the ACL does not allow this client to publish to this topic";
+            Denied(BrokerAuditKind.PublishDenied, e.ClientId, e.UserName, message.Topic, 0x87, null, "the ACL does not allow publishing here");
             return Task.CompletedTask;
         }
 
@@ -346,6 +377,11 @@ internal sealed class BrokerHost(
     {
         if (e.IsDropped)
         {
+            if (connections.TryGet(e.ReceiverClientId, out var receiver))
+            {
+                Interlocked.Increment(ref receiver.Dropped);
+            }
+
             sessions.Dropped(e.ReceiverClientId, e.ApplicationMessage);
             metrics.MessageDropped();
             if (_dropLog.ShouldLog())
@@ -376,6 +412,7 @@ internal sealed class BrokerHost(
             e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
             e.ReasonString = "Not authorized: the ACL does not allow this client to subscribe to this filter";
             e.ProcessSubscription = false;
+            Denied(BrokerAuditKind.SubscribeDenied, e.ClientId, e.UserName, filter, 0x87, 0x80, "the ACL does not allow subscribing to this filter");
         }
 
         return Task.CompletedTask;

@@ -3,14 +3,17 @@ using Dashboard.Alerts;
 using Dashboard.Backups;
 using Dashboard.Broker;
 using Dashboard.BrokerAdmin;
+using Dashboard.Clients;
 using Dashboard.Components;
 using Dashboard.DeviceMapping;
+using Dashboard.EventLog;
 using Dashboard.Health;
 using Dashboard.History;
 using Dashboard.Ingestion;
 using Dashboard.Live;
 using Dashboard.Monitoring;
 using Dashboard.Registry;
+using Dashboard.RetainedMessages;
 using Dashboard.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -26,6 +29,9 @@ builder.AddAlerts();
 builder.AddHealth();
 builder.AddMonitoring(); // GET /metrics, Prometheus format
 builder.AddBackups(); // snapshots of the database: downloads and, when configured, a schedule
+builder.AddEventLog(); // refused connections, ACL denials and admin actions, with retention
+builder.AddClients(); // connected clients and sessions for admins: disconnect, end a session, ban
+builder.AddRetainedMessages(); // retained messages for admins: list, search, delete
 builder.AddAccounts(); // dashboard login, roles and API keys: every page, API and hub needs one
 builder.AddDashboardUi();
 
@@ -61,6 +67,9 @@ app.MapAccounts();
 app.MapHealth();
 app.MapMonitoring();
 app.MapBackups();
+app.MapEventLog();
+app.MapClients();
+app.MapRetainedMessages();
 app.MapLive();
 app.MapRegistry();
 app.MapDeviceMapping();

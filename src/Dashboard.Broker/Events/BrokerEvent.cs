@@ -64,7 +64,7 @@ public sealed record ClientInfo(
         WillTopic: connection.WillTopicAtConnect,
         end);
 
-    private static string ProtocolName(ClientConnection connection) => connection.ProtocolVersion switch
+    internal static string ProtocolName(ClientConnection connection) => connection.ProtocolVersion switch
     {
         MQTTnet.Formatter.MqttProtocolVersion.V310 => "3.1",
         MQTTnet.Formatter.MqttProtocolVersion.V311 => "3.1.1",

@@ -10,9 +10,12 @@ namespace Dashboard.Broker.Retained;
 /// path only notes the latest change per topic; <see cref="FlushAsync"/> writes the noted topics in one
 /// batch. (MQTTnet's own change event hands over a copy of every retained message on each change.)
 /// </summary>
-internal sealed class RetainedStore
+internal sealed class RetainedStore(TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, MqttApplicationMessage?> _changed = new(StringComparer.Ordinal);
+
+    // When each topic's retained message was published, for the admin's list (MQTTnet keeps only the message).
+    private readonly ConcurrentDictionary<string, DateTime> _since = new(StringComparer.Ordinal);
 
     /// <summary>Notes a retained publish: an empty payload clears the topic. $SYS topics are the broker's own and not kept (false).</summary>
     public bool Track(MqttApplicationMessage message)
@@ -23,15 +26,32 @@ internal sealed class RetainedStore
         }
 
         _changed[message.Topic] = message.Payload.IsEmpty ? null : message;
+        if (message.Payload.IsEmpty)
+        {
+            _since.TryRemove(message.Topic, out _);
+        }
+        else
+        {
+            _since[message.Topic] = clock.GetUtcNow().UtcDateTime;
+        }
+
         return true;
     }
 
+    /// <summary>When the topic's retained message was published (or, for one restored at start, stored); null when unknown.</summary>
+    public DateTime? Since(string topic) => _since.TryGetValue(topic, out var since) ? since : null;
+
     public int PendingCount => _changed.Count;
 
-    public static async Task<List<MqttApplicationMessage>> LoadAsync(DbContext db, DateTime now, CancellationToken cancellationToken)
+    public async Task<List<MqttApplicationMessage>> LoadAsync(DbContext db, DateTime now, CancellationToken cancellationToken)
     {
-        var stored = await db.Set<RetainedMessageEntity>().AsNoTracking().ToListAsync(cancellationToken);
-        return [.. stored.Where(m => !m.IsExpired(now)).Select(m => m.ToApplicationMessage(retain: true, now))];
+        var stored = (await db.Set<RetainedMessageEntity>().AsNoTracking().ToListAsync(cancellationToken)).Where(m => !m.IsExpired(now)).ToList();
+        foreach (var message in stored)
+        {
+            _since[message.Topic] = message.StoredAt;
+        }
+
+        return [.. stored.Select(m => m.ToApplicationMessage(retain: true, now))];
     }
 
     /// <summary>

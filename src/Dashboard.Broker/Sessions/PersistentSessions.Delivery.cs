@@ -110,6 +110,7 @@ internal sealed partial class PersistentSessions
 
         if (record.Queue.Count + record.InFlight.Count >= options.Value.MaxQueuedMessages)
         {
+            record.Dropped++;
             metrics.MessageDropped();
             if (_dropLog.ShouldLog())
             {

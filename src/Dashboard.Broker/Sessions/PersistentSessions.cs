@@ -265,6 +265,25 @@ internal sealed partial class PersistentSessions(
         return ended;
     }
 
+    /// <summary>The persistent sessions, connected and offline.</summary>
+    public IReadOnlyCollection<SessionRecord> Snapshot() => [.. _sessions.Values];
+
+    /// <summary>
+    /// Ends one session (an admin asked): its subscriptions and queue are gone, in MQTTnet too, and a client that comes
+    /// back starts afresh. Disconnect its client first. False when there was no such persistent session.
+    /// </summary>
+    public async Task<bool> EndSessionAsync(string clientId)
+    {
+        if (!_sessions.TryRemove(clientId, out var record))
+        {
+            return false;
+        }
+
+        End(record);
+        await broker.DeleteSessionAsync(clientId);
+        return true;
+    }
+
     /// <summary>Takes the sessions changed since the last call, for <see cref="SessionStore"/>.</summary>
     public List<SessionRecord> TakeChanged()
     {

@@ -64,6 +64,9 @@ internal sealed class SessionRecord(string clientId)
     /// <summary>Subscriptions changed since they were last written.</summary>
     public bool SubscriptionsChanged { get; set; }
 
+    /// <summary>Messages for the session dropped since start because its queue was full.</summary>
+    public long Dropped { get; set; }
+
     /// <summary>Set when the session ended: the flush deletes it from the database.</summary>
     public bool Deleted { get; set; }
 

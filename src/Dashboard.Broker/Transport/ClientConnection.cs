@@ -12,6 +12,9 @@ namespace Dashboard.Broker.Transport;
 internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoint, DateTimeOffset openedAt)
 {
     public string Transport { get; } = transport;
+
+    /// <summary>Inside TLS (<c>MqttTls</c>, <c>MqttWebSocketsTls</c>).</summary>
+    public bool Tls { get; init; }
     public EndPoint? RemoteEndPoint { get; } = remoteEndPoint;
     public DateTimeOffset OpenedAt { get; } = openedAt;
 
@@ -89,6 +92,15 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
 
     /// <summary>When the last packet arrived (<see cref="Environment.TickCount64"/>), to tell a keep-alive timeout from a lost connection.</summary>
     public long LastReceivedTicks { get; set; } = Environment.TickCount64;
+
+    /// <summary>The subscriptions granted on this connection (SUBACK), for the admin's list of clients; see <see cref="Admin.ClientSubscriptions"/>.</summary>
+    public ConcurrentDictionary<string, Sessions.StoredSubscription> Subscriptions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Messages for this client dropped because its queue was full.</summary>
+    public long Dropped;
+
+    /// <summary>Completes once the connection has closed and every hook has seen it close.</summary>
+    public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>How the connection ended, judged when it closes.</summary>
     public ConnectionEnd End(bool brokerStopping)

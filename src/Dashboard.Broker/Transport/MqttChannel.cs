@@ -51,6 +51,9 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
 
     public ClientConnection Client { get; }
 
+    /// <summary>Told of a CONNECT refused here with a 3.1.1 return code (protocol level, client id, keep-alive) and why.</summary>
+    public Action<ClientConnection, byte, string>? ConnectRefused { get; init; }
+
     public MqttPacketFormatterAdapter PacketFormatterAdapter { get; }
 
     public long BytesReceived { get; private set; }
@@ -133,6 +136,7 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
         }
         catch (ConnectRefusedException refused)
         {
+            ConnectRefused?.Invoke(Client, refused.ReturnCode, refused.Message);
             await _output.WriteAsync(new byte[] { 0x20, 0x02, 0x00, refused.ReturnCode }, cancellationToken); // CONNACK
             throw; // and MQTTnet closes the connection
         }

@@ -1,3 +1,4 @@
+using Dashboard.Broker.Admin;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Persistence;
 using Microsoft.AspNetCore.Connections;
@@ -21,6 +22,7 @@ internal sealed class MqttTransportHandler(
     BrokerMetrics metrics,
     PendingConnections pending,
     WriteAhead writeAhead,
+    BrokerAuditFeed audit,
     IOptions<BrokerOptions> options,
     TimeProvider clock,
     ILogger<MqttTransportHandler> logger) : ConnectionHandler, IMqttServerAdapter
@@ -46,6 +48,8 @@ internal sealed class MqttTransportHandler(
             // Closed before CONNECT is read: nothing is buffered for it, as Mosquitto does at max_connections.
             metrics.ConnectionClosed();
             metrics.ConnectionRefused();
+            audit.ConnectionRefused(null, connection.RemoteEndPoint, null,
+                $"{options.Value.MaxConnections} connections are open (Broker:MaxConnections): closed before CONNECT", clock.GetUtcNow());
             if (_refusedLog.ShouldLog())
             {
                 logger.LogWarning("Connection from {RemoteEndPoint} refused: {Max} connections are open (Broker:MaxConnections)",
@@ -69,6 +73,7 @@ internal sealed class MqttTransportHandler(
             // is read, so sockets that never speak cannot fill Broker:MaxConnections and lock real devices out.
             metrics.ConnectionClosed();
             metrics.PendingConnectionRefused();
+            audit.ConnectionRefused(null, remoteEndPoint, null, $"{refusal}: closed before CONNECT", clock.GetUtcNow());
             if (_pendingLog.ShouldLog())
             {
                 logger.LogWarning("Connection from {RemoteEndPoint} refused: {Why}", remoteEndPoint, refusal);
@@ -83,9 +88,13 @@ internal sealed class MqttTransportHandler(
             clock.GetUtcNow())
         {
             Pending = slot,
+            Tls = connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>() is not null || httpContext?.Request.IsHttps == true,
         };
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(_serverOptions.WriterBufferSize, _serverOptions.WriterBufferSizeMax));
-        using var channel = new MqttChannel(connection, client, formatter, _hooks, metrics, writeAhead, options.Value.MaxPacketSize, LogMalformed);
+        using var channel = new MqttChannel(connection, client, formatter, _hooks, metrics, writeAhead, options.Value.MaxPacketSize, LogMalformed)
+        {
+            ConnectRefused = (refused, code, why) => audit.ConnectionRefused(refused, null, code, why, clock.GetUtcNow()),
+        };
         using var closing = (connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None).Register(() => _ = CloseAsync(channel));
         try
         {
@@ -110,6 +119,8 @@ internal sealed class MqttTransportHandler(
                     logger.LogError(ex, "Packet hook {Hook} failed on close of {Connection}", hook.GetType().Name, client);
                 }
             }
+
+            client.Ended.TrySetResult();
         }
     }
 

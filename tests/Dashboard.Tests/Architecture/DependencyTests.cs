@@ -29,7 +29,11 @@ public sealed class DependencyTests
         ["Monitoring"] = ["Broker", "Ingestion", "Live", "History", "Alerts"],
         ["Backups"] = ["Common", "Storage", "Accounts"],
         ["BrokerAdmin"] = ["Common", "Broker", "Accounts"],
-        ["Components"] = ["Common", "Broker", "Storage", "Readings", "Devices", "Ingestion", "Accounts", "Live", "History", "Alerts", "Registry", "DeviceMapping", "Backups"],
+        ["EventLog"] = ["Common", "Broker", "Storage", "Accounts"],
+        ["Clients"] = ["Broker", "Accounts", "EventLog"],
+        ["RetainedMessages"] = ["Broker", "Accounts", "EventLog"],
+        ["Components"] = ["Common", "Broker", "Storage", "Readings", "Devices", "Ingestion", "Accounts", "Live", "History", "Alerts", "Registry", "DeviceMapping", "Backups",
+            "EventLog", "Clients", "RetainedMessages"],
     };
 
     private static readonly Lazy<ArchUnitNET.Domain.Architecture> Assemblies = new(() => new ArchLoader()

@@ -1,0 +1,77 @@
+using Dashboard.IntegrationTests.Infrastructure;
+using Microsoft.Playwright;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Dashboard.IntegrationTests.EndToEnd;
+
+public sealed class ClientsPageTests(Browser browser) : IClassFixture<Browser>
+{
+    [Fact]
+    public async Task An_admin_sees_a_client_with_its_subscription_kicks_it_and_finds_the_kick_in_the_events()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        await using var client = await TestClient.ConnectAsync(app, "kitchen-display", version: MqttProtocolVersion.V500);
+        await client.SubscribeAsync("home/kitchen/#", MqttQualityOfServiceLevel.AtLeastOnce);
+        var kicked = Disconnection(client);
+
+        var page = await browser.OpenAsync(app, "clients");
+        var row = Row(page, "kitchen-display");
+        await Assertions.Expect(row.Locator(".client-subscriptions")).ToContainTextAsync("home/kitchen/# QoS 1");
+        await Assertions.Expect(row.Locator(".client-protocol")).ToContainTextAsync("MQTT 5.0 · tcp");
+        await row.Locator(".client-disconnect").ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Assertions.Expect(dialog).ToContainTextAsync("Disconnect kitchen-display?");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Disconnect", Exact = true }).ClickAsync();
+
+        Assert.Equal(MqttClientDisconnectReason.AdministrativeAction, await kicked.WaitAsync(TestClient.Patience));
+        await Assertions.Expect(Row(page, "kitchen-display")).ToHaveCountAsync(0);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Events" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".events .event-detail").First).ToContainTextAsync("disconnected the client kitchen-display");
+        await Assertions.Expect(page.Locator(".events .event-actor").First).ToHaveTextAsync(DashboardApp.AdminUser);
+    }
+
+    [Fact]
+    public async Task A_ban_from_a_clients_row_disconnects_it_keeps_it_out_and_can_be_lifted()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        await using var client = await TestClient.ConnectAsync(app, "noisy-sensor", version: MqttProtocolVersion.V500);
+        var kicked = Disconnection(client);
+
+        var page = await browser.OpenAsync(app, "clients");
+        await Row(page, "noisy-sensor").Locator(".client-ban").ClickAsync();
+        await Assertions.Expect(page.Locator(".ban-value input")).ToHaveValueAsync("noisy-sensor");
+        await page.FillAsync(".ban-reason input", "floods home/#");
+        await page.ClickAsync(".confirm-ban");
+
+        Assert.Equal(MqttClientDisconnectReason.AdministrativeAction, await kicked.WaitAsync(TestClient.Patience));
+        var ban = page.Locator(".ban-row");
+        await Assertions.Expect(ban).ToContainTextAsync("client id noisy-sensor");
+        await Assertions.Expect(ban).ToContainTextAsync("floods home/#");
+        await using (var again = await TestClient.ConnectAsync(app, "noisy-sensor", version: MqttProtocolVersion.V500))
+        {
+            Assert.Equal(MqttClientConnectResultCode.Banned, again.ConnectResult!.ResultCode);
+        }
+
+        await ban.Locator(".lift-ban").ClickAsync();
+        await Assertions.Expect(page.Locator(".bans-empty")).ToBeVisibleAsync();
+        await using var back = await TestClient.ConnectAsync(app, "noisy-sensor", version: MqttProtocolVersion.V500);
+        Assert.True(back.Client.IsConnected);
+    }
+
+    private static ILocator Row(IPage page, string clientId) =>
+        page.Locator(".client-row", new() { Has = page.Locator($"[data-client='{clientId}']") });
+
+    private static Task<MqttClientDisconnectReason> Disconnection(TestClient client)
+    {
+        var disconnected = new TaskCompletionSource<MqttClientDisconnectReason>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Client.DisconnectedAsync += e =>
+        {
+            disconnected.TrySetResult(e.Reason);
+            return Task.CompletedTask;
+        };
+        return disconnected.Task;
+    }
+}
