@@ -22,7 +22,7 @@ namespace Dashboard.Broker;
 /// the database, wires the broker's hooks into MQTTnet's events, and stops it gracefully (MQTT 5 clients get
 /// DISCONNECT "server shutting down").
 /// </summary>
-internal sealed class BrokerHost(
+internal sealed partial class BrokerHost(
     BrokerServer broker,
     MqttTransportHandler transport,
     PersistentSessions sessions,
@@ -140,109 +140,6 @@ internal sealed class BrokerHost(
                 shared.Restore(record.ClientId, filter, subscription.Qos);
             }
         }
-    }
-
-    private async Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs e)
-    {
-        if (e.ChannelAdapter is not MqttChannel channel)
-        {
-            return; // a session being restored
-        }
-
-        var connection = channel.Client;
-        if (string.IsNullOrEmpty(e.ClientId) && e.ProtocolVersion == MqttProtocolVersion.V500)
-        {
-            e.AssignedClientIdentifier = ConnectHook.NewClientId();
-            connection.ClientId = e.AssignedClientIdentifier;
-        }
-
-        if (string.IsNullOrEmpty(connection.ClientId))
-        {
-            return; // MQTTnet refuses it: "identifier rejected" (MQTT 3.1, or 3.1.1 without clean session)
-        }
-
-        // Refused before the will is taken in: a client that may not connect leaves no will behind.
-        var address = BrokerBans.IpOf(connection.RemoteEndPoint);
-        if (bans.Match(connection.ClientId, e.UserName, address) is { } ban)
-        {
-            // Before the password is checked: a banned client costs no hashing. MQTT 3.1.1 has no "banned": 5, not authorized.
-            connection.Will = null;
-            Refuse(e, connection, e.ProtocolVersion == MqttProtocolVersion.V500 ? MqttConnectReasonCode.Banned : MqttConnectReasonCode.NotAuthorized,
-                "Banned", $"banned by {ban.Kind switch { BanKind.ClientId => "client id", BanKind.UserName => "username", _ => "address" }} {ban.Value}"
-                + (ban.Reason is { } why ? $": {why}" : ""));
-            return;
-        }
-
-        var (outcome, identity) = await credentials.AuthenticateAsync(e.UserName, e.Password, address);
-        connection.Identity = identity; // null when refused; BrokerUserHook installs it once CONNACK has gone out
-
-        switch (outcome)
-        {
-            // MQTT 5 clients also get a reason string (CONNACK may carry one whatever Request Problem Information says).
-            case AuthenticationOutcome.BadCredentials:
-                Refuse(e, connection, MqttConnectReasonCode.BadUserNameOrPassword, // 3.1.1: return code 4
-                    "Bad user name or password, or too many failed logins from this address: try again later",
-                    e.Password is null ? "bad user name or password (no password)" : "bad user name or password, or backing off after failed logins");
-                return;
-            case AuthenticationOutcome.AnonymousRefused:
-                Refuse(e, connection, MqttConnectReasonCode.NotAuthorized, // 3.1.1: return code 5
-                    "Anonymous clients are not allowed: connect with a user name and password", "anonymous clients are not allowed");
-                return;
-            case AuthenticationOutcome.ServerBusy:
-                Refuse(e, connection, MqttConnectReasonCode.ServerUnavailable, // 3.1.1: return code 3
-                    "Too many logins are being checked: retry in a moment", "too many password checks waiting");
-                return;
-        }
-
-        var userName = identity!.UserName;
-        if (identities.HeldByAnotherUser(connection.ClientId, userName))
-        {
-            // Another user's client id (connected, or a persistent session kept offline), presented by a different
-            // user or anonymously. Refused before MQTTnet takes the session over, so the owner's session, queue,
-            // connection and will are untouched. 0x87 "not authorized" rather than 0x85 "client identifier not
-            // valid": the id is well-formed and would be accepted from its owner; it is this client that may not use it.
-            RefuseConnect(e, connection, _takeoverLog, "its client id belongs to another broker user's session");
-            return;
-        }
-
-        if (connection.Will is { } will && rules.Check(userName, connection.ClientId, will.Topic) is not PublishRefusal.None and var refusal)
-        {
-            // Checked like a PUBLISH of the will would be, before it is taken in: a will the client may not publish
-            // would otherwise be sent by the broker on its behalf, past the ACL.
-            metrics.WillRefused();
-            RefuseConnect(e, connection, _willLog, $"its Last Will topic is refused ({refusal})");
-            return;
-        }
-
-        connections.Connecting(connection);
-        await wills.OnConnectingAsync(connection);
-    }
-
-    private void RefuseConnect(ValidatingConnectionEventArgs e, ClientConnection connection, LogLimiter log, string why)
-    {
-        Refuse(e, connection, MqttConnectReasonCode.NotAuthorized, $"Not authorized: {why}", why); // 3.1.1: return code 5; MQTT 5: 0x87
-        connection.Identity = null; // never installed, so it cannot stand for the session it tried to reach
-        connection.Will = null;
-        if (log.ShouldLog())
-        {
-            logger.LogWarning("Client {ClientId} (user {User}) refused as not authorized: {Why}",
-                connection.ClientId, connection.UserName ?? "anonymous", why);
-        }
-    }
-
-    /// <summary>Refuses the CONNECT with <paramref name="code"/> (told to the client with <paramref name="reasonString"/>) and tells the audit feed why.</summary>
-    private void Refuse(ValidatingConnectionEventArgs e, ClientConnection connection, MqttConnectReasonCode code, string reasonString, string why)
-    {
-        e.ReasonCode = code;
-        e.ReasonString = reasonString;
-        audit.ConnectionRefused(connection, null, AuditCodes.Connect(connection.ProtocolVersion, code), why, clock.GetUtcNow());
-    }
-
-    private void Denied(BrokerAuditKind kind, string clientId, string? userName, string topic, int mqtt5Code, int? mqtt3Code, string why)
-    {
-        connections.TryGet(clientId, out var connection);
-        var code = connection?.ProtocolVersion == MqttProtocolVersion.V500 ? mqtt5Code : mqtt3Code;
-        audit.Denied(kind, clientId, userName ?? connection?.UserName, connection?.RemoteEndPoint, topic, code, why, clock.GetUtcNow());
     }
 
     private Task OnInterceptingPublish(InterceptingPublishEventArgs e)
@@ -394,37 +291,4 @@ internal sealed class BrokerHost(
         return Task.CompletedTask;
     }
 
-    private Task OnInterceptingSubscription(InterceptingSubscriptionEventArgs e)
-    {
-        var filter = e.TopicFilter.Topic;
-        if (!MqttTopic.IsValidFilter(filter))
-        {
-            e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
-        }
-        else if (!rules.WithinTopicLimits(filter))
-        {
-            RefuseTopic(e.ClientId, filter);
-            e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
-        }
-        else if (!acl.CanSubscribe(e.ClientId, e.TopicFilter.Topic))
-        {
-            // SUBACK 0x80 for 3.1.1, 0x87 for MQTT 5; refused subscriptions get no retained messages either.
-            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
-            e.ReasonString = "Not authorized: the ACL does not allow this client to subscribe to this filter";
-            e.ProcessSubscription = false;
-            Denied(BrokerAuditKind.SubscribeDenied, e.ClientId, e.UserName, filter, 0x87, 0x80, "the ACL does not allow subscribing to this filter");
-        }
-
-        return Task.CompletedTask;
-    }
-
-    private void RefuseTopic(string clientId, string topic)
-    {
-        metrics.TopicRefused();
-        if (_topicLog.ShouldLog())
-        {
-            logger.LogWarning("Client {ClientId}: topic of {Length} bytes and {Levels} levels refused (Broker:MaxTopicLength {MaxLength}, MaxTopicLevels {MaxLevels})",
-                clientId, System.Text.Encoding.UTF8.GetByteCount(topic), topic.AsSpan().Count('/') + 1, options.Value.MaxTopicLength, options.Value.MaxTopicLevels);
-        }
-    }
 }

@@ -1,0 +1,63 @@
+using Dashboard.Broker.Admin;
+using Dashboard.Broker.Auth;
+using Dashboard.Broker.Events;
+using Dashboard.Broker.Metrics;
+using Dashboard.Broker.Persistence;
+using Dashboard.Broker.Retained;
+using Dashboard.Broker.Sessions;
+using Dashboard.Broker.Shared;
+using Dashboard.Broker.Status;
+using Dashboard.Broker.Transport;
+using Dashboard.Broker.Wills;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace Dashboard.Broker;
+
+/// <summary>SUBSCRIBE judged by the ACL and the reserved topics, and every denial told to the audit feed.</summary>
+internal sealed partial class BrokerHost
+{
+    private Task OnInterceptingSubscription(InterceptingSubscriptionEventArgs e)
+    {
+        var filter = e.TopicFilter.Topic;
+        if (!MqttTopic.IsValidFilter(filter))
+        {
+            e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
+        }
+        else if (!rules.WithinTopicLimits(filter))
+        {
+            RefuseTopic(e.ClientId, filter);
+            e.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
+        }
+        else if (!acl.CanSubscribe(e.ClientId, e.TopicFilter.Topic))
+        {
+            // SUBACK 0x80 for 3.1.1, 0x87 for MQTT 5; refused subscriptions get no retained messages either.
+            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            e.ReasonString = "Not authorized: the ACL does not allow this client to subscribe to this filter";
+            e.ProcessSubscription = false;
+            Denied(BrokerAuditKind.SubscribeDenied, e.ClientId, e.UserName, filter, 0x87, 0x80, "the ACL does not allow subscribing to this filter");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void RefuseTopic(string clientId, string topic)
+    {
+        metrics.TopicRefused();
+        if (_topicLog.ShouldLog())
+        {
+            logger.LogWarning("Client {ClientId}: topic of {Length} bytes and {Levels} levels refused (Broker:MaxTopicLength {MaxLength}, MaxTopicLevels {MaxLevels})",
+                clientId, System.Text.Encoding.UTF8.GetByteCount(topic), topic.AsSpan().Count('/') + 1, options.Value.MaxTopicLength, options.Value.MaxTopicLevels);
+        }
+    }
+
+    private void Denied(BrokerAuditKind kind, string clientId, string? userName, string topic, int mqtt5Code, int? mqtt3Code, string why)
+    {
+        connections.TryGet(clientId, out var connection);
+        var code = connection?.ProtocolVersion == MqttProtocolVersion.V500 ? mqtt5Code : mqtt3Code;
+        audit.Denied(kind, clientId, userName ?? connection?.UserName, connection?.RemoteEndPoint, topic, code, why, clock.GetUtcNow());
+    }
+}
