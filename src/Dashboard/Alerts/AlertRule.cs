@@ -56,6 +56,9 @@ public sealed record AlertRule(
     AlertSeverity Severity,
     bool Enabled)
 {
+    /// <summary>The notification channels (their ids) this rule's alerts are sent to, besides the UI, the hub and MQTT.</summary>
+    public IReadOnlyList<long> Channels { get; init; } = [];
+
     /// <summary>Whether <paramref name="value"/> starts an alert (a pending one when <see cref="For"/> is set).</summary>
     public bool Raises(double value) => Operator switch
     {
