@@ -19,13 +19,14 @@ public sealed record AlertRuleDto(
     double ForSeconds,
     string Severity,
     bool Enabled,
+    IReadOnlyList<long> Channels,
     string Condition)
 {
     public static AlertRuleDto From(AlertRule rule)
     {
         var input = AlertRuleInput.From(rule);
         return new(rule.Id, rule.Name, input.Kind!, rule.Filter, rule.Metric, input.Operator, input.Threshold, input.Low, input.High,
-            input.Hysteresis, rule.For.TotalSeconds, input.Severity!, rule.Enabled, rule.DescribeCondition());
+            input.Hysteresis, rule.For.TotalSeconds, input.Severity!, rule.Enabled, rule.Channels, rule.DescribeCondition());
     }
 }
 

@@ -1,3 +1,4 @@
+using Dashboard.Alerts.Notifications;
 using Dashboard.Broker;
 using Dashboard.Live;
 using Dashboard.Storage;
@@ -12,13 +13,14 @@ namespace Dashboard.Alerts;
 /// <summary>
 /// Drains the <see cref="AlertOutbox"/> in batches: stores each change (alert row and transition row) in one
 /// transaction, then tells the UI (<see cref="AlertFeed"/>), the hub's clients (<c>alerts</c>), MQTT subscribers
-/// (<c>Alerts:MqttTopicPrefix/&lt;rule&gt;</c>) and the webhook queue. Failures are logged (rate-limited) and
+/// (<c>Alerts:MqttTopicPrefix/&lt;rule&gt;</c>), the webhook queue and the rules' notification channels. Failures are logged (rate-limited) and
 /// never stop the next batch. Also removes cleared alerts older than <c>Alerts:ClearedRetention</c>, hourly.
 /// </summary>
 internal sealed class AlertDispatcher(
     AlertOutbox outbox,
     AlertFeed feed,
     AlertWebhook webhook,
+    NotificationDelivery notifications,
     IBrokerPublisher broker,
     IHubContext<TelemetryHub> hub,
     TelemetryHubConnections hubConnections,
@@ -108,6 +110,7 @@ internal sealed class AlertDispatcher(
         foreach (var notice in notices)
         {
             webhook.Post(notice);
+            notifications.Notify(notice);
         }
 
         try
@@ -193,6 +196,7 @@ internal sealed class AlertDispatcher(
         foreach (var notice in notices)
         {
             webhook.Post(notice);
+            notifications.Notify(notice);
         }
 
         try

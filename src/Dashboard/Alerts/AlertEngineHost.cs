@@ -24,7 +24,7 @@ internal sealed class AlertEngineHost(
         using (var scope = scopes.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
-            var rules = await db.Set<AlertRuleEntity>().AsNoTracking().ToListAsync(cancellationToken);
+            var rules = await db.Set<AlertRuleEntity>().AsNoTracking().Include(r => r.Channels).ToListAsync(cancellationToken);
             var open = await db.Set<AlertEntity>().AsNoTracking().Include(a => a.Events)
                 .Where(a => a.State != AlertState.Cleared).ToListAsync(cancellationToken);
             var lastId = await db.Set<AlertEntity>().MaxAsync(a => (long?)a.Id, cancellationToken) ?? 0;

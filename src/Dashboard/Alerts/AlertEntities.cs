@@ -21,8 +21,12 @@ public sealed class AlertRuleEntity
     public bool Enabled { get; set; }
     public DateTime UpdatedAt { get; set; }
 
+    /// <summary>The notification channels the rule's alerts go to (<c>AlertRuleChannels</c>).</summary>
+    public List<AlertRuleChannelEntity> Channels { get; set; } = [];
+
     public AlertRule ToRule() => new(Id, Name, Kind, Filter, Metric, Operator, Threshold, Low, High, Hysteresis,
-        TimeSpan.FromSeconds(ForSeconds), Severity, Enabled);
+        TimeSpan.FromSeconds(ForSeconds), Severity, Enabled)
+    { Channels = [.. Channels.Select(c => c.ChannelId).Order()] };
 
     public void CopyFrom(AlertRule rule, DateTime now)
     {
@@ -39,7 +43,16 @@ public sealed class AlertRuleEntity
         Severity = rule.Severity;
         Enabled = rule.Enabled;
         UpdatedAt = now;
+        Channels.RemoveAll(c => !rule.Channels.Contains(c.ChannelId));
+        Channels.AddRange(rule.Channels.Where(id => Channels.All(c => c.ChannelId != id)).Select(id => new AlertRuleChannelEntity { ChannelId = id }));
     }
+}
+
+/// <summary>A rule sends its alerts to a notification channel (many to many; both sides delete their links).</summary>
+public sealed class AlertRuleChannelEntity
+{
+    public long RuleId { get; set; }
+    public long ChannelId { get; set; }
 }
 
 /// <summary>
@@ -112,6 +125,7 @@ internal sealed class AlertRuleConfiguration : IEntityTypeConfiguration<AlertRul
         builder.Property(r => r.Kind).HasConversion<string>().HasMaxLength(16);
         builder.Property(r => r.Operator).HasConversion<string>().HasMaxLength(16);
         builder.Property(r => r.Severity).HasConversion<string>().HasMaxLength(16);
+        builder.HasMany(r => r.Channels).WithOne().HasForeignKey(c => c.RuleId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

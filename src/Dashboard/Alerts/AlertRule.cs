@@ -56,6 +56,16 @@ public sealed record AlertRule(
     AlertSeverity Severity,
     bool Enabled)
 {
+    /// <summary>The notification channels (their ids) this rule's alerts are sent to, besides the UI, the hub and MQTT.</summary>
+    public IReadOnlyList<long> Channels { get; init; } = [];
+
+    /// <summary>Value equality, the channels' ids included (a list compares by reference otherwise).</summary>
+    public bool Equals(AlertRule? other) =>
+        other is not null && Id == other.Id && Name == other.Name && Metric == other.Metric && Severity == other.Severity
+        && SameConditionAs(other) && Channels.SequenceEqual(other.Channels);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Name, Kind, Filter, Threshold, For);
+
     /// <summary>Whether <paramref name="value"/> starts an alert (a pending one when <see cref="For"/> is set).</summary>
     public bool Raises(double value) => Operator switch
     {

@@ -26,6 +26,9 @@ public sealed class AlertRuleInput
     public string? Severity { get; set; }
     public bool? Enabled { get; set; }
 
+    /// <summary>Ids of the notification channels the rule's alerts go to; none (or null) for none.</summary>
+    public List<long>? Channels { get; set; }
+
     public static AlertRuleInput From(AlertRule rule) => new()
     {
         Kind = AlertText.Kind(rule.Kind),
@@ -40,6 +43,7 @@ public sealed class AlertRuleInput
         ForSeconds = rule.For.TotalSeconds,
         Severity = AlertText.Severity(rule.Severity),
         Enabled = rule.Enabled,
+        Channels = [.. rule.Channels],
     };
 }
 
@@ -64,7 +68,8 @@ public static class AlertRuleValidator
     /// <param name="input">What was sent.</param>
     /// <param name="id">The rule's id (0 for a new rule).</param>
     /// <param name="otherNames">Names of the other rules: names are unique, ignoring case.</param>
-    public static AlertRuleValidation Validate(AlertRuleInput input, long id, IEnumerable<string> otherNames)
+    /// <param name="channels">Ids of the notification channels there are; null when not checked.</param>
+    public static AlertRuleValidation Validate(AlertRuleInput input, long id, IEnumerable<string> otherNames, IReadOnlySet<long>? channels = null)
     {
         var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Error(string field, string message)
@@ -181,6 +186,15 @@ public static class AlertRuleValidator
             Error("severity", $"Unknown severity '{input.Severity}': use info, warning or critical.");
         }
 
+        var picked = (input.Channels ?? []).Distinct().ToList();
+        var unknown = picked.Where(c => c <= 0 || channels?.Contains(c) == false).ToList();
+        if (unknown.Count > 0)
+        {
+            Error("channels", unknown.Count == 1
+                ? $"There is no notification channel {unknown[0]}."
+                : $"There are no notification channels {string.Join(", ", unknown)}.");
+        }
+
         if (errors.Count > 0)
         {
             return new AlertRuleValidation(null, errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal));
@@ -188,7 +202,8 @@ public static class AlertRuleValidator
 
         var rule = new AlertRule(
             id, name, kind!.Value, filter, kind == AlertRuleKind.Presence ? null : metric, op, threshold, low, high, hysteresis,
-            TimeSpan.FromSeconds(forSeconds), severity!.Value, input.Enabled ?? true);
+            TimeSpan.FromSeconds(forSeconds), severity!.Value, input.Enabled ?? true)
+        { Channels = picked };
         return new AlertRuleValidation(rule, new Dictionary<string, string[]>());
 
         double? Number(double? value, string field, string what)

@@ -1,3 +1,4 @@
+using Dashboard.Alerts.Notifications;
 using Dashboard.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,7 +21,7 @@ public sealed record AlertPage(IReadOnlyList<Alert> Items, int Total, int Page, 
 /// acknowledge alerts. Open alerts come from the engine, which has them first; cleared ones from the database,
 /// together with the engine's last few that may not be stored yet.
 /// </summary>
-internal sealed class AlertService(AlertEngine engine, AlertFeed feed, IServiceScopeFactory scopes, TimeProvider clock)
+internal sealed class AlertService(AlertEngine engine, AlertFeed feed, NotificationChannels channels, IServiceScopeFactory scopes, TimeProvider clock)
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
@@ -54,7 +55,7 @@ internal sealed class AlertService(AlertEngine engine, AlertFeed feed, IServiceS
 
     /// <summary>Validates <paramref name="input"/> as it would be saved, without saving (the rule form asks as the user types).</summary>
     public AlertRuleValidation Validate(long id, AlertRuleInput input) =>
-        AlertRuleValidator.Validate(input, id, engine.Rules().Where(r => r.Id != id).Select(r => r.Name));
+        AlertRuleValidator.Validate(input, id, engine.Rules().Where(r => r.Id != id).Select(r => r.Name), channels.Ids());
 
     public async Task<bool> DeleteAsync(long id)
     {
@@ -63,6 +64,7 @@ internal sealed class AlertService(AlertEngine engine, AlertFeed feed, IServiceS
         {
             using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
+            await db.Set<AlertRuleChannelEntity>().Where(c => c.RuleId == id).ExecuteDeleteAsync();
             var removed = await db.Set<AlertRuleEntity>().Where(r => r.Id == id).ExecuteDeleteAsync();
             if (removed > 0)
             {
@@ -151,7 +153,7 @@ internal sealed class AlertService(AlertEngine engine, AlertFeed feed, IServiceS
 
             using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
-            var entity = id == 0 ? new AlertRuleEntity() : await db.Set<AlertRuleEntity>().FindAsync(id);
+            var entity = id == 0 ? new AlertRuleEntity() : await db.Set<AlertRuleEntity>().Include(r => r.Channels).FirstOrDefaultAsync(r => r.Id == id);
             if (entity is null)
             {
                 return AlertRuleResult.Missing;
@@ -163,7 +165,15 @@ internal sealed class AlertService(AlertEngine engine, AlertFeed feed, IServiceS
                 db.Add(entity);
             }
 
-            await db.SaveChangesAsync();
+            try
+            {
+                await db.SaveChangesAsync();
+            }
+            catch (DbUpdateException) when (rule.Channels.Any(c => !channels.Ids().Contains(c)))
+            {
+                return new AlertRuleResult(null, new Dictionary<string, string[]> { ["channels"] = ["A notification channel was deleted meanwhile: pick again."] });
+            }
+
             rule = rule with { Id = entity.Id };
             engine.SetRule(rule);
             feed.RulesChanged();

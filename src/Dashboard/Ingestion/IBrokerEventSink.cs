@@ -38,9 +38,10 @@ public readonly record struct IngestedEvent(
     /// </summary>
     public static IngestedEvent From(
         in BrokerEvent brokerEvent, PresenceParser presence, DeviceResolver devices, IReadOnlyList<string>? ownTopicPrefixes = null,
-        DeviceConventions? conventions = null)
+        DeviceConventions? conventions = null, IReadOnlyList<string>? ownPublishers = null)
     {
-        if (brokerEvent.Kind != BrokerEventKind.MessagePublished || IsOwn(brokerEvent.Topic!, ownTopicPrefixes))
+        if (brokerEvent.Kind != BrokerEventKind.MessagePublished || IsOwn(brokerEvent.Topic!, ownTopicPrefixes)
+            || (brokerEvent.Publisher is { } publisher && ownPublishers?.Contains(publisher) == true))
         {
             return new(brokerEvent, null, null, null);
         }

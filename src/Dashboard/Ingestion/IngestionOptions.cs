@@ -32,4 +32,10 @@ public sealed class IngestionOptions
     /// or presence, so the dashboard does not show its own messages as a device.
     /// </summary>
     public List<string> OwnTopicPrefixes { get; } = [];
+
+    /// <summary>
+    /// Who, publishing through <c>IBrokerPublisher</c>, publishes the dashboard's own messages on topics an admin chose
+    /// (alert notifications to an MQTT channel): like <see cref="OwnTopicPrefixes"/>, never read as readings or presence.
+    /// </summary>
+    public List<string> OwnPublishers { get; } = [];
 }

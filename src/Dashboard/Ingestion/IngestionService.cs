@@ -23,6 +23,7 @@ internal sealed class IngestionService(
 {
     private readonly IBrokerEventSink[] _sinks = [.. sinks];
     private readonly string[] _ownTopicPrefixes = [.. options.Value.OwnTopicPrefixes];
+    private readonly string[] _ownPublishers = [.. options.Value.OwnPublishers];
     private readonly DeviceResolver _devices = new(options.Value.MaxStatusDevices);
     private readonly LogLimiter _errorLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _capLog = new(TimeSpan.FromSeconds(30));
@@ -81,7 +82,7 @@ internal sealed class IngestionService(
 
     private void Dispatch(in BrokerEvent brokerEvent)
     {
-        var ingested = IngestedEvent.From(brokerEvent, presence, _devices, _ownTopicPrefixes, conventions);
+        var ingested = IngestedEvent.From(brokerEvent, presence, _devices, _ownTopicPrefixes, conventions, _ownPublishers);
         if (ingested.Request is { } request)
         {
             _ = SendAsync(request); // never waited for here: the broker delivers it while ingestion reads on

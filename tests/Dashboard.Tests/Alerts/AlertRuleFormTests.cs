@@ -1,8 +1,10 @@
 using Bunit;
 using Dashboard.Alerts;
+using Dashboard.Alerts.Notifications;
 using Dashboard.Components.Alerts;
 using Dashboard.Live;
 using Dashboard.Storage;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -30,6 +32,8 @@ public sealed class AlertRuleFormTests : BunitContext, IAsyncLifetime
         Services.AddSingleton<AlertOutbox>();
         Services.AddSingleton<AlertFeed>();
         Services.AddSingleton<AlertEngine>();
+        Services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
+        Services.AddSingleton<NotificationChannels>();
         Services.AddSingleton<AlertService>();
         Services.AddDbContext<DashboardDbContext>(o => o.UseSqlite($"Data Source={_database}"));
         using var scope = Services.GetRequiredService<IServiceScopeFactory>().CreateScope();

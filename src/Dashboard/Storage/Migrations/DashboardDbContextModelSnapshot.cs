@@ -152,6 +152,21 @@ namespace Dashboard.Storage.Migrations
                     b.ToTable("AlertEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Dashboard.Alerts.AlertRuleChannelEntity", b =>
+                {
+                    b.Property<long>("RuleId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ChannelId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RuleId", "ChannelId");
+
+                    b.HasIndex("ChannelId");
+
+                    b.ToTable("AlertRuleChannels", (string)null);
+                });
+
             modelBuilder.Entity("Dashboard.Alerts.AlertRuleEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -215,6 +230,66 @@ namespace Dashboard.Storage.Migrations
                         .IsUnique();
 
                     b.ToTable("AlertRules", (string)null);
+                });
+
+            modelBuilder.Entity("Dashboard.Alerts.Notifications.NotificationChannelEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Dropped")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Failed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastFailureAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastSuccessAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .UseCollation("NOCASE");
+
+                    b.Property<string>("Secrets")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Sent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Settings")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Suppressed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("NotificationChannels", (string)null);
                 });
 
             modelBuilder.Entity("Dashboard.Broker.Admin.BanEntity", b =>
@@ -874,6 +949,21 @@ namespace Dashboard.Storage.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Dashboard.Alerts.AlertRuleChannelEntity", b =>
+                {
+                    b.HasOne("Dashboard.Alerts.Notifications.NotificationChannelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ChannelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Dashboard.Alerts.AlertRuleEntity", null)
+                        .WithMany("Channels")
+                        .HasForeignKey("RuleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Dashboard.Broker.Sessions.QueuedMessageEntity", b =>
                 {
                     b.HasOne("Dashboard.Broker.Sessions.SessionEntity", null)
@@ -946,6 +1036,11 @@ namespace Dashboard.Storage.Migrations
             modelBuilder.Entity("Dashboard.Alerts.AlertEntity", b =>
                 {
                     b.Navigation("Events");
+                });
+
+            modelBuilder.Entity("Dashboard.Alerts.AlertRuleEntity", b =>
+                {
+                    b.Navigation("Channels");
                 });
 
             modelBuilder.Entity("Dashboard.Broker.Sessions.SessionEntity", b =>
