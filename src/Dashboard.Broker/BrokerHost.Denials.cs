@@ -1,16 +1,6 @@
+using System.Text;
 using Dashboard.Broker.Admin;
-using Dashboard.Broker.Auth;
-using Dashboard.Broker.Events;
-using Dashboard.Broker.Metrics;
-using Dashboard.Broker.Persistence;
-using Dashboard.Broker.Retained;
-using Dashboard.Broker.Sessions;
-using Dashboard.Broker.Shared;
-using Dashboard.Broker.Status;
 using Dashboard.Broker.Transport;
-using Dashboard.Broker.Wills;
-using Microsoft.Extensions.Options;
-using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;

@@ -1,13 +1,3 @@
-using System.Collections.Concurrent;
-using Dashboard.Broker.Auth;
-using Dashboard.Broker.Metrics;
-using Dashboard.Broker.Persistence;
-using Dashboard.Broker.Shared;
-using Dashboard.Broker.Transport;
-using Microsoft.Extensions.Options;
-using MQTTnet;
-using MQTTnet.Packets;
-using MQTTnet.Protocol;
 using MQTTnet.Server;
 
 namespace Dashboard.Broker.Sessions;

@@ -1,11 +1,4 @@
-using System.Collections.Immutable;
-using Dashboard.Broker.Auth;
-using Dashboard.Broker.Metrics;
-using Dashboard.Broker.Sessions;
-using Dashboard.Broker.Transport;
 using MQTTnet;
-using MQTTnet.Formatter;
-using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
 namespace Dashboard.Broker.Shared;

@@ -1,14 +1,5 @@
 using System.Buffers;
-using System.IO.Pipelines;
-using System.Net;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography.X509Certificates;
-using Dashboard.Broker.Metrics;
-using Dashboard.Broker.Persistence;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Http.Connections.Features;
-using Microsoft.AspNetCore.Http.Features;
 using MQTTnet.Adapter;
 using MQTTnet.Exceptions;
 using MQTTnet.Formatter;

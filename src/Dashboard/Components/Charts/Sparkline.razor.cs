@@ -8,16 +8,8 @@ namespace Dashboard.Components.Charts;
 /// each render costs nothing unless the data changed (count, last value or last time), and when
 /// <see cref="Times"/> shows the window only slid forward, just the new points are sent.
 /// </summary>
-public sealed partial class Sparkline : IAsyncDisposable
+public sealed partial class Sparkline
 {
-    private ElementReference _host;
-    private IJSObjectReference? _module;
-    private IJSObjectReference? _chart;
-    private Shown? _shown;
-    private bool _disposed;
-
-    [Inject] private IJSRuntime JS { get; set; } = default!;
-
     /// <summary>The values, oldest first. NaN and infinities are gaps.</summary>
     [Parameter, EditorRequired] public IReadOnlyList<double> Values { get; set; } = [];
 
@@ -42,68 +34,27 @@ public sealed partial class Sparkline : IAsyncDisposable
         }
     }
 
-    protected override async Task OnAfterRenderAsync(bool firstRender)
-    {
-        if (firstRender)
-        {
-            await CreateAsync();
-        }
-        await SyncAsync();
-    }
+    protected override ValueTask<IJSObjectReference> CreateChartAsync(IJSObjectReference module, Shown shown) =>
+        module.InvokeAsync<IJSObjectReference>("createSparkline", Host, Payload(0), Options());
 
-    private async Task CreateAsync()
+    // Renders that change nothing send nothing; a window that only slid forward sends its new points.
+    protected override async Task UpdateChartAsync(IJSObjectReference chart, Shown previous, bool hadPrevious, Shown current)
     {
-        var module = await JS.InvokeAsync<IJSObjectReference>("import", ChartInterop.ModulePath);
-        if (_disposed)
+        if (!hadPrevious || current.Color != previous.Color || current.Height != previous.Height)
         {
-            await ChartInterop.ReleaseAsync(module);
-            return;
+            await chart.InvokeVoidAsync("setOptions", Options());
         }
-        _module = module;
-        var shown = Current();
-        var chart = await module.InvokeAsync<IJSObjectReference>("createSparkline", _host, Payload(0), Options());
-        if (_disposed)
+        if (!hadPrevious || current.Data != previous.Data)
         {
-            await ChartInterop.DestroyAsync(chart);
-            return;
-        }
-        _chart = chart;
-        _shown = shown;
-    }
-
-    // Brings the browser up to date; renders that change nothing send nothing.
-    private async Task SyncAsync()
-    {
-        var current = Current();
-        if (_chart is null || current == _shown)
-        {
-            return;
-        }
-        var previous = _shown;
-        _shown = current; // before awaiting, so an overlapping render does not send the same change again
-        try
-        {
-            if (previous is not { } p || current.Color != p.Color || current.Height != p.Height)
+            var start = hadPrevious ? AppendStart(previous.Data) : -1;
+            if (start > 0)
             {
-                await _chart.InvokeVoidAsync("setOptions", Options());
+                await chart.InvokeVoidAsync("append", Payload(start), Values.Count);
             }
-            if (previous is not { } q || current.Data != q.Data)
+            else
             {
-                var start = previous is { } r ? AppendStart(r.Data) : -1;
-                if (start > 0)
-                {
-                    await _chart.InvokeVoidAsync("append", Payload(start), Values.Count);
-                }
-                else
-                {
-                    await _chart.InvokeVoidAsync("setData", Payload(0));
-                }
+                await chart.InvokeVoidAsync("setData", Payload(0));
             }
-        }
-        catch (JSDisconnectedException)
-        {
-            // The circuit may come back to the same page: then send everything.
-            _shown = null;
         }
     }
 
@@ -139,7 +90,7 @@ public sealed partial class Sparkline : IAsyncDisposable
 
     private object Options() => new { height = Height, color = Color };
 
-    private Shown Current() => new(
+    protected override Shown Current() => new(
         new DataShown(Values.Count, Values.Count > 0 ? Values[^1] : double.NaN, Times is { Count: > 0 } t ? t[^1].UtcTicks : null),
         Color,
         Height);
@@ -156,22 +107,7 @@ public sealed partial class Sparkline : IAsyncDisposable
         return null;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _disposed = true;
-        if (_chart is { } chart)
-        {
-            _chart = null;
-            await ChartInterop.DestroyAsync(chart);
-        }
-        if (_module is { } module)
-        {
-            _module = null;
-            await ChartInterop.ReleaseAsync(module);
-        }
-    }
+    public readonly record struct DataShown(int Count, double Last, long? LastTimeTicks);
 
-    private readonly record struct DataShown(int Count, double Last, long? LastTimeTicks);
-
-    private readonly record struct Shown(DataShown Data, string? Color, int Height);
+    public readonly record struct Shown(DataShown Data, string? Color, int Height);
 }

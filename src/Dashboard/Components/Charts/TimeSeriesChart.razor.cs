@@ -11,16 +11,9 @@ namespace Dashboard.Components.Charts;
 /// on); away from the cursor the legend shows each series' latest value and its time.
 /// The element is <see cref="Height"/> pixels tall, legend included, and as wide as its container.
 /// </summary>
-public sealed partial class TimeSeriesChart : IAsyncDisposable
+public sealed partial class TimeSeriesChart
 {
-    private ElementReference _host;
-    private IJSObjectReference? _module;
-    private IJSObjectReference? _chart;
     private DotNetObjectReference<TimeSeriesChart>? _self;
-    private Shown? _shown;
-    private bool _disposed;
-
-    [Inject] private IJSRuntime JS { get; set; } = default!;
 
     [Parameter, EditorRequired] public IReadOnlyList<ChartSeries> Series { get; set; } = [];
 
@@ -58,61 +51,22 @@ public sealed partial class TimeSeriesChart : IAsyncDisposable
         }
     }
 
-    protected override async Task OnAfterRenderAsync(bool firstRender)
+    protected override ValueTask<IJSObjectReference> CreateChartAsync(IJSObjectReference module, Shown shown)
     {
-        if (firstRender)
-        {
-            await CreateAsync();
-        }
-        await SyncAsync();
-    }
-
-    private async Task CreateAsync()
-    {
-        var module = await JS.InvokeAsync<IJSObjectReference>("import", ChartInterop.ModulePath);
-        if (_disposed)
-        {
-            await ChartInterop.ReleaseAsync(module);
-            return;
-        }
-        _module = module;
         _self = DotNetObjectReference.Create(this);
-        var shown = Current();
-        var chart = await module.InvokeAsync<IJSObjectReference>("createTimeSeries", _host, Payload(), Options(), _self);
-        if (_disposed)
-        {
-            await ChartInterop.DestroyAsync(chart);
-            return;
-        }
-        _chart = chart;
-        _shown = shown;
+        return module.InvokeAsync<IJSObjectReference>("createTimeSeries", Host, Payload(), Options(), _self);
     }
 
     // Renders that leave the data as it was send nothing.
-    private async Task SyncAsync()
+    protected override async Task UpdateChartAsync(IJSObjectReference chart, Shown? previous, bool hadPrevious, Shown current)
     {
-        var current = Current();
-        if (_chart is null || current == _shown)
+        if (previous is null || previous.Height != current.Height)
         {
-            return;
+            await chart.InvokeVoidAsync("setOptions", Options());
         }
-        var previous = _shown;
-        _shown = current; // before awaiting, so an overlapping render does not send the same change again
-        try
+        if (previous is null || !previous.Series.SequenceEqual(current.Series))
         {
-            if (previous is null || previous.Height != current.Height)
-            {
-                await _chart.InvokeVoidAsync("setOptions", Options());
-            }
-            if (previous is null || !previous.Series.SequenceEqual(current.Series))
-            {
-                await _chart.InvokeVoidAsync("setData", Payload());
-            }
-        }
-        catch (JSDisconnectedException)
-        {
-            // The circuit may come back to the same page: then send everything.
-            _shown = null;
+            await chart.InvokeVoidAsync("setData", Payload());
         }
     }
 
@@ -143,30 +97,16 @@ public sealed partial class TimeSeriesChart : IAsyncDisposable
 
     private object Options() => new { height = Height };
 
-    private Shown Current() => new(Height, [.. Series.Select(SeriesShown.Of)]);
+    protected override Shown Current() => new(Height, [.. Series.Select(SeriesShown.Of)]);
 
-    public async ValueTask DisposeAsync()
-    {
-        _disposed = true;
-        if (_chart is { } chart)
-        {
-            _chart = null;
-            await ChartInterop.DestroyAsync(chart);
-        }
-        if (_module is { } module)
-        {
-            _module = null;
-            await ChartInterop.ReleaseAsync(module);
-        }
-        _self?.Dispose();
-    }
+    protected override void OnDisposed() => _self?.Dispose();
 
     internal sealed record TimeSeriesPayload(IReadOnlyList<double[]> Times, IReadOnlyList<SeriesPayload> Series);
 
     internal sealed record SeriesPayload(string Label, string? Unit, int Times, double?[] Values, double?[]? Min, double?[]? Max);
 
     // A cheap fingerprint of a series: enough to notice new, dropped or replaced points.
-    private readonly record struct SeriesShown(string Label, string? Unit, int Count, long FirstTicks, long LastTicks, double? Last, bool Band)
+    public readonly record struct SeriesShown(string Label, string? Unit, int Count, long FirstTicks, long LastTicks, double? Last, bool Band)
     {
         public static SeriesShown Of(ChartSeries s) => new(
             s.Label,
@@ -178,7 +118,7 @@ public sealed partial class TimeSeriesChart : IAsyncDisposable
             s.Min is not null && s.Max is not null);
     }
 
-    private sealed record Shown(int Height, SeriesShown[] Series)
+    public sealed record Shown(int Height, SeriesShown[] Series)
     {
         public bool Equals(Shown? other) => other is not null && Height == other.Height && Series.AsSpan().SequenceEqual(other.Series);
 
