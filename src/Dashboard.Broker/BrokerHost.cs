@@ -6,6 +6,7 @@ using Dashboard.Broker.Retained;
 using Dashboard.Broker.Sessions;
 using Dashboard.Broker.Shared;
 using Dashboard.Broker.Status;
+using Dashboard.Broker.Tracking;
 using Dashboard.Broker.Transport;
 using Dashboard.Broker.Wills;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,7 @@ internal sealed class BrokerHost(
     BrokerAuthorizer acl,
     PublishRules rules,
     BrokerEventChannel events,
+    PublishTracker tracker,
     BrokerMetrics metrics,
     TimeProvider clock,
     IServiceScopeFactory scopes,
@@ -78,6 +80,7 @@ internal sealed class BrokerHost(
         server.ClientAcknowledgedPublishPacketAsync += e =>
         {
             sessions.Acknowledged(e.ClientId, e.PublishPacket);
+            tracker.Acknowledged(e.ClientId, e.PublishPacket);
             return Task.CompletedTask;
         };
         sessions.SessionEnded += shared.RemoveClient;
@@ -306,12 +309,14 @@ internal sealed class BrokerHost(
         if (!acl.Unrestricted && !acl.CanRead(e.ReceiverClientId, e.ApplicationMessage.Topic))
         {
             e.AcceptEnqueue = false;
+            tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage, DeliveryState.Refused);
             return Task.CompletedTask;
         }
 
         if (packetSizes.Refuses(e.ReceiverClientId, e.ApplicationMessage))
         {
             e.AcceptEnqueue = false; // larger than the Maximum Packet Size this MQTT 5 client set
+            tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage, DeliveryState.Refused);
             return Task.CompletedTask;
         }
 
@@ -319,6 +324,9 @@ internal sealed class BrokerHost(
         {
             e.AcceptEnqueue = false;
         }
+
+        tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage,
+            e.AcceptEnqueue ? DeliveryState.Pending : stored ? DeliveryState.Queued : DeliveryState.Dropped);
 
         if (stored)
         {
@@ -347,6 +355,7 @@ internal sealed class BrokerHost(
         if (e.IsDropped)
         {
             sessions.Dropped(e.ReceiverClientId, e.ApplicationMessage);
+            tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage, DeliveryState.Dropped);
             metrics.MessageDropped();
             if (_dropLog.ShouldLog())
             {
