@@ -20,7 +20,7 @@ public sealed class ControlRoundTripTests(AppFixture fixture) : IClassFixture<Ap
     public async Task A_tasmota_relay_is_switched_on_delivered_with_puback_and_confirmed_by_its_state()
     {
         var name = "plug-" + Guid.NewGuid().ToString("N")[..8];
-        await using var device = await StartDeviceAsync("tasmota", name);
+        await using var device = await EchoDevice.StartAsync(App, "tasmota", name);
         using var http = App.CreateHttpClient();
         var control = await WaitForControlAsync(http, name, $"cmnd/{name}/POWER");
         Assert.Equal("switch", control.GetProperty("kind").GetString());
@@ -45,7 +45,7 @@ public sealed class ControlRoundTripTests(AppFixture fixture) : IClassFixture<Ap
     public async Task A_discovered_switch_sends_its_own_payloads_and_its_state_topic_confirms_them()
     {
         var name = "fan-" + Guid.NewGuid().ToString("N")[..8];
-        await using var device = await StartDeviceAsync("discovery", name);
+        await using var device = await EchoDevice.StartAsync(App, "discovery", name);
         using var http = App.CreateHttpClient();
         var control = await WaitForControlAsync(http, name, $"{name}/fan/set");
         Assert.Equal("Home Assistant discovery", control.GetProperty("source").GetString());
@@ -63,7 +63,7 @@ public sealed class ControlRoundTripTests(AppFixture fixture) : IClassFixture<Ap
     public async Task A_device_that_does_not_answer_is_no_answer_after_the_timeout_though_it_acknowledged()
     {
         var name = "mute-" + Guid.NewGuid().ToString("N")[..8];
-        await using var device = await StartDeviceAsync("tasmota", name, silent: true);
+        await using var device = await EchoDevice.StartAsync(App, "tasmota", name, silent: true);
         using var http = App.CreateHttpClient();
         await WaitForControlAsync(http, name, $"cmnd/{name}/POWER");
 
@@ -103,7 +103,7 @@ public sealed class ControlRoundTripTests(AppFixture fixture) : IClassFixture<Ap
     public async Task The_tutorials_led_subscription_is_a_switch_of_its_device_that_cannot_be_confirmed()
     {
         var name = "esp-" + Guid.NewGuid().ToString("N")[..8];
-        await using var device = await StartDeviceAsync("tutorial", name);
+        await using var device = await EchoDevice.StartAsync(App, "tutorial", name);
         using var http = App.CreateHttpClient();
         var control = await WaitForControlAsync(http, name, $"{name}/led/set");
         Assert.Equal("subscription", control.GetProperty("source").GetString());
@@ -123,7 +123,7 @@ public sealed class ControlRoundTripTests(AppFixture fixture) : IClassFixture<Ap
     public async Task Commands_are_refused_to_viewers_and_for_unknown_controls_and_values()
     {
         var name = "guarded-" + Guid.NewGuid().ToString("N")[..8];
-        await using var device = await StartDeviceAsync("tasmota", name);
+        await using var device = await EchoDevice.StartAsync(App, "tasmota", name);
         using var http = App.CreateHttpClient();
         await WaitForControlAsync(http, name, $"cmnd/{name}/POWER");
         using var viewer = App.CreateHttpClient(await App.CreateApiKeyAsync("Viewer"));
@@ -162,15 +162,7 @@ public sealed class ControlRoundTripTests(AppFixture fixture) : IClassFixture<Ap
         Assert.True(await listener.NothingArrivesAsync(TimeSpan.FromMilliseconds(300)));
     }
 
-    private async Task<ExternalProcess> StartDeviceAsync(string kind, string name, bool silent = false)
-    {
-        var script = Path.Combine(AppContext.BaseDirectory, "Controls", "echo_device.py");
-        var device = ExternalProcess.Start("/usr/bin/python3", silent ? ["-u", script, $"{App.MqttPort}", kind, name, "silent"] : ["-u", script, $"{App.MqttPort}", kind, name]);
-        await device.WaitForLineAsync(line => line == "ready");
-        return device;
-    }
-
-    private static async Task<JsonElement> WaitForControlAsync(HttpClient http, string deviceId, string controlId)
+    internal static async Task<JsonElement> WaitForControlAsync(HttpClient http, string deviceId, string controlId)
     {
         JsonElement found = default;
         await DashboardApp.WaitUntilAsync(async () =>

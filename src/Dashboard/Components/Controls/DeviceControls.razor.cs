@@ -100,4 +100,12 @@ public sealed partial class DeviceControls
         shown.Definition.StateTopic is { } topic ? $"state from {topic}" : "no state topic: the state is not known";
 
     private static string ControlsWire(CommandOutcome outcome) => ControlsApi.Wire(outcome);
+
+    private static string StepIcon(StepTone tone) => tone switch
+    {
+        StepTone.Good => Icons.Material.Filled.CheckCircle,
+        StepTone.Bad => Icons.Material.Filled.Error,
+        StepTone.Waiting => Icons.Material.Filled.HourglassTop,
+        _ => Icons.Material.Filled.Info,
+    };
 }
