@@ -120,6 +120,35 @@ public sealed class ControlRoundTripTests(AppFixture fixture) : IClassFixture<Ap
     }
 
     [Fact]
+    public async Task An_admin_makes_a_set_subscription_a_number_hides_it_and_resets_it()
+    {
+        var name = "dimmer-" + Guid.NewGuid().ToString("N")[..8];
+        await using var device = await EchoDevice.StartAsync(App, "tutorial", name);
+        using var http = App.CreateHttpClient();
+        var id = $"{name}/led/set";
+        await WaitForControlAsync(http, name, id);
+
+        var changed = await http.PatchAsJsonAsync($"api/devices/{name}/controls", new { control = id, name = "Brightness", kind = "number", min = 0, max = 255 });
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        var number = await changed.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(("Brightness", "number", 255d), (number.GetProperty("name").GetString(), number.GetProperty("kind").GetString(), number.GetProperty("max").GetDouble()));
+        await AssertProblemAsync(await http.PostAsJsonAsync($"api/devices/{name}/commands", new { control = id, value = 300 }), "value");
+        var trip = await SendAsync(http, name, id, "128");
+        Assert.Equal("128", trip.GetProperty("payload").GetString());
+        await device.WaitForLineAsync(line => line == $"got {id} 128");
+
+        await AssertProblemAsync(await http.PatchAsJsonAsync($"api/devices/{name}/controls", new { control = id, kind = "dial" }), "kind");
+        Assert.Equal(HttpStatusCode.OK, (await http.PatchAsJsonAsync($"api/devices/{name}/controls", new { control = id, hidden = true })).StatusCode);
+        Assert.Empty((await http.GetFromJsonAsync<JsonElement[]>($"api/devices/{name}/controls"))!);
+        var hidden = Assert.Single((await http.GetFromJsonAsync<JsonElement[]>($"api/devices/{name}/controls?hidden=true"))!);
+        Assert.True(hidden.GetProperty("hidden").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.OK, (await http.PatchAsJsonAsync($"api/devices/{name}/controls", new { control = id, reset = true })).StatusCode);
+        var reset = Assert.Single((await http.GetFromJsonAsync<JsonElement[]>($"api/devices/{name}/controls"))!);
+        Assert.Equal(("led", "switch"), (reset.GetProperty("name").GetString(), reset.GetProperty("kind").GetString()));
+    }
+
+    [Fact]
     public async Task Commands_are_refused_to_viewers_and_for_unknown_controls_and_values()
     {
         var name = "guarded-" + Guid.NewGuid().ToString("N")[..8];

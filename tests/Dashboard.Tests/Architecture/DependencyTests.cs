@@ -25,11 +25,12 @@ public sealed class DependencyTests
         ["DeviceMapping"] = ["Common", "Storage", "Devices", "Accounts"],
         ["Alerts"] = ["Common", "Broker", "Storage", "Ingestion", "Readings", "Devices", "Live", "Accounts"],
         ["Registry"] = ["Broker", "Storage", "Readings", "Devices", "Live", "History", "Accounts"],
+        ["Controls"] = ["Common", "Broker", "Storage", "Ingestion", "Readings", "Devices", "Live", "Accounts"],
         ["Health"] = ["Broker", "Storage"],
         ["Monitoring"] = ["Broker", "Ingestion", "Live", "History", "Alerts"],
         ["Backups"] = ["Common", "Storage", "Accounts"],
         ["BrokerAdmin"] = ["Common", "Broker", "Accounts"],
-        ["Components"] = ["Common", "Broker", "Storage", "Readings", "Devices", "Ingestion", "Accounts", "Live", "History", "Alerts", "Registry", "DeviceMapping", "Backups"],
+        ["Components"] = ["Common", "Broker", "Storage", "Readings", "Devices", "Ingestion", "Accounts", "Live", "History", "Alerts", "Registry", "DeviceMapping", "Backups", "Controls"],
     };
 
     private static readonly Lazy<ArchUnitNET.Domain.Architecture> Assemblies = new(() => new ArchLoader()

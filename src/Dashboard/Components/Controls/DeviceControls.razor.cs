@@ -34,6 +34,8 @@ public sealed partial class DeviceControls
 
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
 
+    [Inject] private IDialogService Dialogs { get; set; } = null!;
+
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = null!;
 
     protected override async Task OnInitializedAsync()
@@ -41,6 +43,7 @@ public sealed partial class DeviceControls
         var user = (await AuthenticationState).User;
         _isAdmin = user.IsInRole(DashboardRoles.Admin);
         _user = PublishChecks.Publisher(user);
+        Read();
     }
 
     protected override void OnParametersSet() => Read();
@@ -59,7 +62,7 @@ public sealed partial class DeviceControls
 
     private void Read()
     {
-        _controls = Catalog.For(Device);
+        _controls = Catalog.For(Device, includeHidden: _isAdmin && !Compact); // admins unhide them on the device page
         _stateTopics = [.. _controls.Select(c => c.Definition.StateTopic).OfType<string>()];
     }
 
@@ -90,6 +93,17 @@ public sealed partial class DeviceControls
         finally
         {
             _sending.Remove(control.Id);
+        }
+    }
+
+    private async Task EditAsync(DeviceControl shown)
+    {
+        var parameters = new DialogParameters<ControlSettingsDialog> { { d => d.DeviceId, Device.Id }, { d => d.Control, shown } };
+        var options = new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true };
+        var result = await (await Dialogs.ShowAsync<ControlSettingsDialog>("Control", parameters, options)).Result;
+        if (result is { Canceled: false })
+        {
+            Read();
         }
     }
 
