@@ -15,7 +15,7 @@ internal static class ControlsApi
 {
     public sealed record ControlDto(
         string Id, string Name, string Kind, string CommandTopic, string Source, string? PayloadOn, string? PayloadOff, string? PayloadPress,
-        double? Min, double? Max, double? Step, bool Slider, IReadOnlyList<string> Options, string? StateTopic, bool Confirmable,
+        double? Min, double? Max, double? Step, string? Unit, bool Slider, IReadOnlyList<string> Options, string? StateTopic, bool Confirmable,
         string? State, DateTimeOffset? StateTime, bool Hidden)
     {
         public static ControlDto From(DeviceControl shown)
@@ -23,7 +23,7 @@ internal static class ControlsApi
             var c = shown.Definition;
             var isSwitch = c.Kind == ControlKind.Switch;
             return new(c.Id, c.Name, Wire(c.Kind), c.CommandTopic, c.Source, isSwitch ? c.PayloadOn : null, isSwitch ? c.PayloadOff : null,
-                c.Kind == ControlKind.Button ? c.PayloadPress : null, c.Min, c.Max, c.Step, c.Slider, c.Options, c.StateTopic,
+                c.Kind == ControlKind.Button ? c.PayloadPress : null, c.Min, c.Max, c.Step, c.Unit, c.Slider, c.Options, c.StateTopic,
                 c.Kind != ControlKind.Button && c.StateTopic is not null, shown.State, shown.StateTime, shown.Hidden);
         }
     }

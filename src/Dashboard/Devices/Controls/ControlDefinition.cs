@@ -40,6 +40,9 @@ public sealed record ControlDefinition(string Id, string Name, ControlKind Kind,
 
     public IReadOnlyList<string> Options { get; init; } = [];
 
+    /// <summary>A number's unit, shown with its state.</summary>
+    public string? Unit { get; init; }
+
     public string? CommandField { get; init; }
     public string? StateTopic { get; init; }
     public IReadOnlyList<string>? StatePath { get; init; }

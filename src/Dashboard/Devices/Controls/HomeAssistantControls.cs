@@ -48,6 +48,7 @@ internal static class HomeAssistantControls
                 Max = Number(config, "max") ?? 100,
                 Step = Number(config, "step") ?? 1,
                 Slider = config.String("mode") != "box",
+                Unit = config.String("unit_of_measurement") is { Length: > 0 } unit ? unit : null,
             },
             "select" when Options(config) is { Count: > 0 } options => new ControlDefinition(command, name, ControlKind.Select, command, Source) { Options = options },
             _ => null,
