@@ -87,6 +87,7 @@ public sealed class ControlRoundTripTests(AppFixture fixture) : IClassFixture<Ap
         using var http = App.CreateHttpClient();
         await WaitForControlAsync(http, name, $"cmnd/{name}/POWER");
         await sleeper.DisconnectAsync();
+        await App.WaitForOfflineSessionAsync(clientId);
 
         var trip = await SendAsync(http, name, $"cmnd/{name}/POWER", "on");
         var done = await WaitForOutcomeAsync(http, trip, "queued");

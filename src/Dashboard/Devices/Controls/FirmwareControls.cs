@@ -27,6 +27,11 @@ public static class FirmwareControls
 
     internal static ControlDefinition? Tasmota(string topic, string metric)
     {
+        if (!metric.StartsWith("POWER", StringComparison.Ordinal) && metric != "Dimmer")
+        {
+            return null; // the cheap test: cards ask for every device's controls as their readings change
+        }
+
         var levels = topic.Split('/');
         if (levels.Length < 3)
         {
