@@ -10,20 +10,23 @@ namespace Dashboard.Broker.Subscriptions;
 /// </summary>
 public sealed class BrokerSubscriptions
 {
-    private readonly ConnectionRegistry _connections;
-    private readonly PersistentSessions _sessions;
+    private readonly ConnectionRegistry? _connections;
+    private readonly PersistentSessions? _sessions;
 
-    internal BrokerSubscriptions(ConnectionRegistry connections, PersistentSessions sessions)
+    internal BrokerSubscriptions(ConnectionRegistry? connections, PersistentSessions? sessions)
     {
         _connections = connections;
         _sessions = sessions;
     }
 
+    /// <summary>A broker without clients (for a page rendered without one).</summary>
+    public static BrokerSubscriptions None { get; } = new(null, null);
+
     /// <summary>The client's filters, in ordinal order; empty when the broker knows no such client or session.</summary>
     public IReadOnlyList<string> Of(string clientId)
     {
         var filters = new SortedSet<string>(StringComparer.Ordinal);
-        if (_connections.TryGet(clientId, out var connection) && connection.HookState.TryGetValue(SubscriptionHook.Key, out var state))
+        if (_connections is not null && _connections.TryGet(clientId, out var connection) && connection.HookState.TryGetValue(SubscriptionHook.Key, out var state))
         {
             var granted = (HashSet<string>)state;
             lock (granted)
@@ -32,7 +35,7 @@ public sealed class BrokerSubscriptions
             }
         }
 
-        if (_sessions.TryGet(clientId, out var record))
+        if (_sessions is not null && _sessions.TryGet(clientId, out var record))
         {
             lock (record)
             {

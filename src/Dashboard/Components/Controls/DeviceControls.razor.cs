@@ -36,13 +36,17 @@ public sealed partial class DeviceControls
 
     [Inject] private IDialogService Dialogs { get; set; } = null!;
 
-    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = null!;
+    [CascadingParameter] private Task<AuthenticationState>? AuthenticationState { get; set; }
 
     protected override async Task OnInitializedAsync()
     {
-        var user = (await AuthenticationState).User;
-        _isAdmin = user.IsInRole(DashboardRoles.Admin);
-        _user = PublishChecks.Publisher(user);
+        if (AuthenticationState is { } authentication) // absent where nobody signs in (a component rendered on its own)
+        {
+            var user = (await authentication).User;
+            _isAdmin = user.IsInRole(DashboardRoles.Admin);
+            _user = PublishChecks.Publisher(user);
+        }
+
         Read();
     }
 
