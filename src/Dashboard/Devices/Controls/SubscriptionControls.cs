@@ -4,7 +4,8 @@ namespace Dashboard.Devices.Controls;
 /// What a device's own subscriptions say it obeys, as the tutorials' ESP32 does (subscribes to <c>home/led/set</c>, switches on
 /// <c>ON</c> and off on anything else): a filter without wildcards whose last level is <c>set</c>, <c>command</c> or
 /// <c>cmd</c> is a switch with <c>ON</c>/<c>OFF</c>. Its state is <c>&lt;base&gt;/state</c>, else <c>&lt;base&gt;</c> (the
-/// topic without the suffix), whichever has been published; with neither, a command cannot be confirmed.
+/// topic without the suffix), whichever has been published; with neither, a command cannot be confirmed. ESPHome's own
+/// <c>&lt;prefix&gt;/button/&lt;id&gt;/command</c> is a button (<c>PRESS</c>) and <c>…/number/&lt;id&gt;/command</c> a number.
 /// </summary>
 public static class SubscriptionControls
 {
@@ -25,9 +26,15 @@ public static class SubscriptionControls
 
             var baseTopic = filter[..cut];
             var state = published(baseTopic + "/state") ? baseTopic + "/state" : published(baseTopic) ? baseTopic : null;
-            yield return new ControlDefinition(filter, baseTopic[(baseTopic.LastIndexOf('/') + 1)..], ControlKind.Switch, filter, "subscription")
+            var levels = baseTopic.Split('/');
+            var name = levels[^1];
+            // ESPHome subscribes to its own <prefix>/<component>/<id>/command: a button takes PRESS, a number a number.
+            var kind = levels.Length >= 3 && filter.EndsWith("/command", StringComparison.Ordinal) ? levels[^2] : null;
+            yield return kind switch
             {
-                StateTopic = state,
+                "button" => new ControlDefinition(filter, name, ControlKind.Button, filter, "subscription"),
+                "number" => new ControlDefinition(filter, name, ControlKind.Number, filter, "subscription") { StateTopic = state },
+                _ => new ControlDefinition(filter, name, ControlKind.Switch, filter, "subscription") { StateTopic = state },
             };
         }
     }

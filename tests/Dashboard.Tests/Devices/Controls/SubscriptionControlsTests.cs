@@ -28,4 +28,13 @@ public sealed class SubscriptionControlsTests
     {
         Assert.Empty(SubscriptionControls.From(["home/+/set", "home/#", "$SYS/broker/set", "set", "home/led", "home/led/state"], _ => true));
     }
+
+    [Fact]
+    public void Esphomes_own_button_and_number_command_subscriptions_are_a_button_and_a_number()
+    {
+        var controls = SubscriptionControls.From(["living/button/restart/command", "living/number/target/command"], t => t == "living/number/target/state").ToList();
+        Assert.Equal((ControlKind.Button, "restart"), (controls[0].Kind, controls[0].Name));
+        Assert.Equal(new ControlCommand("PRESS", null), ControlCommand.For(controls[0], null).Command);
+        Assert.Equal((ControlKind.Number, "living/number/target/state"), (controls[1].Kind, controls[1].StateTopic));
+    }
 }
