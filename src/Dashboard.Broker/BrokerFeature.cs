@@ -7,7 +7,9 @@ using Dashboard.Broker.Retained;
 using Dashboard.Broker.Sessions;
 using Dashboard.Broker.Shared;
 using Dashboard.Broker.Status;
+using Dashboard.Broker.Subscriptions;
 using Dashboard.Broker.Tls;
+using Dashboard.Broker.Tracking;
 using Dashboard.Broker.Transport;
 using Dashboard.Broker.Transport.Sockets;
 using Dashboard.Broker.Wills;
@@ -67,6 +69,8 @@ public static class BrokerFeature
         services.AddSingleton(s => new BrokerClients(s.GetRequiredService<ConnectionRegistry>(), s.GetRequiredService<PersistentSessions>(), s.GetRequiredService<BrokerServer>()));
         services.AddSingleton<BrokerBans>();
         services.AddSingleton(s => new BrokerRetained(s.GetRequiredService<BrokerServer>(), s.GetRequiredService<RetainedStore>()));
+        services.AddSingleton<PublishTracker>();
+        services.AddSingleton(s => new BrokerSubscriptions(s.GetRequiredService<ConnectionRegistry>(), s.GetRequiredService<PersistentSessions>()));
 
         // Packet hooks, in the order they see received packets (sent packets go the other way round). Topic aliases first:
         // every other hook sees a PUBLISH's whole topic.
@@ -80,6 +84,8 @@ public static class BrokerFeature
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<WillService>());
         services.AddSingleton<IMqttPacketHook, BrokerUserHook>();
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ClientPacketSizeLimits>());
+        services.AddSingleton<IMqttPacketHook, SubscriptionHook>(); // after SharedSubscriptions: it sees only MQTTnet's own filters
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<PublishTracker>()); // last: first to see a PUBLISH going out
         services.AddSingleton<MqttTransportHandler>();
         services.AddSingleton<PendingConnections>();
 

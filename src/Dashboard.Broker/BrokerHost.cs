@@ -7,6 +7,7 @@ using Dashboard.Broker.Retained;
 using Dashboard.Broker.Sessions;
 using Dashboard.Broker.Shared;
 using Dashboard.Broker.Status;
+using Dashboard.Broker.Tracking;
 using Dashboard.Broker.Transport;
 using Dashboard.Broker.Wills;
 using Microsoft.Extensions.Options;
@@ -40,6 +41,7 @@ internal sealed partial class BrokerHost(
     BrokerEventChannel events,
     BrokerAuditFeed audit,
     BrokerBans bans,
+    PublishTracker tracker,
     BrokerMetrics metrics,
     TimeProvider clock,
     IServiceScopeFactory scopes,
@@ -82,6 +84,7 @@ internal sealed partial class BrokerHost(
         server.ClientAcknowledgedPublishPacketAsync += e =>
         {
             sessions.Acknowledged(e.ClientId, e.PublishPacket);
+            tracker.Acknowledged(e.ClientId, e.PublishPacket);
             return Task.CompletedTask;
         };
         sessions.SessionEnded += shared.RemoveClient;
@@ -234,12 +237,14 @@ internal sealed partial class BrokerHost(
         if (!acl.Unrestricted && !acl.CanRead(e.ReceiverClientId, e.ApplicationMessage.Topic))
         {
             e.AcceptEnqueue = false;
+            tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage, DeliveryState.Refused);
             return Task.CompletedTask;
         }
 
         if (packetSizes.Refuses(e.ReceiverClientId, e.ApplicationMessage))
         {
             e.AcceptEnqueue = false; // larger than the Maximum Packet Size this MQTT 5 client set
+            tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage, DeliveryState.Refused);
             return Task.CompletedTask;
         }
 
@@ -247,6 +252,9 @@ internal sealed partial class BrokerHost(
         {
             e.AcceptEnqueue = false;
         }
+
+        tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage,
+            e.AcceptEnqueue ? DeliveryState.Pending : stored ? DeliveryState.Queued : DeliveryState.Dropped);
 
         if (stored)
         {
@@ -280,6 +288,7 @@ internal sealed partial class BrokerHost(
             }
 
             sessions.Dropped(e.ReceiverClientId, e.ApplicationMessage);
+            tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage, DeliveryState.Dropped);
             metrics.MessageDropped();
             if (_dropLog.ShouldLog())
             {

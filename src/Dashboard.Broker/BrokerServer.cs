@@ -1,3 +1,5 @@
+using System.Buffers;
+using Dashboard.Broker.Tracking;
 using MQTTnet;
 using MQTTnet.Server;
 
@@ -14,10 +16,17 @@ public interface IBrokerPublisher
     /// <see cref="Events.BrokerEvent"/> carries it as <see cref="Events.BrokerEvent.Publisher"/>.
     /// </summary>
     Task PublishAsync(MqttApplicationMessage message, string publisher);
+
+    /// <summary>
+    /// Publishes as <see cref="PublishAsync"/> does and follows the message to each session it is delivered to: queued for an
+    /// offline persistent session, sent, acknowledged (PUBACK/PUBCOMP). Returns once the broker has decided every session's
+    /// delivery (<see cref="TrackedPublish.Dispatched"/>); what follows arrives as it happens. Dispose the result.
+    /// </summary>
+    Task<TrackedPublish> PublishTrackedAsync(MqttApplicationMessage message, string publisher, CancellationToken cancellationToken);
 }
 
 /// <summary>The running MQTTnet server, for the parts of the broker that act on it after start-up.</summary>
-internal sealed class BrokerServer(TimeProvider clock) : IBrokerPublisher
+internal sealed class BrokerServer(TimeProvider clock, PublishTracker tracker) : IBrokerPublisher
 {
     private MqttServer? _server;
 
@@ -59,6 +68,26 @@ internal sealed class BrokerServer(TimeProvider clock) : IBrokerPublisher
 
     // Without a client id, MQTTnet's user name of the publish is free to carry who asked for it (read back in BrokerHost).
     public Task PublishAsync(MqttApplicationMessage message, string publisher) => PublishAsync(message, null, publisher);
+
+    public async Task<TrackedPublish> PublishTrackedAsync(MqttApplicationMessage message, string publisher, CancellationToken cancellationToken)
+    {
+        // A buffer of its own, whatever the caller passed: it is what every delivery and acknowledgement is recognised by.
+        var payload = message.Payload.ToArray();
+        message.Payload = new ReadOnlySequence<byte>(payload);
+        var tracked = tracker.Start(payload);
+        try
+        {
+            await Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = "", SenderUserName = publisher }, cancellationToken);
+        }
+        catch
+        {
+            tracked.Dispose();
+            throw;
+        }
+
+        tracked.MarkDispatched();
+        return tracked;
+    }
 
     /// <summary>Publishes as the broker, or on behalf of a client (a Last Will), through the same path as any publish.</summary>
     public Task PublishAsync(MqttApplicationMessage message, string? senderClientId, string? senderUserName) =>

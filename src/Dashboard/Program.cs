@@ -5,6 +5,7 @@ using Dashboard.Broker;
 using Dashboard.BrokerAdmin;
 using Dashboard.Clients;
 using Dashboard.Components;
+using Dashboard.Controls;
 using Dashboard.DeviceMapping;
 using Dashboard.EventLog;
 using Dashboard.Health;
@@ -26,6 +27,7 @@ builder.AddLive();
 builder.AddRegistry(); // after storage: it restores the devices once the database is migrated
 builder.AddHistory();
 builder.AddAlerts();
+builder.AddControls(); // devices' controls and commands with their round trip; POST /api/publish
 builder.AddHealth();
 builder.AddMonitoring(); // GET /metrics, Prometheus format
 builder.AddBackups(); // snapshots of the database: downloads and, when configured, a schedule
@@ -75,6 +77,7 @@ app.MapRegistry();
 app.MapDeviceMapping();
 app.MapHistory();
 app.MapAlerts();
+app.MapControls();
 app.MapDashboardUi();
 
 app.Run();

@@ -127,6 +127,20 @@ public sealed class DashboardApp : IAsyncDisposable
     /// <summary>Waits until the broker has accepted a connection from <paramref name="clientId"/> (CONNACK sent).</summary>
     public Task WaitForClientAsync(string clientId) => WaitUntilAsync(() => Services.GetRequiredService<ConnectionRegistry>().IsConnected(clientId), $"client {clientId} to connect");
 
+    /// <summary>Waits until the broker holds <paramref name="clientId"/>'s persistent session as offline (its client has gone).</summary>
+    public Task WaitForOfflineSessionAsync(string clientId) => WaitUntilAsync(() =>
+    {
+        if (!Services.GetRequiredService<Dashboard.Broker.Sessions.PersistentSessions>().TryGet(clientId, out var record))
+        {
+            return false;
+        }
+
+        lock (record)
+        {
+            return record.Connection is null;
+        }
+    }, $"the session of {clientId} to be offline");
+
     /// <summary>Polls broker state until <paramref name="condition"/> holds, within the test patience.</summary>
     public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? patience = null)
     {

@@ -25,6 +25,7 @@ public sealed class DependencyTests
         ["DeviceMapping"] = ["Common", "Storage", "Devices", "Accounts"],
         ["Alerts"] = ["Common", "Broker", "Storage", "Ingestion", "Readings", "Devices", "Live", "Accounts"],
         ["Registry"] = ["Broker", "Storage", "Readings", "Devices", "Live", "History", "Accounts"],
+        ["Controls"] = ["Common", "Broker", "Storage", "Ingestion", "Readings", "Devices", "Live", "Accounts"],
         ["Health"] = ["Broker", "Storage"],
         ["Monitoring"] = ["Broker", "Ingestion", "Live", "History", "Alerts"],
         ["Backups"] = ["Common", "Storage", "Accounts"],
@@ -33,7 +34,7 @@ public sealed class DependencyTests
         ["Clients"] = ["Broker", "Accounts", "EventLog"],
         ["RetainedMessages"] = ["Broker", "Accounts", "EventLog"],
         ["Components"] = ["Common", "Broker", "Storage", "Readings", "Devices", "Ingestion", "Accounts", "Live", "History", "Alerts", "Registry", "DeviceMapping", "Backups",
-            "EventLog", "Clients", "RetainedMessages"],
+            "EventLog", "Clients", "RetainedMessages", "Controls"],
     };
 
     private static readonly Lazy<ArchUnitNET.Domain.Architecture> Assemblies = new(() => new ArchLoader()

@@ -17,6 +17,7 @@ public sealed class DeviceBoardTests : BunitContext, IAsyncLifetime
         Services.AddMudServices();
         Services.AddSingleton(_live.State);
         Services.AddSingleton(_live.Feed);
+        Services.AddControlsFor(_live.State, _live.Feed);
         JSInterop.Mode = JSRuntimeMode.Loose;
         JSInterop.SetupModule("./js/charts.js").Mode = JSRuntimeMode.Loose;
     }

@@ -88,7 +88,10 @@ internal static class HomeAssistantConfig
             ? HomeAssistantTemplate.Parse("{{ value_json.state }}") // the JSON light's state is its "state" field
             : HomeAssistantTemplate.Parse(template);
         return new(component, metric, unit, deviceClass, Device(config), fallbackDeviceId, config.Topic("state_topic"), parsed, value, on, off,
-            [.. config.CommandTopics()], Availability(config));
+            [.. config.CommandTopics()], Availability(config))
+        {
+            Control = Controls.HomeAssistantControls.Of(component, metric, config, parsed),
+        };
     }
 
     private static HomeAssistantDevice? Device(Scope config)
@@ -141,7 +144,7 @@ internal static class HomeAssistantConfig
     }
 
     /// <summary>One JSON object of a config with its keys expanded; a device config's component falls back to the shared keys.</summary>
-    private sealed class Scope
+    internal sealed class Scope
     {
         private readonly Dictionary<string, JsonElement> _values = new(StringComparer.Ordinal);
         private readonly Scope? _shared;

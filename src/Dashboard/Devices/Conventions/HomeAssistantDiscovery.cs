@@ -81,7 +81,7 @@ public sealed class HomeAssistantDiscovery : IDeviceConvention
         if (payload.IsEmpty)
         {
             var removed = Remove(topic);
-            return ConventionReading.NotTelemetry(removed is [var first, ..] ? DeviceId(first) : fallbackId);
+            return ConventionReading.NotTelemetry(removed is [var first, ..] ? DeviceId(first) : fallbackId) with { Controls = new(topic, []) };
         }
 
         if (!valid || payload.Length > MaxPayloadBytes || HomeAssistantConfig.Parse(levels[0], levels[^1], fallbackId, payload) is not { } entities)
@@ -105,12 +105,13 @@ public sealed class HomeAssistantDiscovery : IDeviceConvention
         Add(topic, entities);
         if (entities is not [var declared, ..])
         {
-            return ConventionReading.NotTelemetry(fallbackId);
+            return ConventionReading.NotTelemetry(fallbackId) with { Controls = new(topic, []) };
         }
 
         var deviceId = DeviceId(declared);
         return ConventionReading.NotTelemetry(deviceId) with
         {
+            Controls = new(topic, [.. entities.Where(e => e.Control is not null).Select(e => (DeviceId(e), e.Control!))]),
             ClaimedTopics = [.. entities.Where(e => DeviceId(e) == deviceId)
                 .SelectMany(e => e.Availability.Select(a => a.Topic).Append(e.StateTopic))
                 .OfType<string>().Distinct(StringComparer.Ordinal)],

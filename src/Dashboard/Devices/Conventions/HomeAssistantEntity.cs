@@ -18,7 +18,11 @@ internal sealed record HomeAssistantEntity(
     string? On,
     string? Off,
     string[] CommandTopics,
-    HomeAssistantAvailability[] Availability);
+    HomeAssistantAvailability[] Availability)
+{
+    /// <summary>What a dashboard user may command of it (switch, light, button, number, select), if anything.</summary>
+    public Controls.ControlDefinition? Control { get; init; }
+}
 
 /// <summary>The config's <c>device</c> block; <see cref="Identifiers"/> holds the <c>identifiers</c>, then the <c>connections</c>' values.</summary>
 internal sealed record HomeAssistantDevice(string? Name, string[] Identifiers, string? Manufacturer, string? Model);

@@ -36,6 +36,9 @@ public sealed record ConventionReading(string DeviceId, PresenceReport? Presence
     /// <summary>A message the convention asks the dashboard to publish in answer (a Sparkplug rebirth request); ingestion sends it.</summary>
     public ConventionRequest? Request { get; init; }
 
+    /// <summary>The controls a publish declares (a discovery config's), replacing what the same config declared before.</summary>
+    public Controls.DeclaredControls? Controls { get; init; }
+
     private static readonly ParsedPayload NoReadings = new(PayloadKind.Unparsed, [], null, null, null);
 
     /// <summary>Readings of <paramref name="deviceId"/>; <paramref name="time"/> only when the payload's time is trustworthy (with a zone);

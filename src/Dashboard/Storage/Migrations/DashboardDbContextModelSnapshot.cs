@@ -506,6 +506,23 @@ namespace Dashboard.Storage.Migrations
                     b.ToTable("Subscriptions", (string)null);
                 });
 
+            modelBuilder.Entity("Dashboard.Controls.ControlOverrideRecord", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ControlId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Settings")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("DeviceId", "ControlId");
+
+                    b.ToTable("ControlOverrides", (string)null);
+                });
+
             modelBuilder.Entity("Dashboard.DeviceMapping.DeviceMappingRuleEntity", b =>
                 {
                     b.Property<long>("Id")
