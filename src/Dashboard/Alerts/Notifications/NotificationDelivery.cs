@@ -25,6 +25,8 @@ internal sealed class NotificationDelivery(
     private readonly NotificationsOptions _options = options.Value;
     private readonly Dictionary<ChannelKind, INotificationSender> _senders = senders.ToDictionary(s => s.Kind);
     private readonly ConcurrentDictionary<long, ChannelQueue> _queues = new();
+    // Not disposed: it has no timer to release, and the host may call StopAsync after disposing its services (seen in a
+    // test's WebApplicationFactory), which must not throw.
     private readonly CancellationTokenSource _stop = new();
     private readonly LogLimiter _failureLog = new(TimeSpan.FromSeconds(30));
     private long _sent, _failed, _retried, _suppressed, _dropped;
@@ -69,12 +71,6 @@ internal sealed class NotificationDelivery(
     {
         await _stop.CancelAsync(); // waits between retries end; what is queued is not sent (it is in memory only)
         await base.StopAsync(cancellationToken);
-    }
-
-    public override void Dispose()
-    {
-        _stop.Dispose();
-        base.Dispose();
     }
 
     /// <summary>Every second: the summaries of what rate limits held back in a minute now over.</summary>

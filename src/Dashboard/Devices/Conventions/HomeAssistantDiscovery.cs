@@ -20,7 +20,7 @@ namespace Dashboard.Devices.Conventions;
 /// At start-up the broker replays retained configs before every other retained message
 /// (<c>BrokerOptions.ReplayFirstTopicPrefixes</c>, filled by ingestion), so that happens only without a restart.
 /// </remarks>
-public sealed class HomeAssistantDiscovery : IDeviceConvention
+public sealed partial class HomeAssistantDiscovery : IDeviceConvention
 {
     /// <summary>Larger configs and state payloads are not looked at (a config is a few hundred bytes).</summary>
     private const int MaxPayloadBytes = 256 * 1024;
@@ -116,84 +116,6 @@ public sealed class HomeAssistantDiscovery : IDeviceConvention
                 .SelectMany(e => e.Availability.Select(a => a.Topic).Append(e.StateTopic))
                 .OfType<string>().Distinct(StringComparer.Ordinal)],
         };
-    }
-
-    private void Add(string topic, HomeAssistantEntity[] entities)
-    {
-        _configs[topic] = entities;
-        Entities += entities.Length;
-        foreach (var entity in entities)
-        {
-            if (entity.StateTopic is { } state)
-            {
-                Index(_stateTopics, state, entity);
-            }
-
-            foreach (var command in entity.CommandTopics)
-            {
-                Index(_commandTopics, command, entity);
-            }
-
-            foreach (var availability in entity.Availability)
-            {
-                Index(_availabilityTopics, availability.Topic, (entity, availability));
-            }
-
-            if (entity.Device is { Name: { } name } device && _deviceNames.Count < _maxEntities)
-            {
-                foreach (var identifier in device.Identifiers)
-                {
-                    _deviceNames[identifier] = name;
-                }
-            }
-        }
-    }
-
-    private HomeAssistantEntity[] Remove(string topic)
-    {
-        if (!_configs.Remove(topic, out var entities))
-        {
-            return [];
-        }
-
-        Entities -= entities.Length;
-        foreach (var entity in entities)
-        {
-            if (entity.StateTopic is { } state)
-            {
-                Unindex(_stateTopics, state, e => e == entity);
-            }
-
-            foreach (var command in entity.CommandTopics)
-            {
-                Unindex(_commandTopics, command, e => e == entity);
-            }
-
-            foreach (var availability in entity.Availability)
-            {
-                Unindex(_availabilityTopics, availability.Topic, e => e.Entity == entity);
-            }
-        }
-
-        return entities;
-    }
-
-    private static void Index<T>(Dictionary<string, List<T>> index, string topic, T item)
-    {
-        if (!index.TryGetValue(topic, out var list))
-        {
-            index[topic] = list = [];
-        }
-
-        list.Add(item);
-    }
-
-    private static void Unindex<T>(Dictionary<string, List<T>> index, string topic, Predicate<T> match)
-    {
-        if (index.TryGetValue(topic, out var list) && list.RemoveAll(match) > 0 && list.Count == 0)
-        {
-            index.Remove(topic);
-        }
     }
 
     private string DeviceId(HomeAssistantEntity entity)
