@@ -215,11 +215,14 @@ internal sealed partial class DeviceTracker(LiveFeed feed, VersionCounter versio
 
     private void SetStatus(DeviceEntry device, DeviceStatus status, PresenceCause cause, string detail, DateTimeOffset time, bool restored)
     {
+        var inferred = device.Cause is PresenceCause.Connected;
         device.StatusSource = detail;
         device.Cause = cause;
         if (device.Status == status)
         {
-            if (!restored && cause is PresenceCause.StatusTopic or PresenceCause.Will)
+            // Only a device whose presence was inferred from its client's connection: a status topic repeating itself
+            // (heartbeats, reconnects) scans nothing.
+            if (inferred && !restored && cause is PresenceCause.StatusTopic or PresenceCause.Will)
             {
                 ConfirmPending(device.Id, cause, detail);
             }

@@ -62,7 +62,7 @@ public sealed class AlertLifecycleTests
     [Fact]
     public async Task A_hot_reading_raises_an_alert_that_is_published_acknowledged_and_cleared()
     {
-        await using var webhook = new WebhookReceiver();
+        await using var webhook = new HttpReceiver();
         await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?>(FastTicks) { ["Alerts:WebhookUrl"] = webhook.Url });
         using var http = app.CreateHttpClient();
         await using var watcher = await TestClient.ConnectAsync(app);
@@ -85,7 +85,7 @@ public sealed class AlertLifecycleTests
         var live = app.Services.GetRequiredService<LiveState>();
         await DashboardApp.WaitUntilAsync(() => live.Topic(alertTopic)?.Publishers is ["dashboard alerts"], "the Topics page to name the alerts as the notice's publisher");
         var hook = await webhook.NextAsync();
-        Assert.Equal(("POST", "application/json; charset=utf-8"), (hook.Method, hook.ContentType));
+        Assert.Equal(("POST", "application/json; charset=utf-8"), (hook.Method, hook.Headers["Content-Type"]));
         var posted = JsonSerializer.Deserialize<AlertNotice>(hook.Body, AlertNotice.Json)!;
         Assert.Equal(("raised", raised.Alert.Id), (posted.Event, posted.Alert.Id));
 

@@ -17,12 +17,7 @@ public sealed class BanTests(AppFixture fixture) : IClassFixture<AppFixture>
     {
         var id = NewId("banned");
         await using var connected = await TestClient.ConnectAsync(App, id, version: MqttProtocolVersion.V500);
-        var kicked = new TaskCompletionSource<MqttClientDisconnectReason>(TaskCreationOptions.RunContinuationsAsynchronously);
-        connected.Client.DisconnectedAsync += e =>
-        {
-            kicked.TrySetResult(e.Reason);
-            return Task.CompletedTask;
-        };
+        var kicked = connected.Disconnection();
         using var http = App.CreateHttpClient();
 
         var created = await http.PostAsJsonAsync("/api/bans", new { kind = "clientId", value = id, durationMinutes = 60, reason = "flooding" });
@@ -30,7 +25,7 @@ public sealed class BanTests(AppFixture fixture) : IClassFixture<AppFixture>
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var body = await created.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(1, body.GetProperty("disconnected").GetInt32());
-        Assert.Equal(MqttClientDisconnectReason.AdministrativeAction, await kicked.Task.WaitAsync(TestClient.Patience));
+        Assert.Equal(MqttClientDisconnectReason.AdministrativeAction, await kicked.WaitAsync(TestClient.Patience));
         Assert.Equal(0x8A, await RefusalAsync(TestClient.Options(App, id, version: MqttProtocolVersion.V500)));
         Assert.Equal(0x05, await RefusalAsync(TestClient.Options(App, id, version: MqttProtocolVersion.V311)));
         var bans = await http.GetFromJsonAsync<JsonElement>("/api/bans");

@@ -97,18 +97,12 @@ public sealed class ClientAdminTests(AppFixture fixture) : IClassFixture<AppFixt
     {
         var id = NewId("v5");
         await using var client = await TestClient.ConnectAsync(App, id, version: MqttProtocolVersion.V500);
-        var disconnected = new TaskCompletionSource<MqttClientDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.Client.DisconnectedAsync += e =>
-        {
-            disconnected.TrySetResult(e);
-            return Task.CompletedTask;
-        };
+        var disconnected = client.Disconnection();
 
         using var http = App.CreateHttpClient();
         Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsync($"/api/clients/{id}/disconnect", null)).StatusCode);
 
-        var reason = await disconnected.Task.WaitAsync(TestClient.Patience);
-        Assert.Equal(MqttClientDisconnectReason.AdministrativeAction, reason.Reason);
+        Assert.Equal(MqttClientDisconnectReason.AdministrativeAction, await disconnected.WaitAsync(TestClient.Patience));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class ClientsPageTests(Browser browser) : IClassFixture<Browser>
         await using var app = await DashboardApp.StartAsync();
         await using var client = await TestClient.ConnectAsync(app, "kitchen-display", version: MqttProtocolVersion.V500);
         await client.SubscribeAsync("home/kitchen/#", MqttQualityOfServiceLevel.AtLeastOnce);
-        var kicked = Disconnection(client);
+        var kicked = client.Disconnection();
 
         var page = await browser.OpenAsync(app, "clients");
         var row = Row(page, "kitchen-display");
@@ -38,7 +38,7 @@ public sealed class ClientsPageTests(Browser browser) : IClassFixture<Browser>
     {
         await using var app = await DashboardApp.StartAsync();
         await using var client = await TestClient.ConnectAsync(app, "noisy-sensor", version: MqttProtocolVersion.V500);
-        var kicked = Disconnection(client);
+        var kicked = client.Disconnection();
 
         var page = await browser.OpenAsync(app, "clients");
         await Row(page, "noisy-sensor").Locator(".client-ban").ClickAsync();
@@ -64,14 +64,4 @@ public sealed class ClientsPageTests(Browser browser) : IClassFixture<Browser>
     private static ILocator Row(IPage page, string clientId) =>
         page.Locator(".client-row", new() { Has = page.Locator($"[data-client='{clientId}']") });
 
-    private static Task<MqttClientDisconnectReason> Disconnection(TestClient client)
-    {
-        var disconnected = new TaskCompletionSource<MqttClientDisconnectReason>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.Client.DisconnectedAsync += e =>
-        {
-            disconnected.TrySetResult(e.Reason);
-            return Task.CompletedTask;
-        };
-        return disconnected.Task;
-    }
 }

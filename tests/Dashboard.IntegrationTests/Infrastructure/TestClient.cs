@@ -134,6 +134,18 @@ public sealed class TestClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes with the reason when this connection ends; ask before causing it.</summary>
+    public Task<MqttClientDisconnectReason> Disconnection()
+    {
+        var disconnected = new TaskCompletionSource<MqttClientDisconnectReason>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Client.DisconnectedAsync += e =>
+        {
+            disconnected.TrySetResult(e.Reason);
+            return Task.CompletedTask;
+        };
+        return disconnected.Task;
+    }
+
     public async Task DisconnectAsync()
     {
         if (Client.IsConnected)

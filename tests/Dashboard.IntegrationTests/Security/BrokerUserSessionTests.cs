@@ -212,7 +212,7 @@ public sealed class BrokerUserSessionTests
         await CreateUserAsync(app, bystander, Password);
         await using var device = await TestClient.ConnectAsync(TestClient.Options(app, webSocket: webSocket, version: version).WithCredentials(user, "old password").Build());
         await using var other = await ConnectAsync(app, bystander, Password);
-        var disconnected = Disconnection(device);
+        var disconnected = device.Disconnection();
 
         using var http = app.CreateHttpClient();
         Assert.Equal(HttpStatusCode.OK, (await http.PutAsJsonAsync($"/api/broker-users/{user}", new { password = "new password" })).StatusCode);
@@ -284,7 +284,7 @@ public sealed class BrokerUserSessionTests
         await admin.PublishAsync($"devices/{user}/cmd", "queued before the delete", MqttQualityOfServiceLevel.AtLeastOnce);
         await using var live = await ConnectAsync(app, user, Password, NewName("live"), persistent: true, version: MqttProtocolVersion.V500);
         await SubscribeAsync(live, $"devices/{user}/#");
-        var disconnected = Disconnection(live);
+        var disconnected = live.Disconnection();
 
         using var http = app.CreateHttpClient();
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/api/broker-users/{user}")).StatusCode);
@@ -337,16 +337,6 @@ public sealed class BrokerUserSessionTests
     private static async Task<MqttClientSubscribeResultCode> SubscribeAsync(TestClient client, string filter) =>
         (await client.SubscribeAsync(filter, MqttQualityOfServiceLevel.AtLeastOnce)).Items.Single().ResultCode;
 
-    private static Task<MqttClientDisconnectReason> Disconnection(TestClient client)
-    {
-        var disconnected = new TaskCompletionSource<MqttClientDisconnectReason>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.Client.DisconnectedAsync += e =>
-        {
-            disconnected.TrySetResult(e.Reason);
-            return Task.CompletedTask;
-        };
-        return disconnected.Task;
-    }
 
     private static string NewName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
 }
