@@ -86,7 +86,7 @@ internal sealed class BrokerStatePersister(
             using var scope = scopes.CreateScope();
             var db = BrokerDatabase.Get(scope.ServiceProvider);
             await db.Database.OpenConnectionAsync(cancellationToken);
-            if (options.Value.Durability == BrokerDurability.Synced)
+            if (options.Value.Durability == BrokerDurability.Synced && db.Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite")
             {
                 await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous=FULL", cancellationToken);
             }

@@ -18,6 +18,11 @@ internal static class BackupApi
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> DownloadAsync(
         DatabaseSnapshots snapshots, IConfiguration configuration, TimeProvider clock, ILogger<DatabaseSnapshots> logger, CancellationToken ct)
     {
+        if (!snapshots.Supported)
+        {
+            return TypedResults.Problem(DatabaseSnapshots.PostgreSqlAdvice, statusCode: StatusCodes.Status409Conflict, title: "Backups are the database server's");
+        }
+
         // In the data folder (0700): the snapshot holds what the database holds, password hashes included.
         var temporary = Path.Combine(StorageFeature.DataDirectory(configuration), $"backup-{Guid.NewGuid():N}.db.tmp");
         try

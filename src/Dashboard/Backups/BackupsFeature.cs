@@ -1,5 +1,4 @@
 using Dashboard.Storage;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Dashboard.Backups;
@@ -12,12 +11,7 @@ public static class BackupsFeature
         var services = builder.Services;
         services.AddOptions<BackupsOptions>().BindConfiguration(BackupsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(s =>
-        {
-            using var scope = s.CreateScope();
-            return new DatabaseSnapshots(scope.ServiceProvider.GetRequiredService<DashboardDbContext>().Database.GetConnectionString()
-                ?? throw new InvalidOperationException("The Dashboard database has no connection string."));
-        });
+        services.AddSingleton(s => new DatabaseSnapshots(s.GetRequiredService<DatabaseConnection>()));
         services.AddSingleton<BackupStatus>();
         services.AddHostedService<ScheduledBackups>();
         return builder;

@@ -7,8 +7,15 @@ namespace Dashboard.Backups;
 /// A consistent copy of the live database, made by SQLite's <c>VACUUM INTO</c>: one read transaction, which in WAL mode
 /// never blocks the writers (the broker's commits, history batches) and sees none of what they commit meanwhile.
 /// </summary>
-public sealed class DatabaseSnapshots(string connectionString)
+public sealed class DatabaseSnapshots(DatabaseConnection database)
 {
+    /// <summary>What a snapshot is refused with on PostgreSQL, whose own tools back it up.</summary>
+    public const string PostgreSqlAdvice =
+        "The database is PostgreSQL: back it up with its own tools (pg_dump, or the server's continuous archiving); see the README's Backups section.";
+
+    /// <summary>Snapshots are SQLite's <c>VACUUM INTO</c>; a PostgreSQL server is backed up by its own tools.</summary>
+    public bool Supported => database.Provider == StorageProvider.Sqlite;
+
     private const int SqliteFull = 13;
 
     // One at a time: each needs as much free disk as the database, and they compete for the same disk.
@@ -47,7 +54,7 @@ public sealed class DatabaseSnapshots(string connectionString)
 
     private void Write(string path)
     {
-        using var connection = new SqliteConnection(connectionString);
+        using var connection = new SqliteConnection(database.ConnectionString);
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA busy_timeout=5000;";

@@ -20,6 +20,16 @@ internal sealed class ScheduledBackups(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!snapshots.Supported)
+        {
+            if (!string.IsNullOrWhiteSpace(options.Value.Folder))
+            {
+                logger.LogWarning("Scheduled backups are off: {Advice}", DatabaseSnapshots.PostgreSqlAdvice);
+            }
+
+            return;
+        }
+
         // Downloads left behind by a crash (a finished or abandoned download deletes its own).
         foreach (var leftover in Directory.GetFiles(StorageFeature.DataDirectory(configuration), "backup-*.db.tmp"))
         {

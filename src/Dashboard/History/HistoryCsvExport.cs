@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Dashboard.Storage;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Dashboard.History;
 
@@ -8,7 +10,7 @@ namespace Dashboard.History;
 /// Writes raw readings as CSV (<c>time,topic,metric,value,unit</c>), streamed: the series' readings are read in time
 /// order and merged as they come, so a 10-million-row export holds a few rows in memory, not the file.
 /// </summary>
-public sealed class HistoryCsvExport(IServiceScopeFactory scopes)
+public sealed class HistoryCsvExport(DatabaseConnection database)
 {
     public const string Header = "time,topic,metric,value,unit\r\n";
 
@@ -21,7 +23,13 @@ public sealed class HistoryCsvExport(IServiceScopeFactory scopes)
         await using var writer = new StreamWriter(output, Utf8, bufferSize: 64 * 1024, leaveOpen: true);
         await writer.WriteAsync(Header);
 
-        await using var connection = new SqliteConnection(HistoryWriter.ConnectionString(scopes));
+        if (database.Provider == StorageProvider.PostgreSQL)
+        {
+            await WritePostgreSqlAsync(writer, series, start, end, cancellationToken);
+            return;
+        }
+
+        await using var connection = new SqliteConnection(database.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         // One read transaction for all series, so they are read from the same snapshot while the writer carries on.
         using var transaction = connection.BeginTransaction(deferred: true);
@@ -58,6 +66,64 @@ public sealed class HistoryCsvExport(IServiceScopeFactory scopes)
             }
         }
     }
+
+    /// <summary>On PostgreSQL one query merges the series in time order (a connection reads one result at a time there).</summary>
+    private async Task WritePostgreSqlAsync(StreamWriter writer, IReadOnlyList<HistorySeriesInfo> series, long start, long end,
+        CancellationToken cancellationToken)
+    {
+        var fields = series.Select(s => (Topic: Csv.Field(s.Topic), Metric: Csv.Field(s.Metric), Unit: Csv.Field(s.Unit))).ToArray();
+        var ids = series.Select(s => s.Id).ToArray();
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            SELECT array_position(@ids, "SeriesId") - 1, "Time", "Value" FROM "Readings"
+            WHERE "SeriesId" = ANY(@ids) AND "Time" >= @start AND "Time" <= @end
+            ORDER BY "Time", array_position(@ids, "SeriesId")
+            """, connection);
+        command.Parameters.AddWithValue("ids", ids);
+        command.Parameters.AddWithValue("start", start);
+        command.Parameters.AddWithValue("end", end);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var row = new char[256];
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var (topic, metric, unit) = fields[reader.GetInt32(0)];
+            await writer.WriteAsync(FormatRow(ref row, reader.GetInt64(1), reader.GetDouble(2), topic, metric, unit), cancellationToken);
+        }
+    }
+
+    /// <summary>A reading as a CSV line, in <paramref name="buffer"/> (grown if a long topic needs it); the text fields are escaped already.</summary>
+    private static ReadOnlyMemory<char> FormatRow(ref char[] buffer, long time, double value, string topic, string metric, string unit)
+    {
+        var needed = 32 + 32 + topic.Length + metric.Length + unit.Length + 6;
+        if (buffer.Length < needed)
+        {
+            buffer = new char[needed];
+        }
+
+        var span = buffer.AsSpan();
+        DateTimeOffset.FromUnixTimeMilliseconds(time).UtcDateTime.TryFormat(span, out var n, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var length = n;
+        Append(span, ref length, ',');
+        Append(span, ref length, topic);
+        Append(span, ref length, ',');
+        Append(span, ref length, metric);
+        Append(span, ref length, ',');
+        value.TryFormat(span[length..], out n, provider: CultureInfo.InvariantCulture);
+        length += n;
+        Append(span, ref length, ',');
+        Append(span, ref length, unit);
+        Append(span, ref length, "\r\n");
+        return buffer.AsMemory(0, length);
+    }
+
+    private static void Append(Span<char> span, ref int length, ReadOnlySpan<char> text)
+    {
+        text.CopyTo(span[length..]);
+        length += text.Length;
+    }
+
+    private static void Append(Span<char> span, ref int length, char c) => span[length++] = c;
 
     /// <summary>One series' readings in time order, with its topic, metric and unit already escaped.</summary>
     private sealed class Cursor : IDisposable
@@ -104,44 +170,12 @@ public sealed class HistoryCsvExport(IServiceScopeFactory scopes)
             return true;
         }
 
-        /// <summary>The current reading as a CSV line, in <paramref name="buffer"/> (grown if a long topic needs it).</summary>
-        public ReadOnlyMemory<char> FormatRow(ref char[] buffer)
-        {
-            var needed = 32 + 32 + _topic.Length + _metric.Length + _unit.Length + 6;
-            if (buffer.Length < needed)
-            {
-                buffer = new char[needed];
-            }
-
-            var span = buffer.AsSpan();
-            var time = DateTimeOffset.FromUnixTimeMilliseconds(Time).UtcDateTime;
-            time.TryFormat(span, out var n, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-            var length = n;
-            Append(span, ref length, ',');
-            Append(span, ref length, _topic);
-            Append(span, ref length, ',');
-            Append(span, ref length, _metric);
-            Append(span, ref length, ',');
-            Value.TryFormat(span[length..], out n, provider: CultureInfo.InvariantCulture);
-            length += n;
-            Append(span, ref length, ',');
-            Append(span, ref length, _unit);
-            Append(span, ref length, "\r\n");
-            return buffer.AsMemory(0, length);
-        }
+        public ReadOnlyMemory<char> FormatRow(ref char[] buffer) => HistoryCsvExport.FormatRow(ref buffer, Time, Value, _topic, _metric, _unit);
 
         public void Dispose()
         {
             _reader.Dispose();
             _command.Dispose();
         }
-
-        private static void Append(Span<char> span, ref int length, ReadOnlySpan<char> text)
-        {
-            text.CopyTo(span[length..]);
-            length += text.Length;
-        }
-
-        private static void Append(Span<char> span, ref int length, char c) => span[length++] = c;
     }
 }

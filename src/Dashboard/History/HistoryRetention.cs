@@ -1,6 +1,8 @@
-using Dashboard.Broker;
+using Dashboard.History.PostgreSql;
+using Dashboard.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Dashboard.History;
 
@@ -10,9 +12,11 @@ namespace Dashboard.History;
 /// by series through the primary key, at most <see cref="Chunk"/> rows per statement, each its own short transaction,
 /// so the writer never waits for more than one chunk. Freed pages are reused by new readings, so the file stops
 /// growing once retention deletes as much as arrives; it is not vacuumed (that would block the writer).
+/// On PostgreSQL, raw readings are kept in day partitions (<see cref="ReadingPartitions"/>): each pass creates the coming
+/// days' partitions and drops the expired ones whole.
 /// </summary>
 internal sealed class HistoryRetention(
-    IServiceScopeFactory scopes,
+    DatabaseConnection database,
     IOptions<HistoryOptions> options,
     TimeProvider clock,
     ILogger<HistoryRetention> logger) : BackgroundService
@@ -25,13 +29,14 @@ internal sealed class HistoryRetention(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var connectionString = HistoryWriter.ConnectionString(scopes);
         using var timer = new PeriodicTimer(options.Value.RetentionInterval, clock);
         do
         {
             try
             {
-                var deleted = await RunAsync(connectionString, stoppingToken);
+                var deleted = database.Provider == StorageProvider.PostgreSQL
+                    ? await RunPostgreSqlAsync(database.ConnectionString, stoppingToken)
+                    : await RunAsync(database.ConnectionString, stoppingToken);
                 if (deleted > 0)
                 {
                     logger.LogInformation("History retention deleted {Rows} expired rows", deleted);
@@ -116,6 +121,36 @@ internal sealed class HistoryRetention(
         {
             optimize.CommandText = "PRAGMA optimize;";
             optimize.ExecuteNonQuery();
+        }
+
+        return deleted;
+    }
+
+    /// <summary>One pass on PostgreSQL: partitions for the next days, expired ones dropped, expired rollups deleted.</summary>
+    internal async Task<long> RunPostgreSqlAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var o = options.Value;
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await ReadingPartitions.EnsureAsync(connection, now - TimeSpan.FromDays(1), now + TimeSpan.FromDays(3), logger, cancellationToken);
+        var dropped = await ReadingPartitions.DropBeforeAsync(connection, now - o.RawRetention, cancellationToken);
+        if (dropped > 0)
+        {
+            logger.LogInformation("History retention dropped {Partitions} day partitions of raw readings", dropped);
+        }
+
+        long deleted = 0;
+        foreach (var (table, column, retention) in new[]
+        {
+            ("Readings_default", "Time", o.RawRetention),
+            ("MinuteRollups", "Bucket", o.MinuteRetention),
+            ("HourRollups", "Bucket", o.HourRetention),
+        })
+        {
+            await using var delete = new NpgsqlCommand($"""DELETE FROM "{table}" WHERE "{column}" < @cutoff""", connection);
+            delete.Parameters.AddWithValue("cutoff", (now - retention).ToUnixTimeMilliseconds());
+            deleted += await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
         return deleted;

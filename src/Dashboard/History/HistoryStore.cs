@@ -1,10 +1,9 @@
-using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
 namespace Dashboard.History;
 
 /// <summary>
-/// The writer's own connection to the database and its prepared statements, reused batch after batch: one
+/// The writer's own connection to the SQLite database and its prepared statements, reused batch after batch: one
 /// transaction per batch, one execution per reading. EF Core owns the schema and the queries; for the insert path
 /// a prepared <see cref="SqliteCommand"/> is several times faster than tracking an entity per reading.
 /// </summary>
@@ -14,7 +13,7 @@ namespace Dashboard.History;
 /// spaces them a millisecond apart). The minute and hour rollups are
 /// upserted in the same transaction from the readings actually inserted, so they always agree with the raw rows.
 /// </remarks>
-internal sealed class HistoryStore : IDisposable
+internal sealed class HistoryStore : IHistoryStore
 {
     public const long MinuteMs = 60_000;
     public const long HourMs = 3_600_000;
@@ -191,8 +190,7 @@ internal sealed class HistoryStore : IDisposable
     /// <summary>The batch's readings summed per (series, bucket), then merged into the rollup table with one upsert per bucket.</summary>
     private sealed class Rollup
     {
-        private readonly Dictionary<(int Series, long Bucket), Aggregate> _buckets = [];
-        private readonly long _width;
+        private readonly RollupBuckets _buckets;
         private readonly SqliteParameter _series;
         private readonly SqliteParameter _bucket;
         private readonly SqliteParameter _min;
@@ -202,7 +200,7 @@ internal sealed class HistoryStore : IDisposable
 
         public Rollup(HistoryStore store, string table, long width)
         {
-            _width = width;
+            _buckets = new RollupBuckets(width);
             Command = store.Prepare($"""
                 INSERT INTO {table} (SeriesId, Bucket, Min, Max, Sum, Count) VALUES ($series, $bucket, $min, $max, $sum, $count)
                 ON CONFLICT (SeriesId, Bucket) DO UPDATE SET
@@ -220,17 +218,7 @@ internal sealed class HistoryStore : IDisposable
 
         public void Clear() => _buckets.Clear();
 
-        public void Add(int series, long time, double value)
-        {
-            ref var aggregate = ref CollectionsMarshal.GetValueRefOrAddDefault(_buckets, (series, BucketStart(time, _width)), out var exists);
-            if (!exists)
-            {
-                aggregate = new Aggregate(value, value, value, 1);
-                return;
-            }
-
-            aggregate = new Aggregate(Math.Min(aggregate.Min, value), Math.Max(aggregate.Max, value), aggregate.Sum + value, aggregate.Count + 1);
-        }
+        public void Add(int series, long time, double value) => _buckets.Add(series, time, value);
 
         public void Save()
         {
@@ -245,8 +233,6 @@ internal sealed class HistoryStore : IDisposable
                 Command.ExecuteNonQuery();
             }
         }
-
-        private readonly record struct Aggregate(double Min, double Max, double Sum, long Count);
     }
 
     /// <summary>The start of the bucket of <paramref name="width"/> that holds <paramref name="time"/> (also before 1970).</summary>

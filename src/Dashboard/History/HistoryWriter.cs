@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Dashboard.Broker;
+using Dashboard.History.PostgreSql;
 using Dashboard.Storage;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.History;
@@ -15,19 +14,17 @@ namespace Dashboard.History;
 /// </summary>
 internal sealed class HistoryWriter(
     HistoryRecorder recorder,
-    IServiceScopeFactory scopes,
+    DatabaseConnection database,
     IOptions<HistoryOptions> options,
     HistoryStats stats,
     ILogger<HistoryWriter> logger) : BackgroundService
 {
     private readonly HistoryOptions _options = options.Value;
     private readonly LogLimiter _errorLog = new(TimeSpan.FromSeconds(10));
-    private HistoryStore? _store;
-    private string? _connectionString;
+    private IHistoryStore? _store;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _connectionString = ConnectionString(scopes);
         var reader = recorder.Reader;
         var batch = new PendingReading[_options.MaxBatch];
         var count = 0;
@@ -93,7 +90,9 @@ internal sealed class HistoryWriter(
 
         try
         {
-            _store ??= HistoryStore.Open(_connectionString!);
+            _store ??= database.Provider == StorageProvider.PostgreSQL
+                ? PostgreSqlHistoryStore.Open(database.ConnectionString)
+                : HistoryStore.Open(database.ConnectionString);
             var (stored, duplicates) = _store.Write(batch);
             stats.OnBatch(stored, duplicates);
         }
@@ -115,12 +114,5 @@ internal sealed class HistoryWriter(
             // Drop the references to series and units held by the slots, so the array pins nothing between batches.
             batch.Clear();
         }
-    }
-
-    internal static string ConnectionString(IServiceScopeFactory scopes)
-    {
-        using var scope = scopes.CreateScope();
-        return scope.ServiceProvider.GetRequiredService<DashboardDbContext>().Database.GetConnectionString()
-            ?? throw new InvalidOperationException("The Dashboard database has no connection string.");
     }
 }

@@ -5,9 +5,22 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Storage;
 
-/// <summary>The one SQLite database: broker state, readings, rules, dashboard accounts (ASP.NET Core Identity's tables) and API keys.</summary>
-public sealed class DashboardDbContext(DbContextOptions<DashboardDbContext> options) : IdentityDbContext<IdentityUser>(options)
+/// <summary>
+/// The one database: broker state, readings, rules, dashboard accounts (ASP.NET Core Identity's tables) and API keys.
+/// SQLite's migrations are this context's; PostgreSQL's are <see cref="PostgreSql.PostgreSqlDbContext"/>'s.
+/// </summary>
+public class DashboardDbContext : IdentityDbContext<IdentityUser>
 {
+    public DashboardDbContext(DbContextOptions<DashboardDbContext> options)
+        : base(options)
+    {
+    }
+
+    protected DashboardDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

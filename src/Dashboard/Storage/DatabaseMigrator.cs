@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Dashboard.Storage;
 
 /// <summary>
-/// Applies EF Core migrations and turns on WAL. It runs in <see cref="StartingAsync"/>, which the host calls on every
+/// Applies EF Core migrations and, on SQLite, turns on WAL. It runs in <see cref="StartingAsync"/>, which the host calls on every
 /// service before any service's StartAsync, so every feature finds the database ready whatever the registration order.
 /// </summary>
 internal sealed class DatabaseMigrator(IServiceScopeFactory scopes, ILogger<DatabaseMigrator> logger) : IHostedLifecycleService
@@ -13,8 +13,12 @@ internal sealed class DatabaseMigrator(IServiceScopeFactory scopes, ILogger<Data
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
         await db.Database.MigrateAsync(cancellationToken);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
-        logger.LogInformation("Database ready at {DataSource}", db.Database.GetDbConnection().DataSource);
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+
+        logger.LogInformation("Database ready at {DataSource} ({Provider})", db.Database.GetDbConnection().DataSource, db.Database.ProviderName);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

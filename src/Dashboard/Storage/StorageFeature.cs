@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dashboard.Storage.PostgreSql;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -10,17 +11,36 @@ public static class StorageFeature
     /// <summary><c>ConnectionStrings:Dashboard</c> when it is not set: relative to the working directory (in Docker, the volume).</summary>
     public const string DefaultConnectionString = "Data Source=data/dashboard.db";
 
-    /// <summary>The SQLite database of <c>ConnectionStrings:Dashboard</c>, migrated at start-up.</summary>
+    /// <summary>The database of <c>ConnectionStrings:Dashboard</c> (SQLite, or PostgreSQL by <c>Storage:Provider</c>), migrated at start-up.</summary>
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
+        var provider = Provider(builder.Configuration);
         var connectionString = ConnectionString(builder.Configuration);
-        CreatePrivately(DataDirectory(builder.Configuration), new SqliteConnectionStringBuilder(connectionString).DataSource);
-        builder.Services.AddDbContext<DashboardDbContext>(options => options
-            .UseSqlite(connectionString)
-            .AddInterceptors(new SqlitePragmas()));
+        builder.Services.AddSingleton(new DatabaseConnection(provider, connectionString));
+        if (provider == StorageProvider.PostgreSQL)
+        {
+            if (builder.Configuration.GetConnectionString("Dashboard") is null)
+            {
+                throw new InvalidOperationException(
+                    "Storage:Provider is PostgreSQL: set ConnectionStrings:Dashboard to the server's connection string (Host=…;Database=…;Username=…;Password=…).");
+            }
+
+            builder.Services.AddDbContext<DashboardDbContext, PostgreSqlDbContext>(options => options.UseNpgsql(connectionString));
+        }
+        else
+        {
+            CreatePrivately(DataDirectory(builder.Configuration), new SqliteConnectionStringBuilder(connectionString).DataSource);
+            builder.Services.AddDbContext<DashboardDbContext>(options => options
+                .UseSqlite(connectionString)
+                .AddInterceptors(new SqlitePragmas()));
+        }
+
         builder.Services.AddHostedService<DatabaseMigrator>();
         return builder;
     }
+
+    public static StorageProvider Provider(IConfiguration configuration) =>
+        configuration.GetSection(StorageOptions.Section).Get<StorageOptions>()?.Provider ?? StorageProvider.Sqlite;
 
     /// <summary>
     /// The data folder (0700) and the database file (0600) are the owner's alone: they hold password hashes, sessions and
@@ -52,6 +72,11 @@ public static class StorageFeature
     /// <summary>The folder the SQLite file is in (the docker volume): where other state kept beside it goes.</summary>
     public static string DataDirectory(IConfiguration configuration)
     {
+        if (Provider(configuration) != StorageProvider.Sqlite)
+        {
+            return Path.GetFullPath("data");
+        }
+
         var dataSource = new SqliteConnectionStringBuilder(ConnectionString(configuration)).DataSource;
         return string.IsNullOrEmpty(dataSource) || dataSource == ":memory:"
             ? Path.GetFullPath("data")

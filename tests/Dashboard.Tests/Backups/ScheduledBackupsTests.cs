@@ -1,4 +1,5 @@
 using Dashboard.Backups;
+using Dashboard.Storage;
 using Dashboard.Tests.History;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -15,7 +16,7 @@ public sealed class ScheduledBackupsTests : IDisposable
     private readonly BackupStatus _status = new(NullLogger<BackupStatus>.Instance);
 
     private ScheduledBackups Schedule(int keep) => new(
-        new DatabaseSnapshots(_db.ConnectionString),
+        new DatabaseSnapshots(new DatabaseConnection(StorageProvider.Sqlite, _db.ConnectionString)),
         _status,
         Options.Create(new BackupsOptions { Folder = _folder, Keep = keep }),
         new ConfigurationBuilder().Build(),

@@ -25,6 +25,7 @@ public sealed class HistoryDatabase : IDisposable
         services.AddSingleton<TimeProvider>(Clock);
         services.AddSingleton<HistoryStats>();
         services.AddSingleton<HistoryQueries>();
+        services.AddSingleton(new DatabaseConnection(StorageProvider.Sqlite, ConnectionString));
         services.AddSingleton<HistoryCsvExport>();
         _services = services.BuildServiceProvider();
         using var scope = _services.CreateScope();
@@ -59,7 +60,7 @@ public sealed class HistoryDatabase : IDisposable
     }
 
     internal HistoryRetention Retention() =>
-        new(_services.GetRequiredService<IServiceScopeFactory>(), _services.GetRequiredService<IOptions<HistoryOptions>>(), Clock, NullLogger<HistoryRetention>.Instance);
+        new(new DatabaseConnection(StorageProvider.Sqlite, ConnectionString), _services.GetRequiredService<IOptions<HistoryOptions>>(), Clock, NullLogger<HistoryRetention>.Instance);
 
     public async Task<HistorySeriesInfo> SeriesAsync(string topic, string metric) =>
         (await Queries.SeriesOfTopicAsync(topic)).Single(s => s.Metric == metric);
