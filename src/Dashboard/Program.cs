@@ -15,11 +15,13 @@ using Dashboard.Live;
 using Dashboard.Monitoring;
 using Dashboard.Registry;
 using Dashboard.RetainedMessages;
+using Dashboard.ScaleOut;
 using Dashboard.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddStorage();
+builder.AddScaleOut(); // with Redis: sign-in keys shared by the instances, and the one that runs the periodic jobs
 builder.AddBroker<DashboardDbContext>();
 builder.AddIngestion();
 builder.AddDeviceMapping(); // the user's mapping rules from Settings, handed to ingestion

@@ -1,4 +1,5 @@
 using Dashboard.Broker.Admin;
+using Dashboard.ScaleOut;
 using Dashboard.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ internal sealed class EventLogWriter(
     IServiceScopeFactory scopes,
     IOptions<EventLogOptions> options,
     TimeProvider clock,
+    InstanceElection election,
     ILogger<EventLogWriter> logger) : BackgroundService
 {
     private const int MaxBatch = 1000;
@@ -117,6 +119,11 @@ internal sealed class EventLogWriter(
 
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
+        if (!election.IsElected)
+        {
+            return; // another instance sweeps the shared table
+        }
+
         try
         {
             using var scope = scopes.CreateScope();

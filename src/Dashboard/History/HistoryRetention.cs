@@ -1,4 +1,5 @@
 using Dashboard.History.PostgreSql;
+using Dashboard.ScaleOut;
 using Dashboard.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ internal sealed class HistoryRetention(
     DatabaseConnection database,
     IOptions<HistoryOptions> options,
     TimeProvider clock,
+    InstanceElection election,
     ILogger<HistoryRetention> logger) : BackgroundService
 {
     public const int Chunk = 2000;
@@ -32,6 +34,7 @@ internal sealed class HistoryRetention(
         using var timer = new PeriodicTimer(options.Value.RetentionInterval, clock);
         do
         {
+            await election.WaitUntilElectedAsync(stoppingToken); // one instance of a cluster applies it to the shared database
             try
             {
                 var deleted = database.Provider == StorageProvider.PostgreSQL

@@ -106,7 +106,7 @@ public sealed class PostgreSqlServer : IAsyncLifetime
     private static async Task RunAsync(string file, string[] arguments)
     {
         await using var process = ExternalProcess.Start(file, arguments);
-        await process.WaitForExitAsync();
+        await process.WaitForExitAsync(TimeSpan.FromMinutes(2)); // initdb writes a whole cluster: slow on a busy machine
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{process.Output}");

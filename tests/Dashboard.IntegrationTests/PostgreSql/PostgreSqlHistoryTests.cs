@@ -1,6 +1,7 @@
 using Dashboard.History;
 using Dashboard.History.PostgreSql;
 using Dashboard.IntegrationTests.Infrastructure;
+using Dashboard.ScaleOut;
 using Dashboard.Storage;
 using Dashboard.Storage.PostgreSql;
 using Microsoft.EntityFrameworkCore;
@@ -71,7 +72,7 @@ public sealed class PostgreSqlHistoryTests(PostgreSqlServer server) : IClassFixt
     }
 
     private HistoryRetention Retention(string database) => new(
-        new DatabaseConnection(StorageProvider.PostgreSQL, database), Options.Create(new HistoryOptions()), _clock, NullLogger<HistoryRetention>.Instance);
+        new DatabaseConnection(StorageProvider.PostgreSQL, database), Options.Create(new HistoryOptions()), _clock, new InstanceElection(null, _clock, null), NullLogger<HistoryRetention>.Instance);
 
     private static PendingReading Reading(SeriesHandle series, DateTimeOffset time, double value, string? unit = null) =>
         new(series, unit, value, time.ToUnixTimeMilliseconds());

@@ -1,4 +1,5 @@
 using Dashboard.History;
+using Dashboard.ScaleOut;
 using Dashboard.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,7 +61,7 @@ public sealed class HistoryDatabase : IDisposable
     }
 
     internal HistoryRetention Retention() =>
-        new(new DatabaseConnection(StorageProvider.Sqlite, ConnectionString), _services.GetRequiredService<IOptions<HistoryOptions>>(), Clock, NullLogger<HistoryRetention>.Instance);
+        new(new DatabaseConnection(StorageProvider.Sqlite, ConnectionString), _services.GetRequiredService<IOptions<HistoryOptions>>(), Clock, new InstanceElection(null, Clock, null), NullLogger<HistoryRetention>.Instance);
 
     public async Task<HistorySeriesInfo> SeriesAsync(string topic, string metric) =>
         (await Queries.SeriesOfTopicAsync(topic)).Single(s => s.Metric == metric);
