@@ -40,7 +40,6 @@ internal sealed class AlertEngine : IBrokerEventSink
     private readonly int _maxOpenPerRule;
     private AlertEvaluator _evaluator;
     private volatile bool _watchesReadings;
-    private volatile bool _watchesHealth;
     private volatile bool _watchesDisk;
     private long _reportedDropped;
 
@@ -148,18 +147,16 @@ internal sealed class AlertEngine : IBrokerEventSink
     /// </summary>
     public IReadOnlyList<AlertOverflow> Tick()
     {
+        // Sampled even with no health rule (a few counters): a rule created now counts from the last tick, so what happens
+        // right after it is saved is in its window. Outside the lock: it may read the disk.
         var now = _clock.GetUtcNow();
-        HealthSample? sample = _watchesHealth ? _sampler.Sample(now, _watchesDisk) : null; // outside the lock: it may read the disk
+        var sample = _sampler.Sample(now, _watchesDisk);
         lock (_lock)
         {
-            if (sample is { } figures && _evaluator.WatchesHealth)
+            _health.Add(sample, _evaluator.LongestHealthWindow);
+            if (_evaluator.WatchesHealth)
             {
-                _health.Add(figures, _evaluator.LongestHealthWindow);
                 _evaluator.OnHealth(_health, now, _changes);
-            }
-            else if (!_evaluator.WatchesHealth)
-            {
-                _health.Clear(); // a health rule added later counts from then, not from a past no rule looked at
             }
 
             _evaluator.Tick(now, _changes);
@@ -291,7 +288,6 @@ internal sealed class AlertEngine : IBrokerEventSink
     private void SendChanges()
     {
         _watchesReadings = _evaluator.WatchesReadings;
-        _watchesHealth = _evaluator.WatchesHealth;
         _watchesDisk = _evaluator.WatchesDisk;
         foreach (var change in _changes)
         {

@@ -23,7 +23,10 @@ public sealed class HealthHistory(RecentRefusals refusedConnections, RecentRefus
     {
     }
 
-    /// <summary>Takes the figures now; keeps what <paramref name="longestWindow"/> (the rules' longest) needs.</summary>
+    /// <summary>
+    /// Takes the figures now; keeps what <paramref name="longestWindow"/> (the rules' longest) needs: with no window, the
+    /// last sample or two, so a rule created later counts from then, not from a past no rule looked at.
+    /// </summary>
     public void Add(HealthSample sample, TimeSpan longestWindow)
     {
         _now = sample;
@@ -38,9 +41,6 @@ public sealed class HealthHistory(RecentRefusals refusedConnections, RecentRefus
             _samples.RemoveRange(0, first); // in batches: a shift of the list every tick would be wasted
         }
     }
-
-    /// <summary>Forgets every sample (no rule needs them).</summary>
-    public void Clear() => _samples.Clear();
 
     public double? Value(AlertRule rule) => rule.Signal switch
     {
