@@ -42,7 +42,7 @@ public sealed class BrokerAuditFeedOptions
 /// from the broker's packet path and read by one reader. When it is full the refusal is dropped and counted: a flood of
 /// bad logins must never slow the broker down, and only costs the log its detail.
 /// </summary>
-public sealed class BrokerAuditFeed(IOptions<BrokerAuditFeedOptions> options)
+public sealed class BrokerAuditFeed(IOptions<BrokerAuditFeedOptions> options, Metrics.BrokerMetrics metrics)
 {
     private readonly Channel<BrokerAuditEvent> _channel = Channel.CreateBounded<BrokerAuditEvent>(new BoundedChannelOptions(options.Value.Capacity)
     {
@@ -68,9 +68,14 @@ public sealed class BrokerAuditFeed(IOptions<BrokerAuditFeedOptions> options)
         }
     }
 
-    internal void ConnectionRefused(Transport.ClientConnection? connection, System.Net.EndPoint? address, int? reasonCode, string reason, DateTimeOffset time) =>
-        Raise(new BrokerAuditEvent(BrokerAuditKind.ConnectionRefused, time, NullIfEmpty(connection?.ClientId), NullIfEmpty(connection?.UserName),
-            AddressOf(connection?.RemoteEndPoint ?? address), null, reasonCode, reason));
+    /// <summary>Every refused connection comes here: told to the event log, and counted (with who) for the health alert rules.</summary>
+    internal void ConnectionRefused(Transport.ClientConnection? connection, System.Net.EndPoint? address, int? reasonCode, string reason, DateTimeOffset time)
+    {
+        var refusal = new BrokerAuditEvent(BrokerAuditKind.ConnectionRefused, time, NullIfEmpty(connection?.ClientId), NullIfEmpty(connection?.UserName),
+            AddressOf(connection?.RemoteEndPoint ?? address), null, reasonCode, reason);
+        metrics.RefusedConnections.Add(new Metrics.Refusal(time, refusal.Address, refusal.UserName, refusal.ClientId));
+        Raise(refusal);
+    }
 
     internal void Denied(BrokerAuditKind kind, string clientId, string? userName, System.Net.EndPoint? address, string topic, int? reasonCode, string reason, DateTimeOffset time) =>
         Raise(new BrokerAuditEvent(kind, time, NullIfEmpty(clientId), NullIfEmpty(userName), AddressOf(address), topic, reasonCode, reason));

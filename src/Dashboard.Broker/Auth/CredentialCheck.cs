@@ -165,7 +165,7 @@ internal sealed class CredentialCheck(
     /// </summary>
     private void LoginFailed(IPAddress? address, string userName, string reason)
     {
-        metrics.LoginFailed();
+        metrics.LoginFailed(new Refusal(time.GetUtcNow(), address?.ToString(), string.IsNullOrEmpty(userName) ? null : userName, null));
         if (throttle.ShouldLog(address))
         {
             logger.LogWarning("Broker login failed from {Address} for user '{User}': {Reason}",

@@ -26,7 +26,6 @@ public sealed class BrokerMetrics : IDisposable
     private long _willsRefused;
     private long _packetsMalformed;
     private long _pendingRefused;
-    private long _loginsFailed;
     private long _loginsThrottled;
     private long _tooLargeForClient;
 
@@ -47,6 +46,7 @@ public sealed class BrokerMetrics : IDisposable
         _meter.CreateObservableCounter("mqtt.messages.rate_limited", () => PublishRateExceeded, description: "Messages dropped because a client exceeded Broker:MaxPublishRatePerClient");
         _meter.CreateObservableCounter("mqtt.wills.refused", () => WillsRefused, description: "Last Wills refused at CONNECT or dropped when due, for the ACL or a reserved topic");
         _meter.CreateObservableCounter("mqtt.connections.refused_pending", () => PendingConnectionsRefused, description: "Connections closed because Broker:MaxPendingConnections or MaxPendingConnectionsPerAddress had not completed CONNECT");
+        _meter.CreateObservableCounter("mqtt.connect.refused", () => RefusedConnections.Total, description: "Connections refused for any reason: credentials, bans, limits, protocol, before or at CONNECT");
         _meter.CreateObservableCounter("mqtt.logins.failed", () => LoginsFailed, description: "CONNECTs refused for their credentials (wrong password, unknown user or no credentials while anonymous access is off, or backing off)");
         _meter.CreateObservableCounter("mqtt.logins.throttled", () => LoginsThrottled, description: "CONNECTs refused without checking the password: the address or username is backing off, or too many password checks are waiting");
         _meter.CreateObservableCounter("dashboard.ingestion.dropped", () => IngestionDropped, description: "Broker events not ingested because the ingestion channel was full");
@@ -67,9 +67,15 @@ public sealed class BrokerMetrics : IDisposable
     public long WillsRefused => Interlocked.Read(ref _willsRefused);
     public long PacketsMalformed => Interlocked.Read(ref _packetsMalformed);
     public long PendingConnectionsRefused => Interlocked.Read(ref _pendingRefused);
-    public long LoginsFailed => Interlocked.Read(ref _loginsFailed);
+    public long LoginsFailed => FailedLogins.Total;
     public long LoginsThrottled => Interlocked.Read(ref _loginsThrottled);
     public long MessagesTooLargeForClient => Interlocked.Read(ref _tooLargeForClient);
+
+    /// <summary>Every connection refused, before or at CONNECT (the audit feed counts them), with the last ones' address and user.</summary>
+    public RecentRefusals RefusedConnections { get; } = new();
+
+    /// <summary>Every CONNECT refused for its credentials, with the last ones' address and user.</summary>
+    public RecentRefusals FailedLogins { get; } = new();
 
     public void MessageReceived() => Interlocked.Increment(ref _messagesReceived);
     public void MessageSent() => Interlocked.Increment(ref _messagesSent);
@@ -88,7 +94,7 @@ public sealed class BrokerMetrics : IDisposable
     public void PublishRateLimited() => Interlocked.Increment(ref _publishRateExceeded);
     public void WillRefused() => Interlocked.Increment(ref _willsRefused);
     public void PendingConnectionRefused() => Interlocked.Increment(ref _pendingRefused);
-    public void LoginFailed() => Interlocked.Increment(ref _loginsFailed);
+    public void LoginFailed(Refusal refusal) => FailedLogins.Add(refusal);
     public void LoginThrottled() => Interlocked.Increment(ref _loginsThrottled);
     public void MessageTooLargeForClient() => Interlocked.Increment(ref _tooLargeForClient);
 

@@ -20,13 +20,15 @@ public sealed record AlertRuleDto(
     string Severity,
     bool Enabled,
     IReadOnlyList<long> Channels,
+    string? Signal,
+    double? WindowSeconds,
     string Condition)
 {
     public static AlertRuleDto From(AlertRule rule)
     {
         var input = AlertRuleInput.From(rule);
         return new(rule.Id, rule.Name, input.Kind!, rule.Filter, rule.Metric, input.Operator, input.Threshold, input.Low, input.High,
-            input.Hysteresis, rule.For.TotalSeconds, input.Severity!, rule.Enabled, rule.Channels, rule.DescribeCondition());
+            input.Hysteresis, rule.For.TotalSeconds, input.Severity!, rule.Enabled, rule.Channels, input.Signal, input.WindowSeconds, rule.DescribeCondition());
     }
 }
 
@@ -34,7 +36,7 @@ public sealed record AlertEventDto(string State, DateTimeOffset Time, double? Va
 
 /// <summary>
 /// An alert in the API, on the hub, over MQTT and to the webhook. <see cref="Topic"/> and <see cref="Metric"/> are
-/// set for threshold and staleness alerts, <see cref="DeviceId"/> for presence alerts.
+/// set for threshold and staleness alerts, <see cref="DeviceId"/> for presence alerts, <see cref="Signal"/> for health alerts.
 /// </summary>
 public sealed record AlertDto(
     long Id,
@@ -46,6 +48,7 @@ public sealed record AlertDto(
     string? Topic,
     string? Metric,
     string? DeviceId,
+    string? Signal,
     double? Value,
     DateTimeOffset RaisedAt,
     DateTimeOffset? AcknowledgedAt,
@@ -55,10 +58,10 @@ public sealed record AlertDto(
 {
     public static AlertDto From(Alert alert)
     {
-        var presence = alert.Kind == AlertRuleKind.Presence;
+        var (presence, health) = (alert.Kind == AlertRuleKind.Presence, alert.Kind == AlertRuleKind.Health);
         return new(alert.Id, alert.RuleId, alert.RuleName, AlertText.Kind(alert.Kind), AlertText.Severity(alert.Severity),
-            AlertText.State(alert.State), presence ? null : alert.Subject, presence ? null : alert.Metric, presence ? alert.Subject : null,
-            alert.Value, alert.RaisedAt, alert.AcknowledgedAt, alert.ClearedAt, alert.Message,
+            AlertText.State(alert.State), presence || health ? null : alert.Subject, presence || health ? null : alert.Metric,
+            presence ? alert.Subject : null, health ? alert.Subject : null, alert.Value, alert.RaisedAt, alert.AcknowledgedAt, alert.ClearedAt, alert.Message,
             [.. alert.Events.Select(e => new AlertEventDto(AlertText.State(e.State), e.Time, e.Value, e.Note))]);
     }
 }

@@ -1,3 +1,4 @@
+using Dashboard.Alerts.Health;
 using Dashboard.Broker;
 using Dashboard.Devices;
 using Dashboard.Ingestion;
@@ -9,7 +10,8 @@ namespace Dashboard.Alerts;
 /// <summary>
 /// Runs the <see cref="AlertEvaluator"/> on what the dashboard sees: every reading (on the ingestion thread, as an
 /// <see cref="IBrokerEventSink"/>), device presence as live state reports it (connections and status topics alike),
-/// and a clock tick. Calls are serialized under one lock held only for in-memory work; every change goes to the
+/// and a clock tick, which also samples the broker's health figures for health rules (<see cref="HealthSampler"/>:
+/// counters and the event channel's count, read once a tick, never per message). Calls are serialized under one lock held only for in-memory work; every change goes to the
 /// <see cref="AlertOutbox"/>, which stores and sends it elsewhere.
 /// </summary>
 /// <remarks>
@@ -29,6 +31,8 @@ internal sealed class AlertEngine : IBrokerEventSink
     private readonly AlertOutbox _outbox;
     private readonly LiveState _live;
     private readonly TimeProvider _clock;
+    private readonly HealthSampler _sampler;
+    private readonly HealthHistory _health;
     private readonly ILogger<AlertEngine> _logger;
     private readonly LogLimiter _capLog = new(TimeSpan.FromSeconds(30));
     private readonly LogLimiter _overflowLog = new(TimeSpan.FromSeconds(30));
@@ -36,12 +40,15 @@ internal sealed class AlertEngine : IBrokerEventSink
     private readonly int _maxOpenPerRule;
     private AlertEvaluator _evaluator;
     private volatile bool _watchesReadings;
+    private volatile bool _watchesDisk;
     private long _reportedDropped;
 
-    public AlertEngine(IOptions<AlertsOptions> options, AlertOutbox outbox, LiveState live, TimeProvider clock, ILogger<AlertEngine> logger)
+    public AlertEngine(IOptions<AlertsOptions> options, AlertOutbox outbox, LiveState live, HealthSampler sampler, TimeProvider clock, ILogger<AlertEngine> logger)
     {
         _outbox = outbox;
         _live = live;
+        _sampler = sampler;
+        _health = new HealthHistory(sampler.Metrics, sampler.DiskPath);
         _clock = clock;
         _logger = logger;
         _maxSeries = options.Value.MaxSeries;
@@ -134,12 +141,25 @@ internal sealed class AlertEngine : IBrokerEventSink
         }
     }
 
-    /// <summary>Raises what is due; returns the rules whose overflow ("and N more series") changed since the last tick.</summary>
+    /// <summary>
+    /// Judges the health rules on the figures now, raises what is due; returns the rules whose overflow ("and N more
+    /// series") changed since the last tick.
+    /// </summary>
     public IReadOnlyList<AlertOverflow> Tick()
     {
+        // Sampled even with no health rule (a few counters): a rule created now counts from the last tick, so what happens
+        // right after it is saved is in its window. Outside the lock: it may read the disk.
+        var now = _clock.GetUtcNow();
+        var sample = _sampler.Sample(now, _watchesDisk);
         lock (_lock)
         {
-            _evaluator.Tick(_clock.GetUtcNow(), _changes);
+            _health.Add(sample, _evaluator.LongestHealthWindow);
+            if (_evaluator.WatchesHealth)
+            {
+                _evaluator.OnHealth(_health, now, _changes);
+            }
+
+            _evaluator.Tick(now, _changes);
             SendChanges();
             var overflows = _evaluator.TakeOverflowChanges();
             if (overflows.Count > 0 && _overflowLog.ShouldLog())
@@ -268,6 +288,7 @@ internal sealed class AlertEngine : IBrokerEventSink
     private void SendChanges()
     {
         _watchesReadings = _evaluator.WatchesReadings;
+        _watchesDisk = _evaluator.WatchesDisk;
         foreach (var change in _changes)
         {
             if (change.Alert.State == AlertState.Cleared)

@@ -7,7 +7,8 @@ namespace Dashboard.Alerts;
 
 /// <summary>
 /// Starts the engine with the stored rules and open alerts (after the database is migrated, before the dashboard
-/// serves requests), feeds it device presence from live state, and ticks it every <c>Alerts:EvaluationInterval</c>.
+/// serves requests), feeds it device presence from live state, and ticks it every <c>Alerts:EvaluationInterval</c>
+/// (the tick also samples the broker's health for health rules).
 /// </summary>
 internal sealed class AlertEngineHost(
     AlertEngine engine,
@@ -15,6 +16,7 @@ internal sealed class AlertEngineHost(
     LiveFeed feed,
     IServiceScopeFactory scopes,
     IOptions<AlertsOptions> options,
+    TimeProvider clock,
     ILogger<AlertEngineHost> logger) : BackgroundService
 {
     private IDisposable? _presence;
@@ -44,7 +46,7 @@ internal sealed class AlertEngineHost(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.EvaluationInterval);
+        using var timer = new PeriodicTimer(options.Value.EvaluationInterval, clock);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))

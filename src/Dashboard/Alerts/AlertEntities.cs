@@ -1,3 +1,4 @@
+using Dashboard.Alerts.Health;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -21,12 +22,18 @@ public sealed class AlertRuleEntity
     public bool Enabled { get; set; }
     public DateTime UpdatedAt { get; set; }
 
+    /// <summary>A health rule's signal; null for the other kinds.</summary>
+    public HealthSignal? Signal { get; set; }
+
+    /// <summary>A health count's window; 0 otherwise.</summary>
+    public double WindowSeconds { get; set; }
+
     /// <summary>The notification channels the rule's alerts go to (<c>AlertRuleChannels</c>).</summary>
     public List<AlertRuleChannelEntity> Channels { get; set; } = [];
 
     public AlertRule ToRule() => new(Id, Name, Kind, Filter, Metric, Operator, Threshold, Low, High, Hysteresis,
         TimeSpan.FromSeconds(ForSeconds), Severity, Enabled)
-    { Channels = [.. Channels.Select(c => c.ChannelId).Order()] };
+    { Channels = [.. Channels.Select(c => c.ChannelId).Order()], Signal = Signal, Window = TimeSpan.FromSeconds(WindowSeconds) };
 
     public void CopyFrom(AlertRule rule, DateTime now)
     {
@@ -42,6 +49,8 @@ public sealed class AlertRuleEntity
         ForSeconds = rule.For.TotalSeconds;
         Severity = rule.Severity;
         Enabled = rule.Enabled;
+        Signal = rule.Signal;
+        WindowSeconds = rule.Window.TotalSeconds;
         UpdatedAt = now;
         Channels.RemoveAll(c => !rule.Channels.Contains(c.ChannelId));
         Channels.AddRange(rule.Channels.Where(id => Channels.All(c => c.ChannelId != id)).Select(id => new AlertRuleChannelEntity { ChannelId = id }));
@@ -125,6 +134,7 @@ internal sealed class AlertRuleConfiguration : IEntityTypeConfiguration<AlertRul
         builder.Property(r => r.Kind).HasConversion<string>().HasMaxLength(16);
         builder.Property(r => r.Operator).HasConversion<string>().HasMaxLength(16);
         builder.Property(r => r.Severity).HasConversion<string>().HasMaxLength(16);
+        builder.Property(r => r.Signal).HasConversion<string>().HasMaxLength(32);
         builder.HasMany(r => r.Channels).WithOne().HasForeignKey(c => c.RuleId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -1,3 +1,5 @@
+using Dashboard.Alerts.Health;
+
 namespace Dashboard.Alerts;
 
 // Readings: threshold rules (with hysteresis and for-duration) and staleness rules (no data).
@@ -30,7 +32,8 @@ public sealed partial class AlertEvaluator
         }
     }
 
-    private void OnThresholdReading(AlertRule rule, SeriesKey key, double value, DateTimeOffset time, List<AlertTransition> output)
+    /// <summary>A threshold rule's reading, or a health rule's figure (with <paramref name="health"/> for its words).</summary>
+    private void OnThresholdReading(AlertRule rule, SeriesKey key, double value, DateTimeOffset time, List<AlertTransition> output, IHealthReading? health = null)
     {
         _series.TryGetValue(key, out var series);
         if (series is { Alert: not null } or { Overflowed: true })
@@ -61,7 +64,10 @@ public sealed partial class AlertEvaluator
         }
 
         series.LastValue = value;
-        RaiseIfDue(rule, key, series, time, output);
+        if (time - series.Since >= rule.For)
+        {
+            Raise(rule, key, series, time, output, health?.Describe(rule, value));
+        }
     }
 
     private void OnStalenessReading(AlertRule rule, SeriesKey key, double value, DateTimeOffset time, bool restored, List<AlertTransition> output)

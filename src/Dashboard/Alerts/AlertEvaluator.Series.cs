@@ -88,7 +88,11 @@ public sealed partial class AlertEvaluator
 
         var series = new Series { Since = since };
         _series.Add(key, series);
-        Enqueue(key, series, since + rule.For);
+        if (rule.Kind != AlertRuleKind.Health)
+        {
+            Enqueue(key, series, since + rule.For); // health series are judged at every tick anyway
+        }
+
         return series;
     }
 
@@ -100,7 +104,7 @@ public sealed partial class AlertEvaluator
         }
     }
 
-    private void Raise(AlertRule rule, SeriesKey key, Series series, DateTimeOffset time, List<AlertTransition> output)
+    private void Raise(AlertRule rule, SeriesKey key, Series series, DateTimeOffset time, List<AlertTransition> output, string? message = null)
     {
         if (Tally(rule.Id).Open >= maxOpenPerRule)
         {
@@ -111,7 +115,7 @@ public sealed partial class AlertEvaluator
         var id = _nextAlertId++;
         var alert = new Alert(
             id, rule.Id, rule.Name, rule.Kind, rule.Severity, key.Subject, key.Metric, AlertState.Active, time, series.LastValue,
-            null, null, Message(rule, key.Subject, key.Metric, series.LastValue),
+            null, null, message ?? Message(rule, key.Subject, key.Metric, series.LastValue),
             [new AlertEvent(AlertState.Active, time, series.LastValue, null)]);
         Opened(series, key, alert);
         output.Add(new(alert));
@@ -194,6 +198,7 @@ public sealed partial class AlertEvaluator
         {
             AlertRuleKind.Presence => $"{subject} is {rule.DescribeCondition()}",
             AlertRuleKind.Staleness => $"No reading on {what} for {AlertText.Duration(rule.For)}",
+            AlertRuleKind.Health => $"{subject} is {(value is { } h ? AlertText.Number(h) : "?")} ({rule.DescribeCondition(withClearing: false)})",
             _ => $"{what} is {(value is { } v ? AlertText.Number(v) : "?")} ({rule.DescribeCondition(withClearing: false)})",
         };
     }

@@ -120,9 +120,9 @@ public sealed partial class AlertEvaluator(long nextAlertId = 1, int maxSeries =
             }
 
             series.Queued = false;
-            if (series.Alert is not null || series.Overflowed || !_rules.TryGetValue(key.RuleId, out var rule))
+            if (series.Alert is not null || series.Overflowed || !_rules.TryGetValue(key.RuleId, out var rule) || rule.Kind == AlertRuleKind.Health)
             {
-                continue;
+                continue; // health series are judged at every tick, with their figures (OnHealth)
             }
 
             var dueAt = series.Since + rule.For;
@@ -160,7 +160,7 @@ public sealed partial class AlertEvaluator(long nextAlertId = 1, int maxSeries =
         foreach (var (key, series) in _series)
         {
             series.Queued = false;
-            if (series.Alert is null && !series.Overflowed && _rules.TryGetValue(key.RuleId, out var rule))
+            if (series.Alert is null && !series.Overflowed && _rules.TryGetValue(key.RuleId, out var rule) && rule.Kind != AlertRuleKind.Health)
             {
                 _due.Enqueue((key, series), series.Since + rule.For);
                 series.Queued = true;
@@ -196,8 +196,9 @@ public sealed partial class AlertEvaluator(long nextAlertId = 1, int maxSeries =
     private void RebuildRuleLists()
     {
         var enabled = _rules.Values.Where(r => r.Enabled).OrderBy(r => r.Id).ToArray();
-        _readingRules = [.. enabled.Where(r => r.Kind != AlertRuleKind.Presence)];
+        _readingRules = [.. enabled.Where(r => r.Kind is AlertRuleKind.Threshold or AlertRuleKind.Staleness)];
         _presenceRules = [.. enabled.Where(r => r.Kind == AlertRuleKind.Presence)];
+        RebuildHealthRules(enabled);
         _topicRules.Clear();
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dashboard.Alerts.Health;
 using MQTTnet;
 
 namespace Dashboard.Alerts;
@@ -14,6 +15,9 @@ public enum AlertRuleKind
 
     /// <summary>Matching series that stop sending readings.</summary>
     Staleness,
+
+    /// <summary>The broker's health: a <see cref="HealthSignal"/> (dropped messages, refused connections, failed logins, backlog, disk) against a threshold.</summary>
+    Health,
 }
 
 public enum AlertOperator
@@ -39,7 +43,8 @@ public enum AlertSeverity
 /// topics for threshold and staleness rules, on device ids (<c>home/sensor1</c>) for presence rules. An empty
 /// <see cref="Metric"/> means every number on a matching topic. <see cref="For"/> is how long the condition must
 /// hold (threshold), the device stay offline (presence) or the series stay silent (staleness) before the alert is
-/// raised. Fields a kind does not use are zero.
+/// raised. Fields a kind does not use are zero. A health rule has no filter: it watches its <see cref="Signal"/>, counted
+/// over <see cref="Window"/> for counts (failed logins in the last 5 min).
 /// </summary>
 public sealed record AlertRule(
     long Id,
@@ -58,6 +63,12 @@ public sealed record AlertRule(
 {
     /// <summary>The notification channels (their ids) this rule's alerts are sent to, besides the UI, the hub and MQTT.</summary>
     public IReadOnlyList<long> Channels { get; init; } = [];
+
+    /// <summary>What a health rule watches; null for the other kinds.</summary>
+    public HealthSignal? Signal { get; init; }
+
+    /// <summary>How far back a health rule counts (dropped messages, refused connections, failed logins); zero otherwise.</summary>
+    public TimeSpan Window { get; init; }
 
     /// <summary>Value equality, the channels' ids included (a list compares by reference otherwise).</summary>
     public bool Equals(AlertRule? other) =>
@@ -103,7 +114,8 @@ public sealed record AlertRule(
     public bool SameConditionAs(AlertRule other) =>
         Kind == other.Kind && Filter == other.Filter && (Metric ?? "") == (other.Metric ?? "") && Operator == other.Operator
         && Threshold.Equals(other.Threshold) && Low.Equals(other.Low) && High.Equals(other.High)
-        && Hysteresis.Equals(other.Hysteresis) && For == other.For && Enabled == other.Enabled;
+        && Hysteresis.Equals(other.Hysteresis) && For == other.For && Enabled == other.Enabled
+        && Signal == other.Signal && Window == other.Window;
 
     /// <summary>The condition in words: <c>&gt; 25 for 10 s (clears at 24)</c>, <c>offline for 30 s</c>, <c>no reading for 60 s</c>.</summary>
     public string DescribeCondition(bool withClearing = true)
@@ -113,6 +125,10 @@ public sealed record AlertRule(
         {
             AlertRuleKind.Presence => For > TimeSpan.Zero ? $"offline for more than {AlertText.Duration(For)}" : "offline",
             AlertRuleKind.Staleness => $"no reading for {AlertText.Duration(For)}",
+            AlertRuleKind.Health when Signal is { } signal && HealthSignals.IsCount(signal) =>
+                $"{(Operator == AlertOperator.AtLeast ? "at least" : "more than")} {AlertText.Number(Threshold)} {HealthSignals.Title(signal)} in {AlertText.Duration(Window)}{duration}{ClearsAt(withClearing)}",
+            AlertRuleKind.Health when Signal is { } signal =>
+                $"{HealthSignals.Title(signal)} {AlertText.Symbol(Operator)} {AlertText.Number(Threshold)}{HealthSignals.Unit(signal)}{duration}{ClearsAt(withClearing)}",
             _ when Operator == AlertOperator.Outside => $"outside {AlertText.Number(Low)} … {AlertText.Number(High)}{duration}{ClearsAt(withClearing)}",
             _ => $"{AlertText.Symbol(Operator)} {AlertText.Number(Threshold)}{duration}{ClearsAt(withClearing)}",
         };
@@ -154,6 +170,7 @@ public static class AlertText
     {
         AlertRuleKind.Presence => "presence",
         AlertRuleKind.Staleness => "staleness",
+        AlertRuleKind.Health => "health",
         _ => "threshold",
     };
 

@@ -1,3 +1,4 @@
+using Dashboard.Alerts.Health;
 using Dashboard.Broker;
 
 namespace Dashboard.Alerts;
@@ -8,7 +9,7 @@ namespace Dashboard.Alerts;
 /// </summary>
 public sealed class AlertRuleInput
 {
-    /// <summary><c>threshold</c> (the default), <c>presence</c> or <c>staleness</c>.</summary>
+    /// <summary><c>threshold</c> (the default, or <c>health</c> when a <see cref="Signal"/> is given), <c>presence</c>, <c>staleness</c> or <c>health</c>.</summary>
     public string? Kind { get; set; }
     public string? Name { get; set; }
     public string? Filter { get; set; }
@@ -29,17 +30,25 @@ public sealed class AlertRuleInput
     /// <summary>Ids of the notification channels the rule's alerts go to; none (or null) for none.</summary>
     public List<long>? Channels { get; set; }
 
+    /// <summary>A health rule's signal: <c>dropped-messages</c>, <c>refused-connections</c>, <c>failed-logins</c>, <c>ingestion-backlog</c>, <c>free-disk-mb</c>, <c>free-disk-percent</c>.</summary>
+    public string? Signal { get; set; }
+
+    /// <summary>A health count's window: how many in the last N seconds.</summary>
+    public double? WindowSeconds { get; set; }
+
     public static AlertRuleInput From(AlertRule rule) => new()
     {
         Kind = AlertText.Kind(rule.Kind),
         Name = rule.Name,
         Filter = rule.Filter,
         Metric = rule.Metric,
-        Operator = rule.Kind == AlertRuleKind.Threshold ? AlertText.Symbol(rule.Operator) : null,
-        Threshold = rule.Kind == AlertRuleKind.Threshold && rule.Operator != AlertOperator.Outside ? rule.Threshold : null,
+        Operator = rule.Kind is AlertRuleKind.Threshold or AlertRuleKind.Health ? AlertText.Symbol(rule.Operator) : null,
+        Threshold = rule.Kind is AlertRuleKind.Threshold or AlertRuleKind.Health && rule.Operator != AlertOperator.Outside ? rule.Threshold : null,
         Low = rule.Operator == AlertOperator.Outside ? rule.Low : null,
         High = rule.Operator == AlertOperator.Outside ? rule.High : null,
-        Hysteresis = rule.Kind == AlertRuleKind.Threshold ? rule.Hysteresis : null,
+        Hysteresis = rule.Kind is AlertRuleKind.Threshold or AlertRuleKind.Health ? rule.Hysteresis : null,
+        Signal = rule.Signal is { } signal ? HealthSignals.Name(signal) : null,
+        WindowSeconds = rule.Signal is { } counted && HealthSignals.IsCount(counted) ? rule.Window.TotalSeconds : null,
         ForSeconds = rule.For.TotalSeconds,
         Severity = AlertText.Severity(rule.Severity),
         Enabled = rule.Enabled,
@@ -82,10 +91,11 @@ public static class AlertRuleValidator
             list.Add(message);
         }
 
-        var kind = ParseKind(input.Kind);
+        // A rule with a signal and no kind is a health rule: it has no topics a threshold rule would ask for.
+        var kind = string.IsNullOrWhiteSpace(input.Kind) && !string.IsNullOrWhiteSpace(input.Signal) ? AlertRuleKind.Health : ParseKind(input.Kind);
         if (kind is null)
         {
-            Error("kind", $"Unknown kind '{input.Kind}': use threshold, presence or staleness.");
+            Error("kind", $"Unknown kind '{input.Kind}': use threshold, presence, staleness or health.");
         }
 
         var name = input.Name?.Trim() ?? "";
@@ -103,7 +113,14 @@ public static class AlertRuleValidator
         }
 
         var filter = input.Filter?.Trim() ?? "";
-        if (filter.Length == 0)
+        if (kind == AlertRuleKind.Health)
+        {
+            if (filter.Length > 0)
+            {
+                Error("filter", "A health rule watches the broker, not topics: leave the filter out.");
+            }
+        }
+        else if (filter.Length == 0)
         {
             Error("filter", kind == AlertRuleKind.Presence
                 ? "A device filter is needed, e.g. home/+ or home/sensor1."
@@ -119,9 +136,19 @@ public static class AlertRuleValidator
         }
 
         var metric = string.IsNullOrWhiteSpace(input.Metric) ? null : input.Metric.Trim();
-        if (metric is not null && (metric.Length > MaxMetricLength || metric.Any(char.IsControl)))
+        if (metric is not null && kind == AlertRuleKind.Health)
+        {
+            Error("metric", "A health rule watches the broker, not a metric: leave it out.");
+        }
+        else if (metric is not null && (metric.Length > MaxMetricLength || metric.Any(char.IsControl)))
         {
             Error("metric", $"A metric is a field name of at most {MaxMetricLength} characters, e.g. temperature.");
+        }
+
+        var health = kind == AlertRuleKind.Health ? HealthRuleValidator.Validate(input, Error) : null;
+        if (kind != AlertRuleKind.Health && (!string.IsNullOrWhiteSpace(input.Signal) || input.WindowSeconds is > 0))
+        {
+            Error(string.IsNullOrWhiteSpace(input.Signal) ? "windowSeconds" : "signal", "Only health rules (kind health) have a signal and a window.");
         }
 
         var op = AlertOperator.Above;
@@ -200,10 +227,15 @@ public static class AlertRuleValidator
             return new AlertRuleValidation(null, errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal));
         }
 
+        if (health is { } h)
+        {
+            (op, threshold, hysteresis) = (h.Operator, h.Threshold, h.Hysteresis);
+        }
+
         var rule = new AlertRule(
-            id, name, kind!.Value, filter, kind == AlertRuleKind.Presence ? null : metric, op, threshold, low, high, hysteresis,
+            id, name, kind!.Value, filter, kind is AlertRuleKind.Presence or AlertRuleKind.Health ? null : metric, op, threshold, low, high, hysteresis,
             TimeSpan.FromSeconds(forSeconds), severity!.Value, input.Enabled ?? true)
-        { Channels = picked };
+        { Channels = picked, Signal = health?.Signal, Window = health?.Window ?? TimeSpan.Zero };
         return new AlertRuleValidation(rule, new Dictionary<string, string[]>());
 
         double? Number(double? value, string field, string what)
@@ -229,6 +261,7 @@ public static class AlertRuleValidator
         null or "" or "threshold" => AlertRuleKind.Threshold,
         "presence" => AlertRuleKind.Presence,
         "staleness" => AlertRuleKind.Staleness,
+        "health" => AlertRuleKind.Health,
         _ => null,
     };
 

@@ -25,6 +25,7 @@ public static class AlertsFeature
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AlertOutbox>();
         services.AddSingleton<AlertFeed>();
+        services.AddSingleton<Health.HealthSampler>();
         services.AddSingleton<AlertEngine>();
         services.AddSingleton<IBrokerEventSink>(s => s.GetRequiredService<AlertEngine>());
         services.AddSingleton<AlertService>();

@@ -31,6 +31,12 @@ public sealed class AlertRuleFormTests : BunitContext, IAsyncLifetime
         Services.AddSingleton<LiveState>();
         Services.AddSingleton<AlertOutbox>();
         Services.AddSingleton<AlertFeed>();
+        Services.AddMetrics();
+        Services.AddSingleton<Dashboard.Broker.Metrics.BrokerMetrics>();
+        Services.AddSingleton(Options.Create(new Dashboard.Broker.Events.BrokerEventChannelOptions { Capacity = 10 }));
+        Services.AddSingleton<Dashboard.Broker.Events.BrokerEventChannel>();
+        Services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        Services.AddSingleton<Dashboard.Alerts.Health.HealthSampler>();
         Services.AddSingleton<AlertEngine>();
         Services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
         Services.AddSingleton<NotificationChannels>();
@@ -152,6 +158,30 @@ public sealed class AlertRuleFormTests : BunitContext, IAsyncLifetime
         Assert.Empty(form.FindAll(".rule-threshold"));
         Assert.Empty(form.FindAll(".rule-metric"));
         Assert.Empty(form.FindAll(".rule-operator"));
+    }
+
+    [Fact]
+    public async Task A_health_rule_asks_for_its_count_and_window_and_saves_an_edit()
+    {
+        var rule = (await Alerts.CreateAsync(new AlertRuleInput { Kind = "health", Name = "Failed logins", Signal = "failed-logins", Threshold = 10, WindowSeconds = 300 })).Rule!;
+
+        var form = RenderForm(rule);
+
+        Assert.Contains("logins fail", Field(form, "signal"));
+        Assert.Contains("More than", Field(form, "threshold"));
+        Assert.Equal("300", form.Find(".rule-window input").GetAttribute("value"));
+        Assert.Empty(form.FindAll(".rule-filter"));
+        Assert.Empty(form.FindAll(".rule-metric"));
+        Assert.Empty(form.FindAll(".rule-operator"));
+
+        Type(form, "window", "0");
+        Save(form);
+        form.WaitForAssertion(() => Assert.Contains("from 1 to 86400", Field(form, "window")));
+
+        Type(form, "window", "60");
+        Save(form);
+        form.WaitForAssertion(() => Assert.Equal(TimeSpan.FromMinutes(1), Assert.Single(_saved).Window));
+        Assert.Equal("more than 10 failed logins in 60 s", Alerts.Rule(rule.Id)!.DescribeCondition());
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

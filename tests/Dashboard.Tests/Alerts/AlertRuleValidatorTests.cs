@@ -102,7 +102,7 @@ public sealed class AlertRuleValidatorTests
 
         input = Hot();
         input.Kind = "sometimes";
-        Assert.Equal("Unknown kind 'sometimes': use threshold, presence or staleness.", ErrorFor(input, "kind"));
+        Assert.Equal("Unknown kind 'sometimes': use threshold, presence, staleness or health.", ErrorFor(input, "kind"));
     }
 
     [Fact]

@@ -49,10 +49,11 @@ internal static class AlertFormat
         _ => Color.Success,
     };
 
-    /// <summary>What a rule looks at: <c>home/+/temperature</c>, <c>home/# · temperature</c>, <c>devices home/+</c>.</summary>
+    /// <summary>What a rule looks at: <c>home/+/temperature</c>, <c>home/# · temperature</c>, <c>devices home/+</c>, <c>broker: failed logins</c>.</summary>
     public static string Watches(AlertRule rule) => rule.Kind switch
     {
         AlertRuleKind.Presence => $"devices {rule.Filter}",
+        AlertRuleKind.Health when rule.Signal is { } signal => $"broker: {Dashboard.Alerts.Health.HealthSignals.Title(signal)}",
         _ when string.IsNullOrEmpty(rule.Metric) => rule.Filter,
         _ => $"{rule.Filter} · {rule.Metric}",
     };
@@ -61,6 +62,7 @@ internal static class AlertFormat
     {
         AlertRuleKind.Presence => "Device offline",
         AlertRuleKind.Staleness => "No data",
+        AlertRuleKind.Health => "Broker health",
         _ => "Threshold",
     };
 

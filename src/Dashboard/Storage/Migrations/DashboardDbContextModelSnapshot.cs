@@ -218,11 +218,18 @@ namespace Dashboard.Storage.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Signal")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<double>("Threshold")
                         .HasColumnType("REAL");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<double>("WindowSeconds")
+                        .HasColumnType("REAL");
 
                     b.HasKey("Id");
 
