@@ -26,7 +26,10 @@ public sealed record TileInput(
     public static string Wire(TileKind kind) => kind.ToString().ToLowerInvariant();
 }
 
-/// <summary>Checks a board's name and tiles; each problem is keyed by its field (<c>tiles[2].width</c>), as a 400 names it.</summary>
+/// <summary>
+/// Checks a board's name and tiles; each problem is keyed by its field (<c>tiles[2].width</c>), as a 400 names it. A tile
+/// given neither column nor row goes to the first free spot after the tiles before it.
+/// </summary>
 public static class BoardValidator
 {
     public static (string? Name, string? Error) Name(string? name)
@@ -60,6 +63,12 @@ public static class BoardValidator
             if (tile is null)
             {
                 continue;
+            }
+
+            if (inputs[i] is { Column: null, Row: null })
+            {
+                var (column, row) = BoardGrid.FreeSpot([.. placed.Select(p => p.Tile)], tile.Width, tile.Height);
+                tile = tile with { Column = column, Row = row };
             }
 
             if (placed.FirstOrDefault(p => p.Tile.Overlaps(tile)) is { Tile: not null } other)
