@@ -118,7 +118,7 @@ public sealed class BoardsApiTests(AppFixture fixture) : IClassFixture<AppFixtur
         using var anonymous = App.CreateHttpClient(null);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(url)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"api/boards/{id}/kiosk-links/{linkId}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(url)).StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, (await anonymous.GetAsync(url)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteAsync($"api/boards/{id}/kiosk-links/{linkId}")).StatusCode);
     }
 }
