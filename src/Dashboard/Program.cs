@@ -1,6 +1,7 @@
 using Dashboard.Accounts;
 using Dashboard.Alerts;
 using Dashboard.Backups;
+using Dashboard.Boards;
 using Dashboard.Broker;
 using Dashboard.BrokerAdmin;
 using Dashboard.Clients;
@@ -30,6 +31,7 @@ builder.AddRegistry(); // after storage: it restores the devices once the databa
 builder.AddHistory();
 builder.AddAlerts();
 builder.AddControls(); // devices' controls and commands with their round trip; POST /api/publish
+builder.AddBoards(); // boards of tiles, and kiosk links that open one read-only on a wall tablet
 builder.AddHealth();
 builder.AddMonitoring(); // GET /metrics, Prometheus format
 builder.AddBackups(); // snapshots of the database: downloads and, when configured, a schedule
@@ -62,6 +64,8 @@ app.UseMqttWebSocketPorts();
 // cookie is read (or renewed); after the port filter, which alone answers MQTT over WebSockets (any page may use that).
 app.UseSameOriginRequests();
 app.UseAuthentication();
+// A kiosk link's browser counts as signed in on /_blazor only, and only while its link exists (Boards/KioskAuthentication).
+app.UseKioskCircuits();
 app.UseAuthorization();
 app.UseAntiforgery();
 
@@ -80,6 +84,7 @@ app.MapDeviceMapping();
 app.MapHistory();
 app.MapAlerts();
 app.MapControls();
+app.MapBoards();
 app.MapDashboardUi();
 
 app.Run();

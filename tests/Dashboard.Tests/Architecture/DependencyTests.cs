@@ -34,8 +34,9 @@ public sealed class DependencyTests
         ["EventLog"] = ["Common", "Broker", "Storage", "Accounts", "ScaleOut"],
         ["Clients"] = ["Broker", "Accounts", "EventLog"],
         ["RetainedMessages"] = ["Broker", "Accounts", "EventLog"],
+        ["Boards"] = ["Common", "Storage", "Accounts"],
         ["Components"] = ["Common", "Broker", "Storage", "Readings", "Devices", "Ingestion", "Accounts", "Live", "History", "Alerts", "Registry", "DeviceMapping", "Backups",
-            "EventLog", "Clients", "RetainedMessages", "Controls"],
+            "EventLog", "Clients", "RetainedMessages", "Controls", "Boards"],
     };
 
     private static readonly Lazy<ArchUnitNET.Domain.Architecture> Assemblies = new(() => new ArchLoader()
