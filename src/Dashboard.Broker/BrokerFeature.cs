@@ -84,6 +84,7 @@ public static class BrokerFeature
         services.AddSingleton(s => new BrokerRetained(s.GetRequiredService<BrokerServer>(), s.GetRequiredService<RetainedStore>()));
         services.AddSingleton<PublishTracker>();
         services.AddSingleton<MqttWebSocketEndpoint>();
+        services.AddSingleton<BrokerStatusFeed>();
 
         // The admin services above stay registered in External mode, idle (no broker of ours runs), so the pages and APIs
         // that take them still resolve and can say that the external broker owns what they would show.
@@ -116,7 +117,6 @@ public static class BrokerFeature
         // Hosted services start in this order and stop in reverse: the writer's last flush comes after the broker stops.
         services.AddHostedService<BrokerStatePersister>();
         services.AddHostedService<BrokerHost>();
-        services.AddSingleton<BrokerStatusFeed>();
         services.AddHostedService<BrokerStatusSampler>();
 
         // After Kestrel's own: Kestrel asks the last registered transport first (see MqttSocketTransport).

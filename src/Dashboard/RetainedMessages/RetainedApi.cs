@@ -1,3 +1,4 @@
+using Dashboard.Broker.External;
 using System.Security.Claims;
 using Dashboard.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,7 +14,8 @@ internal static class RetainedApi
 
     public static IEndpointRouteBuilder MapRetainedApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/retained").WithTags("Retained").RequireAuthorization(DashboardPolicies.Admin);
+        var group = app.MapGroup("/api/retained").WithTags("Retained").RequireAuthorization(DashboardPolicies.Admin)
+            .RequireEmbeddedBroker();
         group.MapGet("/", ListAsync);
         group.MapGet("/count", CountAsync);
         group.MapDelete("/", DeleteAsync);
