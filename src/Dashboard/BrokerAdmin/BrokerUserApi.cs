@@ -1,7 +1,7 @@
-using Dashboard.Broker.External;
 using System.Text.Json;
 using Dashboard.Accounts;
 using Dashboard.Broker.Auth;
+using Dashboard.Broker.External;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dashboard.BrokerAdmin;

@@ -1,7 +1,7 @@
-using Dashboard.Broker.External;
 using System.Security.Claims;
 using Dashboard.Accounts;
 using Dashboard.Broker.Admin;
+using Dashboard.Broker.External;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dashboard.Clients;

@@ -1,6 +1,6 @@
-using Dashboard.Broker.External;
 using System.Security.Claims;
 using Dashboard.Accounts;
+using Dashboard.Broker.External;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dashboard.RetainedMessages;
