@@ -1,6 +1,7 @@
 using Dashboard.Broker.Admin;
 using Dashboard.Broker.Auth;
 using Dashboard.Broker.Events;
+using Dashboard.Broker.External;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Persistence;
 using Dashboard.Broker.Retained;
@@ -19,6 +20,7 @@ using Microsoft.AspNetCore.Server.Kestrel;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using MQTTnet.AspNetCore;
 
 namespace Dashboard.Broker;
@@ -28,7 +30,8 @@ public static class BrokerFeature
     private const string WebSocketPath = "/mqtt";
 
     /// <summary>
-    /// The MQTT broker on Kestrel's named endpoints: <c>Mqtt</c> (TCP) and <c>MqttWebSockets</c> (path /mqtt), and with a
+    /// With <c>Broker:Mode=External</c>, a client of an existing broker instead (<see cref="ExternalBrokerFeature"/>).
+    /// Otherwise the MQTT broker on Kestrel's named endpoints: <c>Mqtt</c> (TCP) and <c>MqttWebSockets</c> (path /mqtt), and with a
     /// certificate their TLS twins <c>MqttTls</c> and <c>MqttWebSocketsTls</c>, all taken from <c>Kestrel:Endpoints</c>
     /// so every port moves with configuration.
     /// </summary>
@@ -44,8 +47,18 @@ public static class BrokerFeature
         services.AddOptions<BrokerEventChannelOptions>().ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<BrokerEventChannel>();
         services.AddSingleton<BrokerListeners>();
-        services.AddSingleton<IBrokerPublisher>(s => s.GetRequiredService<BrokerServer>());
-        services.AddOptions<BrokerOptions>().BindConfiguration(BrokerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BrokerOptions>().Configure<IConfiguration>((options, configuration) =>
+        {
+            // The binder appends to a list it finds filled: a configured Topics list replaces the default instead.
+            var section = configuration.GetSection(BrokerOptions.Section);
+            if (section.GetSection("External:Topics").Exists())
+            {
+                options.External.Topics = [];
+            }
+
+            section.Bind(options);
+        }).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BrokerOptions>, ExternalBrokerOptionsValidator>();
         services.AddMetrics();
         services.AddSingleton<BrokerMetrics>();
         services.AddSingleton<BrokerServer>();
@@ -70,6 +83,18 @@ public static class BrokerFeature
         services.AddSingleton<BrokerBans>();
         services.AddSingleton(s => new BrokerRetained(s.GetRequiredService<BrokerServer>(), s.GetRequiredService<RetainedStore>()));
         services.AddSingleton<PublishTracker>();
+        services.AddSingleton<MqttWebSocketEndpoint>();
+        services.AddSingleton<BrokerStatusFeed>();
+
+        // The admin services above stay registered in External mode, idle (no broker of ours runs), so the pages and APIs
+        // that take them still resolve and can say that the external broker owns what they would show.
+        if (builder.Configuration.GetValue(BrokerOptions.Section + ":Mode", BrokerMode.Embedded) == BrokerMode.External)
+        {
+            services.AddExternalBroker();
+            return builder;
+        }
+
+        services.AddSingleton<IBrokerPublisher>(s => s.GetRequiredService<BrokerServer>());
         services.AddSingleton(s => new BrokerSubscriptions(s.GetRequiredService<ConnectionRegistry>(), s.GetRequiredService<PersistentSessions>()));
 
         // Packet hooks, in the order they see received packets (sent packets go the other way round). Topic aliases first:
@@ -92,7 +117,6 @@ public static class BrokerFeature
         // Hosted services start in this order and stop in reverse: the writer's last flush comes after the broker stops.
         services.AddHostedService<BrokerStatePersister>();
         services.AddHostedService<BrokerHost>();
-        services.AddSingleton<BrokerStatusFeed>();
         services.AddHostedService<BrokerStatusSampler>();
 
         // After Kestrel's own: Kestrel asks the last registered transport first (see MqttSocketTransport).
@@ -126,7 +150,6 @@ public static class BrokerFeature
                     webSockets.Add(endpoint.ListenOptions);
                 });
         });
-        services.AddSingleton<MqttWebSocketEndpoint>();
         services.AddConnections();
         return builder;
     }
@@ -175,7 +198,13 @@ public static class BrokerFeature
     /// <summary>MQTT over WebSockets at /mqtt (see <see cref="UseMqttWebSocketPorts"/> for the ports that answer it).</summary>
     public static IEndpointRouteBuilder MapBroker(this IEndpointRouteBuilder app)
     {
-        var maxPacketSize = app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerOptions>>().Value.MaxPacketSize;
+        var options = app.ServiceProvider.GetRequiredService<IOptions<BrokerOptions>>().Value;
+        if (options.Mode == BrokerMode.External)
+        {
+            return app;
+        }
+
+        var maxPacketSize = options.MaxPacketSize;
         app.MapConnectionHandler<MqttTransportHandler>(WebSocketPath, options =>
         {
             options.Transports = HttpTransportType.WebSockets;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Dashboard.Broker.External;
 
 namespace Dashboard.Broker;
 
@@ -6,6 +7,15 @@ namespace Dashboard.Broker;
 public sealed class BrokerOptions
 {
     public const string Section = "Broker";
+
+    /// <summary>
+    /// <see cref="BrokerMode.Embedded"/>: this process is the broker. <see cref="BrokerMode.External"/>: it opens no MQTT
+    /// port and connects to <see cref="External"/> as a client instead (the other broker settings then do not apply).
+    /// </summary>
+    public BrokerMode Mode { get; set; } = BrokerMode.Embedded;
+
+    /// <summary>The broker to connect to in External mode.</summary>
+    public ExternalBrokerOptions External { get; set; } = new();
 
     /// <summary>Largest MQTT packet accepted, header included; larger ones close the connection before they are buffered.</summary>
     [Range(1024, 268_435_455)]

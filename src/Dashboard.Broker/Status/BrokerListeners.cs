@@ -8,7 +8,10 @@ public sealed record ListenerInfo(string Name, string Description, string Url)
     public int? Port => Uri.TryCreate(Url, UriKind.Absolute, out var uri) && uri.Port > 0 ? uri.Port : null;
 }
 
-/// <summary>The listeners in <c>Kestrel:Endpoints</c> that open (the TLS ones only with a certificate), for the Overview and its connect help.</summary>
+/// <summary>
+/// The listeners in <c>Kestrel:Endpoints</c> that open (the TLS ones only with a certificate; the MQTT ones not in External
+/// mode), for the Overview and its connect help.
+/// </summary>
 public sealed class BrokerListeners(IConfiguration configuration)
 {
     public const string Mqtt = "Mqtt";
@@ -18,6 +21,8 @@ public sealed class BrokerListeners(IConfiguration configuration)
 
     public IReadOnlyList<ListenerInfo> Open { get; } =
         [.. TlsEndpoints.Open(configuration.GetSection("Kestrel"))
+            .Where(endpoint => !External.ExternalBrokerFeature.MqttEndpoints.Contains(endpoint.Key, StringComparer.OrdinalIgnoreCase)
+                || configuration.GetValue(BrokerOptions.Section + ":Mode", External.BrokerMode.Embedded) == External.BrokerMode.Embedded)
             .Select(endpoint => new ListenerInfo(endpoint.Key, Describe(endpoint.Key), ClientUrl(endpoint.Key, endpoint["Url"] ?? "")))];
 
     public ListenerInfo? Find(string name) => Open.FirstOrDefault(l => l.Name.Equals(name, StringComparison.OrdinalIgnoreCase));

@@ -1,7 +1,7 @@
 namespace Dashboard.Broker.Status;
 
 
-/// <summary>The broker at one moment, sampled every second.</summary>
+/// <summary>The broker at one moment, sampled every second; in External mode <see cref="External"/> is the connection to it.</summary>
 public sealed record BrokerStatus(
     DateTimeOffset Time,
     TimeSpan Uptime,
@@ -26,7 +26,8 @@ public sealed record BrokerStatus(
     long LoginsThrottled = 0,
     long LoginsFailed = 0,
     long WillsRefused = 0,
-    long PacketsMalformed = 0)
+    long PacketsMalformed = 0,
+    External.ExternalBrokerState? External = null)
 {
     /// <summary>Something was refused or dropped since start: the Overview shows a warning line.</summary>
     public bool HasRefusals =>

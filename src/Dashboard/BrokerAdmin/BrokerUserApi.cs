@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dashboard.Accounts;
 using Dashboard.Broker.Auth;
+using Dashboard.Broker.External;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dashboard.BrokerAdmin;
@@ -14,14 +15,16 @@ internal static class BrokerUserApi
 {
     public static IEndpointRouteBuilder MapBrokerAdmin(this IEndpointRouteBuilder app)
     {
-        var users = app.MapGroup("/api/broker-users").WithTags("Broker users").RequireAuthorization(DashboardPolicies.Admin);
+        var users = app.MapGroup("/api/broker-users").WithTags("Broker users").RequireAuthorization(DashboardPolicies.Admin)
+            .RequireEmbeddedBroker();
         users.MapGet("/", (BrokerUserStore store) => TypedResults.Ok(store.Users().Select(BrokerUserDto.From)));
         users.MapGet("/{name}", GetUser);
         users.MapPost("/", CreateUserAsync);
         users.MapPut("/{name}", UpdateUserAsync);
         users.MapDelete("/{name}", DeleteUserAsync);
 
-        var anonymous = app.MapGroup("/api/broker-acl/anonymous").WithTags("Broker users").RequireAuthorization(DashboardPolicies.Admin);
+        var anonymous = app.MapGroup("/api/broker-acl/anonymous").WithTags("Broker users").RequireAuthorization(DashboardPolicies.Admin)
+            .RequireEmbeddedBroker();
         anonymous.MapGet("/", (BrokerUserStore store) => TypedResults.Ok(AnonymousAcl(store)));
         anonymous.MapPut("/", SetAnonymousAclAsync);
         return app;

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Dashboard.Accounts;
 using Dashboard.Broker.Admin;
+using Dashboard.Broker.External;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dashboard.Clients;
@@ -13,13 +14,15 @@ internal static class ClientsApi
 {
     public static IEndpointRouteBuilder MapClientsApi(this IEndpointRouteBuilder app)
     {
-        var clients = app.MapGroup("/api/clients").WithTags("Clients").RequireAuthorization(DashboardPolicies.Admin);
+        var clients = app.MapGroup("/api/clients").WithTags("Clients").RequireAuthorization(DashboardPolicies.Admin)
+            .RequireEmbeddedBroker();
         clients.MapGet("/", async (ClientAdmin admin) => TypedResults.Ok(await admin.ListAsync()));
         clients.MapGet("/{clientId}", GetAsync);
         clients.MapPost("/{clientId}/disconnect", DisconnectAsync);
         clients.MapPost("/{clientId}/end-session", EndSessionAsync);
 
-        var bans = app.MapGroup("/api/bans").WithTags("Clients").RequireAuthorization(DashboardPolicies.Admin);
+        var bans = app.MapGroup("/api/bans").WithTags("Clients").RequireAuthorization(DashboardPolicies.Admin)
+            .RequireEmbeddedBroker();
         bans.MapGet("/", (ClientAdmin admin) => TypedResults.Ok(admin.Bans().Select(BanDto.From)));
         bans.MapPost("/", BanAsync);
         bans.MapDelete("/{id:long}", LiftAsync);

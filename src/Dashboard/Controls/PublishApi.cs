@@ -45,13 +45,22 @@ internal static class PublishApi
 
         var payload = System.Text.Encoding.UTF8.GetBytes(input.Payload ?? "");
         var by = PublishChecks.Publisher(http.User);
-        await broker.PublishAsync(new MqttApplicationMessage
+        try
         {
-            Topic = input.Topic!,
-            PayloadSegment = payload,
-            QualityOfServiceLevel = (MqttQualityOfServiceLevel)(input.Qos ?? 0),
-            Retain = input.Retain == true,
-        }, by);
+            await broker.PublishAsync(new MqttApplicationMessage
+            {
+                Topic = input.Topic!,
+                PayloadSegment = payload,
+                QualityOfServiceLevel = (MqttQualityOfServiceLevel)(input.Qos ?? 0),
+                Retain = input.Retain == true,
+            }, by);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // In External mode the broker may refuse it (its ACL: PUBACK 0x87) or the connection may have just dropped.
+            return TypedResults.Problem(ex.Message, statusCode: broker.IsRunning ? StatusCodes.Status502BadGateway : StatusCodes.Status503ServiceUnavailable);
+        }
+
         return TypedResults.Ok(new PublishedDto(input.Topic!, payload.Length, input.Qos ?? 0, input.Retain == true, by));
     }
 }

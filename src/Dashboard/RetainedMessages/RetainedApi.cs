@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Dashboard.Accounts;
+using Dashboard.Broker.External;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dashboard.RetainedMessages;
@@ -13,7 +14,8 @@ internal static class RetainedApi
 
     public static IEndpointRouteBuilder MapRetainedApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/retained").WithTags("Retained").RequireAuthorization(DashboardPolicies.Admin);
+        var group = app.MapGroup("/api/retained").WithTags("Retained").RequireAuthorization(DashboardPolicies.Admin)
+            .RequireEmbeddedBroker();
         group.MapGet("/", ListAsync);
         group.MapGet("/count", CountAsync);
         group.MapDelete("/", DeleteAsync);

@@ -60,6 +60,21 @@ public sealed class BrokerStatusPanelTests : BunitContext
     }
 
     [Fact]
+    public void In_external_mode_the_connection_to_the_external_broker_takes_the_client_counts_place()
+    {
+        _feed.Publish(Status() with { External = new("mqtt://mqtt.home.lan:1883", null, "unreachable: the host name does not resolve") });
+        var cut = Render<BrokerStatusPanel>();
+
+        Assert.Equal("not connected", Metric(cut, "External broker"));
+        Assert.Contains("mqtt://mqtt.home.lan:1883: unreachable: the host name does not resolve", cut.Markup, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-metric='Connected clients']"));
+
+        _feed.Publish(Status() with { External = new("mqtt://mqtt.home.lan:1883", DateTimeOffset.UtcNow, null) });
+
+        cut.WaitForAssertion(() => Assert.Equal("connected", Metric(cut, "External broker")));
+    }
+
+    [Fact]
     public void Updates_live_without_a_reload()
     {
         _feed.Publish(Status(clients: 1));

@@ -1,5 +1,6 @@
 using System.Net;
 using Bunit;
+using Dashboard.Broker;
 using Dashboard.Broker.Status;
 using Dashboard.Components.Overview;
 using Microsoft.Extensions.Configuration;
@@ -34,6 +35,27 @@ public sealed class ConnectHelpTests : BunitContext
         Assert.Contains("mosquitto_pub -h localhost -p 1883", cut.Markup, StringComparison.Ordinal);
         Assert.DoesNotContain("--cafile", cut.Markup, StringComparison.Ordinal);
         Assert.DoesNotContain("wss://", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void In_external_mode_devices_are_pointed_at_the_external_broker()
+    {
+        var settings = new Dictionary<string, string?>(Endpoints)
+        {
+            ["Broker:Mode"] = "External",
+            ["Broker:External:Host"] = "mqtt.home.lan",
+            ["Broker:External:Topics:0"] = "home/#",
+        };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var listeners = new BrokerListeners(configuration);
+        Assert.Empty(listeners.Open); // no MQTT port of its own
+        Services.AddSingleton(listeners);
+        Services.AddOptions<BrokerOptions>().Bind(configuration.GetSection(BrokerOptions.Section));
+
+        var cut = Render<ConnectHelp>(p => p.Add(c => c.Expanded, true));
+
+        Assert.Contains("the external broker mqtt://mqtt.home.lan:1883", cut.Find(".external-connect-help").TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("mosquitto_pub", cut.Markup, StringComparison.Ordinal);
     }
 
     [Fact]
