@@ -25,9 +25,19 @@ public sealed class PostgreSqlDbContext(DbContextOptions<PostgreSqlDbContext> op
     }
 }
 
-/// <summary>For <c>dotnet ef migrations add … --context PostgreSqlDbContext</c>: no server is needed to write a migration.</summary>
+/// <summary>For <c>dotnet ef migrations add … --context PostgreSqlDbContext --output-dir Storage/PostgreSql/Migrations</c>: no server is needed to write a migration.</summary>
 internal sealed class PostgreSqlDesignTimeFactory : IDesignTimeDbContextFactory<PostgreSqlDbContext>
 {
     public PostgreSqlDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<PostgreSqlDbContext>().UseNpgsql("Host=localhost;Database=dashboard").Options);
+}
+
+/// <summary>
+/// For <c>dotnet ef … --context DashboardDbContext</c>: without it the tools would take the PostgreSQL factory above for
+/// this context too (its context derives from this one) and write SQLite's migrations for PostgreSQL.
+/// </summary>
+internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<DashboardDbContext>
+{
+    public DashboardDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<DashboardDbContext>().UseSqlite(StorageFeature.DefaultConnectionString).Options);
 }
