@@ -12,6 +12,19 @@ public enum BrokerEventKind
     ClientDisconnected,
 }
 
+/// <summary>
+/// Which copy of a message an event is. The embedded broker's events are the only copy, for every job. An external broker
+/// with several dashboard instances delivers each message twice to an instance that has it in its share: once through the
+/// shared subscription (<see cref="Share"/>: this instance stores it, and no other does) and once through the plain
+/// subscription every instance has (<see cref="Live"/>: every instance shows it live and the elected one judges alerts).
+/// </summary>
+public enum EventCopy
+{
+    Only,
+    Share,
+    Live,
+}
+
 /// <summary>How a client's connection ended, as far as the broker can tell.</summary>
 public enum ConnectionEnd
 {
@@ -80,6 +93,7 @@ public sealed record ClientInfo(
 /// A publish with a <see cref="Client"/> is that client's Last Will, sent because its connection ended as
 /// <see cref="ClientInfo.End"/> says.
 /// <see cref="Publisher"/> names who asked for a publish that no client made (<see cref="IBrokerPublisher"/>).
+/// <see cref="Copy"/> says which of the dashboard's jobs the event is for (<see cref="EventCopy"/>).
 /// </summary>
 public readonly record struct BrokerEvent(
     BrokerEventKind Kind,
@@ -91,8 +105,15 @@ public readonly record struct BrokerEvent(
     bool Retain,
     ClientInfo? Client,
     bool Restored = false,
-    string? Publisher = null)
+    string? Publisher = null,
+    EventCopy Copy = EventCopy.Only)
 {
+    /// <summary>Whether live state, presence, controls and alerts take this event (every copy but this instance's share).</summary>
+    public bool IsForLiveView => Copy != EventCopy.Share;
+
+    /// <summary>Whether history stores it and conventions answer it (every copy but the live view's).</summary>
+    public bool IsForStorage => Copy != EventCopy.Live;
+
     public static BrokerEvent Published(MqttApplicationMessage message, string? clientId, DateTimeOffset time, bool restored = false, string? publisher = null) => new(
         BrokerEventKind.MessagePublished,
         time,

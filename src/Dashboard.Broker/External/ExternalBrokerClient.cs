@@ -13,7 +13,8 @@ namespace Dashboard.Broker.External;
 /// <summary>
 /// The dashboard as a client of an existing broker (<c>Broker:Mode=External</c>): one MQTT 5 connection with a persistent
 /// session (clean start off, <see cref="ExternalBrokerOptions.SessionExpiry"/>), QoS 1 shared subscriptions
-/// <c>$share/&lt;group&gt;/&lt;filter&gt;</c> so instances split the messages, reconnects with back-off. Every message goes
+/// <c>$share/&lt;group&gt;/&lt;filter&gt;</c> so instances split the messages, reconnects with back-off; with
+/// <see cref="ExternalBrokerOptions.LiveView"/>, a second, clean connection subscribed plainly, for the live view. Every message goes
 /// into <see cref="BrokerEventChannel"/> as the embedded broker's publishes do, so everything after it works unchanged.
 /// </summary>
 internal sealed partial class ExternalBrokerClient(
@@ -38,11 +39,25 @@ internal sealed partial class ExternalBrokerClient(
 
     public DateTimeOffset StartedAt { get; } = clock.GetUtcNow();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _settings.LiveView == true
+        ? Task.WhenAll(RunAsync(EventCopy.Share, stoppingToken), RunAsync(EventCopy.Live, stoppingToken))
+        : RunAsync(EventCopy.Only, stoppingToken);
+
+    /// <summary>
+    /// Keeps one connection up: the persistent one with the shared subscriptions (<see cref="EventCopy.Only"/> or
+    /// <see cref="EventCopy.Share"/>), or the live view's clean one with plain subscriptions (<see cref="EventCopy.Live"/>).
+    /// </summary>
+    private async Task RunAsync(EventCopy copy, CancellationToken stoppingToken)
     {
+        var live = copy == EventCopy.Live;
+        var clientId = live ? $"{_settings.EffectiveClientId}-live" : _settings.EffectiveClientId;
         using var client = _factory.CreateMqttClient();
-        _client = client;
-        client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        if (!live)
+        {
+            _client = client;
+        }
+
+        client.ApplicationMessageReceivedAsync += e => OnMessageAsync(e, copy);
         var failures = 0;
         var retainedRead = false;
         while (!stoppingToken.IsCancellationRequested)
@@ -56,26 +71,40 @@ internal sealed partial class ExternalBrokerClient(
             client.DisconnectedAsync += onDisconnected;
             try
             {
-                if (!retainedRead)
+                if (copy == EventCopy.Only && !retainedRead)
                 {
                     // Before the live subscriptions: what the session kept while the dashboard was away is newer than this.
-                    RetainedAtStart = await RetainedSnapshot.ReadAsync(_factory, Options($"{_settings.EffectiveClientId}-retained", persistent: false),
-                        _settings.Topics, options.Value.ReplayFirstTopicPrefixes, events, clock, stoppingToken);
+                    RetainedAtStart = await ReadRetainedAsync(copy, stoppingToken);
                     retainedRead = true;
                 }
 
-                var connected = await ConnectAsync(client, Options(_settings.EffectiveClientId, persistent: true), stoppingToken);
-                await SubscribeAsync(client, stoppingToken);
+                var connected = await ConnectAsync(client, Options(clientId, persistent: !live), stoppingToken);
+                await SubscribeAsync(client, copy, stoppingToken);
+                if (live)
+                {
+                    // After subscribing, so nothing falls between: the last values and presence, at every (re)connect, since
+                    // the live view's clean session kept nothing while it was away.
+                    RetainedAtStart = await ReadRetainedAsync(copy, stoppingToken);
+                }
+
                 failures = 0;
-                _state = _state with { ConnectedSince = clock.GetUtcNow(), Problem = null };
-                logger.LogInformation("Connected to the external broker {Address} as {ClientId} ({Session}); ingesting {Topics} in shared group {Group}",
-                    _settings.Address, _settings.EffectiveClientId, connected.IsSessionPresent ? "session resumed" : "new session",
-                    string.Join(", ", _settings.Topics), _settings.SharedGroup);
+                if (!live)
+                {
+                    _state = _state with { ConnectedSince = clock.GetUtcNow(), Problem = null };
+                }
+
+                logger.LogInformation("Connected to the external broker {Address} as {ClientId} ({Session}); {What} {Topics}",
+                    _settings.Address, clientId, connected.IsSessionPresent ? "session resumed" : "new session",
+                    live ? "live view of" : $"ingesting, in shared group {_settings.SharedGroup},", string.Join(", ", _settings.Topics));
 
                 var end = await ended.Task.WaitAsync(stoppingToken);
                 var why = end.Exception is { } ex ? Describe(ex) : $"{end.Reason}";
-                _state = _state with { ConnectedSince = null, Problem = "connection lost: " + why };
-                logger.LogWarning("Lost the connection to the external broker {Address}: {Reason}; reconnecting", _settings.Address, why);
+                if (!live)
+                {
+                    _state = _state with { ConnectedSince = null, Problem = "connection lost: " + why };
+                }
+
+                logger.LogWarning("Lost the connection {ClientId} to the external broker {Address}: {Reason}; reconnecting", clientId, _settings.Address, why);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -84,8 +113,12 @@ internal sealed partial class ExternalBrokerClient(
             catch (Exception ex)
             {
                 var why = Describe(ex);
-                _state = _state with { ConnectedSince = null, Problem = why };
-                logger.LogWarning("Cannot connect to the external broker {Address} as {ClientId}: {Reason}", _settings.Address, _settings.EffectiveClientId, why);
+                if (!live)
+                {
+                    _state = _state with { ConnectedSince = null, Problem = why };
+                }
+
+                logger.LogWarning("Cannot connect to the external broker {Address} as {ClientId}: {Reason}", _settings.Address, clientId, why);
             }
             finally
             {
@@ -104,23 +137,37 @@ internal sealed partial class ExternalBrokerClient(
                 break;
             }
         }
+
+        if (live && client.IsConnected)
+        {
+            await DisconnectAsync(client, CancellationToken.None);
+        }
     }
+
+    private Task<int> ReadRetainedAsync(EventCopy copy, CancellationToken cancellationToken) => RetainedSnapshot.ReadAsync(
+        _factory, Options($"{_settings.EffectiveClientId}-retained", persistent: false), _settings.Topics, options.Value.ReplayFirstTopicPrefixes,
+        copy, events, clock, cancellationToken);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
         if (_client is { IsConnected: true } client)
         {
-            try
-            {
-                // A normal DISCONNECT keeps the session (its expiry was set at CONNECT): the broker queues what comes meanwhile.
-                await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(),
-                    cancellationToken);
-            }
-            catch (Exception ex) when (ex is MqttCommunicationException or OperationCanceledException or ObjectDisposedException)
-            {
-                logger.LogDebug(ex, "The external broker connection ended while disconnecting");
-            }
+            // A normal DISCONNECT keeps the session (its expiry was set at CONNECT): the broker queues what comes meanwhile.
+            await DisconnectAsync(client, cancellationToken);
+        }
+    }
+
+    private async Task DisconnectAsync(IMqttClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(),
+                cancellationToken);
+        }
+        catch (Exception ex) when (ex is MqttCommunicationException or OperationCanceledException or ObjectDisposedException)
+        {
+            logger.LogDebug(ex, "The external broker connection ended while disconnecting");
         }
     }
 
@@ -147,16 +194,18 @@ internal sealed partial class ExternalBrokerClient(
         return builder.Build();
     }
 
-    private async Task SubscribeAsync(IMqttClient client, CancellationToken cancellationToken)
+    private async Task SubscribeAsync(IMqttClient client, EventCopy copy, CancellationToken cancellationToken)
     {
         // Always subscribe, session present or not: a changed Topics takes effect, and SUBSCRIBE is idempotent.
         var subscribe = _factory.CreateSubscribeOptionsBuilder();
         foreach (var filter in _settings.Topics)
         {
-            subscribe = subscribe.WithTopicFilter($"$share/{_settings.SharedGroup}/{filter}", MqttQualityOfServiceLevel.AtLeastOnce);
+            subscribe = copy == EventCopy.Live
+                ? subscribe.WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce, retainHandling: MqttRetainHandling.DoNotSendOnSubscribe)
+                : subscribe.WithTopicFilter($"$share/{_settings.SharedGroup}/{filter}", MqttQualityOfServiceLevel.AtLeastOnce);
         }
 
-        if (_settings.ClientEvents)
+        if (_settings.ClientEvents && copy != EventCopy.Share) // plain, so every instance sees every connection
         {
             foreach (var filter in EmqxClientEvents.Filters)
             {
@@ -171,7 +220,7 @@ internal sealed partial class ExternalBrokerClient(
         }
     }
 
-    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e, EventCopy copy)
     {
         var message = e.ApplicationMessage;
         metrics.MessageReceived();
@@ -180,18 +229,18 @@ internal sealed partial class ExternalBrokerClient(
         {
             if (_settings.ClientEvents && EmqxClientEvents.TryRead(message.Topic, message.Payload.ToArray(), now, out var connection))
             {
-                events.Publish(connection);
+                events.Publish(connection with { Copy = copy });
             }
 
             return Task.CompletedTask;
         }
 
-        events.Publish(ToEvent(message, now, restored: false));
+        events.Publish(ToEvent(message, now, restored: false, copy));
         return Task.CompletedTask;
     }
 
     /// <summary>The message as the embedded broker's publish event, with a payload of its own (the client's buffer is not kept).</summary>
-    internal static BrokerEvent ToEvent(MqttApplicationMessage message, DateTimeOffset time, bool restored) => new(
+    internal static BrokerEvent ToEvent(MqttApplicationMessage message, DateTimeOffset time, bool restored, EventCopy copy) => new(
         BrokerEventKind.MessagePublished,
         time,
         "",
@@ -201,7 +250,8 @@ internal sealed partial class ExternalBrokerClient(
         message.Retain,
         null,
         restored,
-        PublisherTag.Read(message));
+        PublisherTag.Read(message),
+        copy);
 
     /// <summary>The cause in a line an operator can act on: refused credentials, an unreachable host, a TLS failure.</summary>
     internal static string Describe(Exception ex) => ex switch

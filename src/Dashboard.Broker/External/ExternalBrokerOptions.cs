@@ -52,6 +52,13 @@ public sealed class ExternalBrokerOptions
     /// </summary>
     public bool ClientEvents { get; set; }
 
+    /// <summary>
+    /// Also subscribe plainly (not shared) to <see cref="Topics"/> on a second, clean connection, so this instance's live
+    /// view, presence and alerts see every message and not only its share. Several instances need it; one alone does
+    /// not (it would receive every message twice). Empty: on when <c>Redis:Configuration</c> is set (several instances).
+    /// </summary>
+    public bool? LiveView { get; set; }
+
     /// <summary>The client id in use: <see cref="ClientId"/>, or one made from the host name.</summary>
     public string EffectiveClientId => string.IsNullOrWhiteSpace(ClientId) ? "dashboard-" + Environment.MachineName.ToLowerInvariant() : ClientId;
 

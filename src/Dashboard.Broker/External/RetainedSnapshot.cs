@@ -17,7 +17,7 @@ internal static class RetainedSnapshot
 
     /// <returns>How many retained messages were read.</returns>
     public static async Task<int> ReadAsync(MqttClientFactory factory, MqttClientOptions options, IReadOnlyList<string> filters,
-        IReadOnlyList<string> firstPrefixes, BrokerEventChannel events, TimeProvider clock, CancellationToken cancellationToken)
+        IReadOnlyList<string> firstPrefixes, EventCopy copy, BrokerEventChannel events, TimeProvider clock, CancellationToken cancellationToken)
     {
         var read = new List<BrokerEvent>();
         using var arrived = new SemaphoreSlim(0);
@@ -29,7 +29,7 @@ internal static class RetainedSnapshot
                 lock (read)
                 {
                     // Copied now: the client's buffer is not the dashboard's to keep.
-                    read.Add(ExternalBrokerClient.ToEvent(e.ApplicationMessage, clock.GetUtcNow(), restored: true));
+                    read.Add(ExternalBrokerClient.ToEvent(e.ApplicationMessage, clock.GetUtcNow(), restored: true, copy));
                 }
 
                 arrived.Release();

@@ -1,6 +1,7 @@
 using Dashboard.Alerts.Notifications;
 using Dashboard.Broker;
 using Dashboard.Live;
+using Dashboard.ScaleOut;
 using Dashboard.Storage;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
@@ -24,6 +25,8 @@ internal sealed class AlertDispatcher(
     IBrokerPublisher broker,
     IHubContext<TelemetryHub> hub,
     TelemetryHubConnections hubConnections,
+    InstanceElection election,
+    InstanceMessages instances,
     IServiceScopeFactory scopes,
     IOptions<AlertsOptions> options,
     TimeProvider clock,
@@ -185,14 +188,35 @@ internal sealed class AlertDispatcher(
         }
     }
 
-    private async Task SendAsync(List<AlertTransition> batch)
+    /// <summary>Shows changes on this instance: its pages (<see cref="AlertFeed"/>) and its hub clients.</summary>
+    public async Task ShowAsync(IReadOnlyList<AlertTransition> batch, IReadOnlyList<AlertNotice>? notices = null)
     {
-        var notices = batch.Select(AlertNotice.From).ToList();
         foreach (var transition in batch)
         {
             feed.Publish(transition);
         }
 
+        try
+        {
+            if (hubConnections.Count > 0)
+            {
+                await hub.Clients.All.SendAsync("alerts", notices ?? [.. batch.Select(AlertNotice.From)]);
+            }
+        }
+        catch (Exception ex)
+        {
+            if (_sendLog.ShouldLog())
+            {
+                logger.LogWarning(ex, "Could not send alert changes to hub clients");
+            }
+        }
+    }
+
+    private async Task SendAsync(List<AlertTransition> batch)
+    {
+        var notices = batch.Select(AlertNotice.From).ToList();
+        await ShowAsync(batch, notices);
+        AlertReplication.Publish(instances, batch);
         foreach (var notice in notices)
         {
             webhook.Post(notice);
@@ -201,11 +225,6 @@ internal sealed class AlertDispatcher(
 
         try
         {
-            if (hubConnections.Count > 0)
-            {
-                await hub.Clients.All.SendAsync("alerts", notices);
-            }
-
             if (_options.PublishToMqtt && broker.IsRunning)
             {
                 foreach (var notice in notices)
@@ -224,7 +243,7 @@ internal sealed class AlertDispatcher(
         {
             if (_sendLog.ShouldLog())
             {
-                logger.LogWarning(ex, "Could not send alert changes to hub clients or MQTT subscribers");
+                logger.LogWarning(ex, "Could not send alert changes to MQTT subscribers");
             }
         }
     }
@@ -232,9 +251,9 @@ internal sealed class AlertDispatcher(
     private async Task PruneAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        if (now < _nextPrune)
+        if (now < _nextPrune || !election.IsElected)
         {
-            return;
+            return; // with several instances, the elected one prunes
         }
 
         _nextPrune = now + PruneEvery;

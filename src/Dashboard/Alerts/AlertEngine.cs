@@ -3,6 +3,7 @@ using Dashboard.Broker;
 using Dashboard.Devices;
 using Dashboard.Ingestion;
 using Dashboard.Live;
+using Dashboard.ScaleOut;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Alerts;
@@ -20,6 +21,8 @@ namespace Dashboard.Alerts;
 /// news: they only tell staleness rules a series exists. The engine's own MQTT notifications
 /// (<c>Alerts:MqttTopicPrefix</c>) carry no readings (<see cref="IngestionOptions.OwnTopicPrefixes"/>), so a rule on
 /// <c>#</c> cannot feed on its own alerts.
+/// With several instances only the elected one's engine judges (<see cref="Evaluating"/>), so each alert is raised once;
+/// the others' engines are copies for their own pages (<see cref="AlertReplication"/>), which report nothing.
 /// </remarks>
 internal sealed class AlertEngine : IBrokerEventSink
 {
@@ -41,10 +44,13 @@ internal sealed class AlertEngine : IBrokerEventSink
     private AlertEvaluator _evaluator;
     private volatile bool _watchesReadings;
     private volatile bool _watchesDisk;
+    private volatile bool _evaluating;
     private long _reportedDropped;
 
-    public AlertEngine(IOptions<AlertsOptions> options, AlertOutbox outbox, LiveState live, HealthSampler sampler, TimeProvider clock, ILogger<AlertEngine> logger)
+    public AlertEngine(
+        IOptions<AlertsOptions> options, AlertOutbox outbox, LiveState live, HealthSampler sampler, InstanceElection election, TimeProvider clock, ILogger<AlertEngine> logger)
     {
+        _evaluating = !election.IsClustered; // until elected (AlertReplication)
         _outbox = outbox;
         _live = live;
         _sampler = sampler;
@@ -56,9 +62,12 @@ internal sealed class AlertEngine : IBrokerEventSink
         _evaluator = new AlertEvaluator(maxSeries: _maxSeries, maxOpenPerRule: _maxOpenPerRule);
     }
 
+    /// <summary>Whether this engine judges (one instance alone, or the elected one), rather than copying the one that does.</summary>
+    public bool Evaluating => _evaluating;
+
     public void Handle(in IngestedEvent ingested)
     {
-        if (!_watchesReadings || ingested.Payload is not { Values.Count: > 0 } payload)
+        if (!_evaluating || !_watchesReadings || !ingested.Event.IsForLiveView || ingested.Payload is not { Values.Count: > 0 } payload)
         {
             return;
         }
@@ -78,12 +87,16 @@ internal sealed class AlertEngine : IBrokerEventSink
         }
     }
 
-    /// <summary>Takes the rules and the alerts that were open when the app stopped, then looks at what live state knows.</summary>
-    public void Load(IEnumerable<AlertRule> rules, IEnumerable<Alert> openAlerts, long lastAlertId)
+    /// <summary>
+    /// Takes the rules and the alerts that were open when the app stopped (or, <paramref name="takingOver"/>, when this
+    /// instance was elected to judge), then looks at what live state knows.
+    /// </summary>
+    public void Load(IEnumerable<AlertRule> rules, IEnumerable<Alert> openAlerts, long lastAlertId, bool takingOver = false)
     {
         var now = _clock.GetUtcNow();
         lock (_lock)
         {
+            _evaluating |= takingOver;
             _evaluator = new AlertEvaluator(lastAlertId + 1, _maxSeries, _maxOpenPerRule);
             foreach (var rule in rules)
             {
@@ -124,9 +137,36 @@ internal sealed class AlertEngine : IBrokerEventSink
         }
     }
 
+    /// <summary>Stops judging: another instance was elected. What is open stays, as a copy, until that one tells otherwise.</summary>
+    public void StepDown() => _evaluating = false;
+
+    /// <summary>The next id this engine would give an alert: past every id it has seen, its own or copied.</summary>
+    public long NextAlertId
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _evaluator.NextAlertId;
+            }
+        }
+    }
+
+    /// <summary>Takes alerts as the judging instance changed them (<see cref="AlertEvaluator.Mirror"/>).</summary>
+    public void Mirror(IEnumerable<Alert> alerts)
+    {
+        lock (_lock)
+        {
+            foreach (var alert in alerts)
+            {
+                _evaluator.Mirror(alert);
+            }
+        }
+    }
+
     public void OnPresence(string deviceId, DeviceStatus status, DateTimeOffset time)
     {
-        if (status == DeviceStatus.Unknown)
+        if (!_evaluating || status == DeviceStatus.Unknown)
         {
             return;
         }
@@ -149,6 +189,11 @@ internal sealed class AlertEngine : IBrokerEventSink
     {
         // Sampled even with no health rule (a few counters): a rule created now counts from the last tick, so what happens
         // right after it is saved is in its window. Outside the lock: it may read the disk.
+        if (!_evaluating)
+        {
+            return [];
+        }
+
         var now = _clock.GetUtcNow();
         var sample = _sampler.Sample(now, _watchesDisk);
         lock (_lock)
@@ -289,6 +334,12 @@ internal sealed class AlertEngine : IBrokerEventSink
     {
         _watchesReadings = _evaluator.WatchesReadings;
         _watchesDisk = _evaluator.WatchesDisk;
+        if (!_evaluating)
+        {
+            _changes.Clear(); // a copy's changes are its own view of an edit; the judging engine reports the real ones
+            return;
+        }
+
         foreach (var change in _changes)
         {
             if (change.Alert.State == AlertState.Cleared)

@@ -48,6 +48,41 @@ public sealed partial class AlertEvaluator
     }
 
     /// <summary>
+    /// Takes an alert as the judging instance's engine has it now (this one being a copy, kept for its own pages): opens,
+    /// updates or closes it here as it is, judging nothing and reporting nothing.
+    /// </summary>
+    public void Mirror(Alert alert)
+    {
+        _nextAlertId = Math.Max(_nextAlertId, alert.Id + 1);
+        var key = new SeriesKey(alert.RuleId, alert.Subject, alert.Metric);
+        _series.TryGetValue(key, out var series);
+        if (series?.Alert is { } shown)
+        {
+            if (!alert.IsOpen && shown.Id != alert.Id)
+            {
+                return; // an older alert of the series, closed after a newer one opened
+            }
+
+            Closed(series, shown);
+        }
+
+        if (!alert.IsOpen)
+        {
+            _series.Remove(key);
+            return;
+        }
+
+        if (series is null)
+        {
+            series = new Series { Since = alert.RaisedAt };
+            _series[key] = series;
+        }
+
+        series.LastValue = alert.Value;
+        Opened(series, key, alert);
+    }
+
+    /// <summary>
     /// Acknowledges an open alert; it stays acknowledged until it clears. Returns the alert (unchanged when it was
     /// acknowledged already), or null when no open alert has that id. <paramref name="by"/> (who) is kept as the event's note.
     /// </summary>
@@ -135,8 +170,13 @@ public sealed partial class AlertEvaluator
     private void Clear(Series series, DateTimeOffset time, double? value, string? note, List<AlertTransition> output)
     {
         var open = series.Alert!;
-        var alert = Cleared(open, time, value, note);
-        _open.Remove(alert.Id);
+        Closed(series, open);
+        output.Add(new(Cleared(open, time, value, note)));
+    }
+
+    private void Closed(Series series, Alert open)
+    {
+        _open.Remove(open.Id);
         Tally(open.RuleId).Open--;
         if (open.State == AlertState.Acknowledged)
         {
@@ -144,7 +184,6 @@ public sealed partial class AlertEvaluator
         }
 
         series.Alert = null;
-        output.Add(new(alert));
     }
 
     private static Alert Cleared(Alert alert, DateTimeOffset time, double? value, string? note) => alert with

@@ -1,4 +1,5 @@
 using Dashboard.Alerts.Notifications;
+using Dashboard.ScaleOut;
 using Dashboard.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -21,7 +22,8 @@ public sealed record AlertPage(IReadOnlyList<Alert> Items, int Total, int Page, 
 /// acknowledge alerts. Open alerts come from the engine, which has them first; cleared ones from the database,
 /// together with the engine's last few that may not be stored yet.
 /// </summary>
-internal sealed class AlertService(AlertEngine engine, AlertFeed feed, NotificationChannels channels, IServiceScopeFactory scopes, TimeProvider clock)
+internal sealed class AlertService(
+    AlertEngine engine, AlertFeed feed, NotificationChannels channels, InstanceMessages instances, IServiceScopeFactory scopes, TimeProvider clock)
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
@@ -70,6 +72,7 @@ internal sealed class AlertService(AlertEngine engine, AlertFeed feed, Notificat
             {
                 engine.RemoveRule(id);
                 feed.RulesChanged();
+                AlertReplication.RuleEdited(instances, id);
             }
 
             return removed > 0;
@@ -133,7 +136,17 @@ internal sealed class AlertService(AlertEngine engine, AlertFeed feed, Notificat
     }
 
     /// <summary>Acknowledges an open alert (again is fine), noting who did. Null when there is no open alert with that id.</summary>
-    public Alert? Acknowledge(long id, string? by = null) => engine.Acknowledge(id, by);
+    /// <remarks>With several instances, one that only has a copy of the alert asks the judging one, and answers with its copy acknowledged.</remarks>
+    public Alert? Acknowledge(long id, string? by = null)
+    {
+        var alert = engine.Acknowledge(id, by);
+        if (alert is not null)
+        {
+            AlertReplication.Acknowledge(instances, engine, id, by);
+        }
+
+        return alert;
+    }
 
     private async Task<AlertRuleResult> SaveAsync(long id, AlertRuleInput input)
     {
@@ -177,6 +190,7 @@ internal sealed class AlertService(AlertEngine engine, AlertFeed feed, Notificat
             rule = rule with { Id = entity.Id };
             engine.SetRule(rule);
             feed.RulesChanged();
+            AlertReplication.RuleEdited(instances, rule.Id);
             return new AlertRuleResult(rule, validation.Errors);
         }
         finally

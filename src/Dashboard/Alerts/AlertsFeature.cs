@@ -39,6 +39,8 @@ public static class AlertsFeature
         services.AddSingleton<AlertDispatcher>();
         services.AddHostedService(s => s.GetRequiredService<AlertDispatcher>());
         services.AddHostedService(s => s.GetRequiredService<AlertWebhook>());
+        services.AddSingleton<AlertReplication>();
+        services.AddHostedService(s => s.GetRequiredService<AlertReplication>());
         return builder;
     }
 

@@ -15,7 +15,7 @@ public sealed class DiscoveredControls : IBrokerEventSink
 
     public void Handle(in IngestedEvent ingested)
     {
-        if (ingested.Controls is not { } declared)
+        if (ingested.Controls is not { } declared || !ingested.Event.IsForLiveView)
         {
             return;
         }

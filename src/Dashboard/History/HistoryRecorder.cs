@@ -36,7 +36,7 @@ internal sealed class HistoryRecorder : IBrokerEventSink
 
     public void Handle(in IngestedEvent ingested)
     {
-        if (ingested.Event.Restored || ingested.Payload is not { Values.Count: > 0 } payload || ingested.DeviceId is not { } deviceId)
+        if (ingested.Event.Restored || !ingested.Event.IsForStorage || ingested.Payload is not { Values.Count: > 0 } payload || ingested.DeviceId is not { } deviceId)
         {
             return;
         }

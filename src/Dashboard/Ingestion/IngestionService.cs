@@ -83,7 +83,7 @@ internal sealed class IngestionService(
     private void Dispatch(in BrokerEvent brokerEvent)
     {
         var ingested = IngestedEvent.From(brokerEvent, presence, _devices, _ownTopicPrefixes, conventions, _ownPublishers);
-        if (ingested.Request is { } request)
+        if (ingested.Request is { } request && brokerEvent.IsForStorage) // once, by the instance whose share it is
         {
             _ = SendAsync(request); // never waited for here: the broker delivers it while ingestion reads on
         }

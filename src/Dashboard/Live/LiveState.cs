@@ -44,6 +44,11 @@ public sealed partial class LiveState : IBrokerEventSink
     public void Handle(in IngestedEvent ingested)
     {
         var brokerEvent = ingested.Event;
+        if (!brokerEvent.IsForLiveView)
+        {
+            return; // this instance's share of an external broker's messages: the live view has its own copy
+        }
+
         lock (_lock)
         {
             switch (brokerEvent.Kind)

@@ -18,6 +18,9 @@ public sealed class InstanceElection(IConnectionMultiplexer? redis, TimeProvider
     private volatile bool _elected = redis is null;
     private DateTimeOffset _heldUntil;
 
+    /// <summary>Whether there may be other instances (Redis is configured): otherwise this one is always elected.</summary>
+    public bool IsClustered => redis is not null;
+
     /// <summary>Whether this instance runs the once-for-all jobs now.</summary>
     public bool IsElected => _elected;
 

@@ -1,3 +1,4 @@
+using Dashboard.Broker;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,10 +13,17 @@ public static class ScaleOutFeature
 
     /// <summary>
     /// With <c>Redis:Configuration</c>: the data-protection key ring kept in Redis (a sign-in cookie, a form token or a
-    /// stored secret made by one instance reads on every other) and the election of the one instance that runs the
-    /// periodic jobs. Without it: one instance, which is always elected. No SignalR backplane: each instance serves its
-    /// own hub clients, and a backplane would hand them every other instance's broadcasts too (docs/architecture.md).
+    /// stored secret made by one instance reads on every other), the election of the one instance that runs the
+    /// periodic jobs and judges alerts, and messages between instances (<see cref="InstanceMessages"/>). With an external
+    /// broker, every instance's live view also gets every message (<c>Broker:External:LiveView</c>). Without it: one
+    /// instance, which is always elected. No SignalR backplane: each instance has every message for its own hub clients,
+    /// and a backplane would hand them every other instance's broadcasts too (docs/architecture.md).
     /// </summary>
+    /// <summary>One instance alone: always elected, nobody to tell.</summary>
+    public static IServiceCollection AddSingleInstance(this IServiceCollection services) => services
+        .AddSingleton(new InstanceElection(redis: null, TimeProvider.System, logger: null))
+        .AddSingleton(s => new InstanceMessages(redis: null, TimeProvider.System, s.GetRequiredService<ILogger<InstanceMessages>>()));
+
     public static IHostApplicationBuilder AddScaleOut(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -24,7 +32,7 @@ public static class ScaleOutFeature
         var configuration = builder.Configuration[$"{RedisOptions.Section}:{nameof(RedisOptions.Configuration)}"];
         if (string.IsNullOrWhiteSpace(configuration))
         {
-            services.AddSingleton(new InstanceElection(redis: null, TimeProvider.System, logger: null));
+            services.AddSingleInstance();
             return builder;
         }
 
@@ -32,11 +40,13 @@ public static class ScaleOutFeature
         options.AbortOnConnectFail = false; // start, and keep trying, while Redis is away
         options.ClientName ??= "dashboard";
         var redis = ConnectionMultiplexer.Connect(options);
+        services.PostConfigure<BrokerOptions>(broker => broker.External.LiveView ??= true);
         services.AddSingleton<IConnectionMultiplexer>(redis);
         // PostConfigure: whatever the order of registration, Redis replaces the key folder Accounts sets up for one instance.
         services.PostConfigure<KeyManagementOptions>(keys => keys.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), KeyRingKey));
         services.AddSingleton(s => new InstanceElection(redis, s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<InstanceElection>>()));
         services.AddHostedService(s => s.GetRequiredService<InstanceElection>());
+        services.AddSingleton(s => new InstanceMessages(redis, s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<InstanceMessages>>()));
         return builder;
     }
 }

@@ -1,12 +1,22 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using Dashboard.Alerts;
+using Dashboard.Broker;
+using Dashboard.IntegrationTests.External;
 using Dashboard.IntegrationTests.Infrastructure;
 using Dashboard.ScaleOut;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MQTTnet.Protocol;
+using Npgsql;
 
 namespace Dashboard.IntegrationTests.ScaleOut;
 
-/// <summary>Two real dashboard instances on one PostgreSQL database and one Redis, both real servers started for the test.</summary>
+/// <summary>
+/// Two real dashboard instances on one PostgreSQL database and one Redis (and, for the whole cluster, Debian mosquitto as
+/// the external broker), all real servers started for the test.
+/// </summary>
 public sealed class ScaleOutTests(PostgreSqlServer postgres, RedisServer redis) : IClassFixture<PostgreSqlServer>, IClassFixture<RedisServer>
 {
     private async Task<Dictionary<string, string?>> ClusterSettingsAsync() => new()
@@ -58,5 +68,139 @@ public sealed class ScaleOutTests(PostgreSqlServer postgres, RedisServer redis) 
         }
 
         await DashboardApp.WaitUntilAsync(() => Elected(second), "the second instance elected once the first stopped");
+    }
+
+    [Fact]
+    public async Task Each_instance_shows_every_reading_each_is_stored_once_and_raises_one_alert_and_one_carries_on_alone()
+    {
+        const int Sensors = 10;
+        await using var mosquitto = await Mosquitto.StartAsync();
+        var database = await postgres.CreateDatabaseAsync();
+        var group = "group-" + Guid.NewGuid().ToString("N")[..8];
+        // No persistent session: a stopped instance leaves the group at once, and the other gets all of the messages.
+        Dictionary<string, string?> Settings(string clientId) => new(mosquitto.Settings(clientId, group, sessionExpiry: "00:00:00"))
+        {
+            ["Storage:Provider"] = "PostgreSQL",
+            ["ConnectionStrings:Dashboard"] = database,
+            ["Redis:Configuration"] = redis.Configuration,
+        };
+
+        var apps = new List<DashboardApp> { await StartAsync(Settings("dash-a")), await StartAsync(Settings("dash-b")) };
+        try
+        {
+            using var a = apps[0].CreateHttpClient();
+            using var b = apps[1].CreateHttpClient();
+            (await a.PostAsJsonAsync("api/alert-rules", new { name = "Too hot", filter = "plant/#", @operator = ">", threshold = 50 })).EnsureSuccessStatusCode();
+            await DashboardApp.WaitUntilAsync(async () => (await b.GetFromJsonAsync<List<AlertRuleDto>>("api/alert-rules"))!.Count == 1, "the rule on the other instance");
+            await DashboardApp.WaitUntilAsync(() => apps.Any(Judges), "one instance to judge alerts");
+
+            var first = await PublishAsync(mosquitto, "plant/first", Sensors);
+            foreach (var http in new[] { a, b })
+            {
+                await ExternalBrokerTests.LatestAsync(http, latest => first.All(latest.ContainsKey)); // live on both, not only the one that stored it
+                await DashboardApp.WaitUntilAsync(async () => (await OpenAlertsAsync(http)).Count == Sensors, "an alert per sensor on each instance");
+            }
+
+            static async Task<List<(long, string, string)>> Shown(HttpClient http) => [.. (await OpenAlertsAsync(http)).Select(x => (x.Id, x.Topic!, x.State))];
+            Assert.Equal(await Shown(a), await Shown(b)); // the same alerts, ids and all
+            await AssertStoredOnceAsync(database, Sensors, Sensors);
+
+            // Acknowledged on the instance that does not judge: the judging one records it, once, and both show it.
+            var judge = apps.Single(Judges);
+            var follower = apps.Single(app => !Judges(app));
+            using (var followerHttp = follower.CreateHttpClient())
+            {
+                var id = (await OpenAlertsAsync(followerHttp))[0].Id;
+                (await followerHttp.PostAsync($"api/alerts/{id}/ack", null)).EnsureSuccessStatusCode();
+                foreach (var http in new[] { a, b })
+                {
+                    await DashboardApp.WaitUntilAsync(async () => (await OpenAlertsAsync(http)).Single(x => x.Id == id).State == "acknowledged", "the acknowledgement on each instance");
+                }
+
+                await AssertOnceAsync(database, $"""SELECT count(*) FROM "AlertEvents" WHERE "AlertId" = {id} AND "State" = 'Acknowledged' """, 1);
+            }
+
+            // The judging instance stops: the other gets every message, stores them, and judges.
+            var judgeId = judge.Services.GetRequiredService<IOptions<BrokerOptions>>().Value.External.ClientId!;
+            apps.Remove(judge);
+            await judge.DisposeAsync();
+            await DashboardApp.WaitUntilAsync(() => Judges(follower), "the remaining instance to judge alerts");
+            using var alone = follower.CreateHttpClient();
+            var second = await PublishAsync(mosquitto, "plant/second", Sensors);
+            await ExternalBrokerTests.LatestAsync(alone, latest => second.All(latest.ContainsKey));
+            await DashboardApp.WaitUntilAsync(async () => (await OpenAlertsAsync(alone)).Count == 2 * Sensors, "alerts for the new sensors");
+            await AssertStoredOnceAsync(database, 2 * Sensors, 2 * Sensors);
+
+            // Back again, it rejoins: it shows everything, including what came while it was away.
+            apps.Add(await StartAsync(Settings(judgeId)));
+            using var back = apps[^1].CreateHttpClient();
+            var third = await PublishAsync(mosquitto, "plant/third", Sensors);
+            foreach (var http in new[] { alone, back })
+            {
+                await ExternalBrokerTests.LatestAsync(http, latest => third.All(latest.ContainsKey));
+                await DashboardApp.WaitUntilAsync(async () => (await OpenAlertsAsync(http)).Count == 3 * Sensors, "every alert on each instance");
+            }
+
+            await AssertStoredOnceAsync(database, 3 * Sensors, 3 * Sensors);
+        }
+        finally
+        {
+            foreach (var app in apps)
+            {
+                await app.DisposeAsync();
+            }
+        }
+    }
+
+    private static bool Judges(DashboardApp app) => app.Services.GetRequiredService<AlertEngine>().Evaluating;
+
+    private static async Task<DashboardApp> StartAsync(Dictionary<string, string?> settings)
+    {
+        var app = await DashboardApp.StartAsync(settings: settings);
+        using var http = app.CreateHttpClient();
+        await ExternalBrokerTests.WaitForHealthyAsync(http);
+        return app;
+    }
+
+    /// <summary>One reading above the rule's threshold on each of <paramref name="count"/> topics, QoS 1, from a device on the external broker.</summary>
+    private static async Task<List<string>> PublishAsync(Mosquitto mosquitto, string prefix, int count)
+    {
+        await using var device = await TestClient.ConnectAsync(TestClient.Options(mosquitto.Port, "sensor-" + Guid.NewGuid().ToString("N")[..8]).Build());
+        List<string> topics = [.. Enumerable.Range(0, count).Select(i => $"{prefix}/s{i}/temperature")];
+        foreach (var topic in topics)
+        {
+            await device.PublishAsync(topic, "60", MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        return topics;
+    }
+
+    private static async Task<List<AlertDto>> OpenAlertsAsync(HttpClient http)
+    {
+        var active = (await http.GetFromJsonAsync<AlertPageDto>("api/alerts?state=active&limit=1000"))!.Items;
+        var acknowledged = (await http.GetFromJsonAsync<AlertPageDto>("api/alerts?state=acknowledged&limit=1000"))!.Items;
+        return [.. active.Concat(acknowledged).OrderBy(x => x.Id)];
+    }
+
+    private static async Task AssertStoredOnceAsync(string database, long readings, long alerts)
+    {
+        await AssertOnceAsync(database, """SELECT count(*) FROM "Readings" """, readings);
+        await AssertOnceAsync(database, """SELECT count(*) FROM "Alerts" """, alerts);
+    }
+
+    /// <summary>Once <paramref name="count"/> rows are there, a moment more, so that a second copy (an instance storing what it only showed) would have come too.</summary>
+    private static async Task AssertOnceAsync(string database, string countSql, long count)
+    {
+        await DashboardApp.WaitUntilAsync(async () => await CountAsync(database, countSql) >= count, $"{count} rows: {countSql}");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(count, await CountAsync(database, countSql));
+    }
+
+    private static async Task<long> CountAsync(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

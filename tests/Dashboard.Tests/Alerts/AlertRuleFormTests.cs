@@ -3,6 +3,7 @@ using Dashboard.Alerts;
 using Dashboard.Alerts.Notifications;
 using Dashboard.Components.Alerts;
 using Dashboard.Live;
+using Dashboard.ScaleOut;
 using Dashboard.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -37,6 +38,7 @@ public sealed class AlertRuleFormTests : BunitContext, IAsyncLifetime
         Services.AddSingleton<Dashboard.Broker.Events.BrokerEventChannel>();
         Services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         Services.AddSingleton<Dashboard.Alerts.Health.HealthSampler>();
+        Services.AddSingleInstance();
         Services.AddSingleton<AlertEngine>();
         Services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
         Services.AddSingleton<NotificationChannels>();

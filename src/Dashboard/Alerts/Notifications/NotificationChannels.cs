@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Dashboard.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Dashboard.ScaleOut;
 
 namespace Dashboard.Alerts.Notifications;
 
@@ -22,7 +23,8 @@ public sealed record ChannelsChanged;
 /// senders, edited one at a time. Deleting a channel takes it off every rule. Delivery figures are written as they change.
 /// </summary>
 internal sealed class NotificationChannels(
-    IServiceScopeFactory scopes, IDataProtectionProvider protection, AlertEngine engine, AlertFeed feed, TimeProvider clock, ILogger<NotificationChannels> logger)
+    IServiceScopeFactory scopes, IDataProtectionProvider protection, AlertEngine engine, AlertFeed feed, InstanceMessages instances, TimeProvider clock,
+    ILogger<NotificationChannels> logger)
 {
     internal static readonly JsonSerializerOptions SettingsJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
@@ -43,7 +45,10 @@ internal sealed class NotificationChannels(
 
     public ChannelStatus Status(long id) => _status.GetValueOrDefault(id) ?? ChannelStatus.New;
 
-    /// <summary>Reads the stored channels; called once at start, after the database is migrated.</summary>
+    /// <summary>Tells the pages that the channels were read again (another instance edited one).</summary>
+    public void Reloaded() => _changed.Publish(new ChannelsChanged());
+
+    /// <summary>Reads the stored channels: at start, after the database is migrated, and when another instance edited one.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         using var scope = scopes.CreateScope();
@@ -86,6 +91,7 @@ internal sealed class NotificationChannels(
 
             feed.RulesChanged();
             _changed.Publish(new ChannelsChanged());
+            AlertReplication.ChannelsEdited(instances);
             return true;
         }
         finally
@@ -187,6 +193,7 @@ internal sealed class NotificationChannels(
             _channels = _channels.SetItem(channel.Id, channel);
             _status = _status.ContainsKey(channel.Id) ? _status : _status.SetItem(channel.Id, ChannelStatus.New);
             _changed.Publish(new ChannelsChanged());
+            AlertReplication.ChannelsEdited(instances);
             return new ChannelResult(channel, valid.Errors);
         }
         finally
