@@ -61,12 +61,12 @@ internal sealed class AlertReplication(
             return;
         }
 
+        messages.Subscribe(Changes, OnChangesAsync);
+        messages.Subscribe(Acknowledgements, OnAcknowledge);
+        messages.Subscribe(RuleEdits, OnRuleEditAsync);
+        messages.Subscribe(ChannelEdits, _ => OnChannelEditAsync(stoppingToken));
         try
         {
-            await messages.SubscribeAsync(Changes, OnChangesAsync, stoppingToken);
-            await messages.SubscribeAsync(Acknowledgements, OnAcknowledge, stoppingToken);
-            await messages.SubscribeAsync(RuleEdits, OnRuleEditAsync, stoppingToken);
-            await messages.SubscribeAsync(ChannelEdits, _ => OnChannelEditAsync(stoppingToken), stoppingToken);
             using var timer = new PeriodicTimer(RoleCheck, clock);
             do
             {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dashboard.Devices.Controls;
+using Dashboard.ScaleOut;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -25,6 +26,9 @@ public sealed class ControlOverrides(IServiceScopeFactory scopes)
 {
     private readonly Lock _lock = new();
     private Dictionary<(string DeviceId, string ControlId), ControlOverride> _overrides = [];
+
+    /// <summary>After an admin's change is stored here (not after a <see cref="LoadAsync"/>).</summary>
+    public event Action? Changed;
 
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
@@ -75,6 +79,8 @@ public sealed class ControlOverrides(IServiceScopeFactory scopes)
                 _overrides[(deviceId, controlId)] = settings;
             }
         }
+
+        Changed?.Invoke();
     }
 
     /// <summary>The control with the admin's changes, and whether it is hidden.</summary>
@@ -120,10 +126,20 @@ internal sealed class ControlOverrideConfiguration : IEntityTypeConfiguration<Co
     }
 }
 
-/// <summary>Loads the overrides before the dashboard serves anything (the database is migrated by then).</summary>
-internal sealed class ControlOverridesLoader(ControlOverrides overrides) : IHostedService
+/// <summary>
+/// Loads the overrides before the dashboard serves anything (the database is migrated by then), and again when another
+/// instance changed one.
+/// </summary>
+internal sealed class ControlOverridesLoader(ControlOverrides overrides, InstanceMessages instances) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => overrides.LoadAsync(cancellationToken);
+    private const string Subject = "control-overrides";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await overrides.LoadAsync(cancellationToken);
+        overrides.Changed += () => instances.Publish(Subject, "");
+        instances.Subscribe(Subject, _ => overrides.LoadAsync(CancellationToken.None));
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

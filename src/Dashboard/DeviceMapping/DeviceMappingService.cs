@@ -1,4 +1,5 @@
 using Dashboard.Devices.Mapping;
+using Dashboard.ScaleOut;
 using Dashboard.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -93,10 +94,20 @@ public sealed class DeviceMappingService(MappingRules rules, IServiceScopeFactor
     }
 }
 
-/// <summary>Loads the stored rules in <c>StartingAsync</c>: after the database is migrated, before the broker replays retained messages.</summary>
-internal sealed class DeviceMappingLoader(DeviceMappingService service) : IHostedLifecycleService
+/// <summary>
+/// Loads the stored rules in <c>StartingAsync</c>: after the database is migrated, before the broker replays retained
+/// messages; and again when another instance replaced them, so every instance maps topics to the same devices.
+/// </summary>
+internal sealed class DeviceMappingLoader(DeviceMappingService service, InstanceMessages instances) : IHostedLifecycleService
 {
-    public Task StartingAsync(CancellationToken cancellationToken) => service.LoadAsync(cancellationToken);
+    private const string Subject = "device-mapping";
+
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        await service.LoadAsync(cancellationToken);
+        service.SubscribeChanged(_ => instances.Publish(Subject, ""));
+        instances.Subscribe(Subject, _ => service.LoadAsync(CancellationToken.None));
+    }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

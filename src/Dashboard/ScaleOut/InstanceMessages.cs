@@ -8,10 +8,11 @@ namespace Dashboard.ScaleOut;
 /// does nothing and nothing arrives. Pub/sub keeps nothing for an instance that is away; each instance reads the
 /// database when it starts, so only what happens while it runs needs telling.
 /// </summary>
-public sealed class InstanceMessages(IConnectionMultiplexer? redis, TimeProvider clock, ILogger<InstanceMessages> logger)
+public sealed class InstanceMessages(IConnectionMultiplexer? redis, TimeProvider clock, ILogger<InstanceMessages> logger) : IDisposable
 {
     private const string Prefix = "dashboard:";
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(1);
+    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Whether there may be other instances (Redis is configured).</summary>
     public bool IsClustered => redis is not null;
@@ -35,16 +36,25 @@ public sealed class InstanceMessages(IConnectionMultiplexer? redis, TimeProvider
 
     /// <summary>
     /// From now on, calls <paramref name="handler"/> with every message on <paramref name="subject"/>, this instance's own
-    /// included. Returns once subscribed; while Redis cannot be reached, keeps trying until <paramref name="cancellationToken"/>.
+    /// included. Subscribes in the background: while Redis cannot be reached, it keeps trying until the app stops.
     /// </summary>
-    public async Task SubscribeAsync(string subject, Func<string, Task> handler, CancellationToken cancellationToken)
+    public void Subscribe(string subject, Func<string, Task> handler)
     {
-        if (redis is null)
+        if (redis is not null)
         {
-            return;
+            _ = SubscribeAsync(redis, subject, handler, _stopping.Token);
         }
+    }
 
-        while (true)
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
+
+    private async Task SubscribeAsync(IConnectionMultiplexer redis, string subject, Func<string, Task> handler, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
@@ -65,7 +75,14 @@ public sealed class InstanceMessages(IConnectionMultiplexer? redis, TimeProvider
             catch (RedisException ex)
             {
                 logger.LogWarning("Cannot subscribe to {Subject} from the other instances yet: {Reason}", subject, ex.Message);
-                await Task.Delay(RetryEvery, clock, cancellationToken);
+                try
+                {
+                    await Task.Delay(RetryEvery, clock, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
         }
     }

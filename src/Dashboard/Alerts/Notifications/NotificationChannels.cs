@@ -2,10 +2,10 @@ using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Dashboard.ScaleOut;
 using Dashboard.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
-using Dashboard.ScaleOut;
 
 namespace Dashboard.Alerts.Notifications;
 
