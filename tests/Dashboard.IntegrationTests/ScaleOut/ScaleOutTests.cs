@@ -71,6 +71,30 @@ public sealed class ScaleOutTests(PostgreSqlServer postgres, RedisServer redis) 
     }
 
     [Fact]
+    public async Task Settings_edited_on_one_instance_apply_on_the_other()
+    {
+        var settings = await ClusterSettingsAsync();
+        await using var first = await DashboardApp.StartAsync(settings: settings);
+        await using var second = await DashboardApp.StartAsync(settings: settings);
+        using var a = first.CreateHttpClient();
+        using var b = second.CreateHttpClient();
+
+        // Mapping rules decide which device a topic's readings belong to: every instance must map alike.
+        (await a.PutAsJsonAsync("api/device-mapping-rules", new { rules = new[] { new { pattern = "plant/{device}/sensors/{metric}" } } })).EnsureSuccessStatusCode();
+        await DashboardApp.WaitUntilAsync(async () => (await b.GetFromJsonAsync<System.Text.Json.JsonElement>("api/device-mapping-rules"))
+            .GetProperty("rules").EnumerateArray().Any(r => r.GetProperty("pattern").GetString() == "plant/{device}/sensors/{metric}"), "the mapping rule on the other instance");
+
+        // A channel made on one instance can be named by a rule made on the other.
+        var created = await a.PostAsJsonAsync("api/notification-channels", new { name = "hook", kind = "webhook", settings = new { url = "http://127.0.0.1:9/hook" } });
+        created.EnsureSuccessStatusCode();
+        var channel = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetInt64();
+        await DashboardApp.WaitUntilAsync(async () => (await b.GetAsync($"api/notification-channels/{channel}")).StatusCode == HttpStatusCode.OK, "the channel on the other instance");
+        (await b.PostAsJsonAsync("api/alert-rules", new { name = "Too hot", filter = "plant/#", @operator = ">", threshold = 50, channels = new[] { channel } })).EnsureSuccessStatusCode();
+        await DashboardApp.WaitUntilAsync(async () => (await a.GetFromJsonAsync<List<AlertRuleDto>>("api/alert-rules"))!.SingleOrDefault()?.Channels.SequenceEqual([channel]) == true,
+            "the rule, with its channel, on the first instance");
+    }
+
+    [Fact]
     public async Task Each_instance_shows_every_reading_each_is_stored_once_and_raises_one_alert_and_one_carries_on_alone()
     {
         const int Sensors = 10;
