@@ -60,8 +60,8 @@ public sealed class ConfigurationTests
         Assert.Empty(ReadmeTable().Keys.Except(settings.Keys));
     }
 
-    /// <summary>Every configurable key with its default, formatted as the README shows it.</summary>
-    private static Dictionary<string, string> Settings()
+    /// <summary>Every configurable key with its default, formatted as the README shows it (also what docker-compose.yml may set).</summary>
+    internal static Dictionary<string, string> Settings()
     {
         var settings = OptionsClasses.SelectMany(type => Settings(SectionOf(type)!, Activator.CreateInstance(type)!)).ToDictionary();
         settings["ConnectionStrings:Dashboard"] = StorageFeature.DefaultConnectionString;
