@@ -32,8 +32,9 @@ public sealed class ClusterComposeTests
     {
         var keys = ConfigurationTests.Settings().Keys.ToHashSet(StringComparer.OrdinalIgnoreCase);
 
+        // ASPNETCORE_… are ASP.NET Core's own switches (FORWARDEDHEADERS_ENABLED), not the dashboard's settings.
         List<string> unknown = [.. Dashboards.SelectMany(dashboard => dashboard.Value.Keys
-            .Where(variable => !keys.Contains(ConfigurationKey(variable)))
+            .Where(variable => !variable.StartsWith("ASPNETCORE_", StringComparison.Ordinal) && !keys.Contains(ConfigurationKey(variable)))
             .Select(variable => $"{dashboard.Key}: {variable}"))];
 
         Assert.True(Dashboards.Count > 0, "the cluster profile has no service of the dashboard's image");
