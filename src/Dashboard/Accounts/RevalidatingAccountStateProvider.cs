@@ -19,6 +19,11 @@ internal sealed class RevalidatingAccountStateProvider(
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken cancellationToken)
     {
+        if (state.User.Identity?.IsAuthenticated == true && state.User.FindFirstValue(identity.Value.ClaimsIdentity.UserIdClaimType) is null)
+        {
+            return true; // signed in, but not as an account (a kiosk link, which its own scheme checks): no stamp to compare
+        }
+
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
         if (await users.GetUserAsync(state.User) is not { } user)
