@@ -58,8 +58,9 @@ public sealed partial class PostgreSqlServer
         // initdb writes a whole cluster: slow on a busy machine.
         var (initdb, initdbArguments) = AsServerUser(Binary("initdb"), ["-D", DataFolder, "-U", User, "-A", "trust", "-E", "UTF8", "--no-sync"]);
         await ServerProcess.RunAsync(initdb, initdbArguments, TimeSpan.FromMinutes(2));
+        // TCP only (-k ""): a Unix socket's path must fit in 107 bytes, which a deep temp folder does not.
         var (file, arguments) = AsServerUser(Binary("postgres"),
-            ["-p", Port.ToString(), "-k", Folder, "-c", "listen_addresses=127.0.0.1", .. Settings.SelectMany(s => new[] { "-c", s }), "-D", DataFolder]);
+            ["-p", Port.ToString(), "-k", "", "-c", "listen_addresses=127.0.0.1", .. Settings.SelectMany(s => new[] { "-c", s }), "-D", DataFolder]);
         _server = ServerProcess.Start(file, arguments);
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -83,7 +84,7 @@ public sealed partial class PostgreSqlServer
 
     public async Task DisposeAsync()
     {
-        if (_server is not null)
+        if (_server is { HasExited: false })
         {
             // SIGINT is PostgreSQL's fast shutdown; the server is the process we started (setpriv execs, keeping the PID).
             await ServerProcess.RunAsync("kill", ["-INT", _server.Id.ToString()], TimeSpan.FromSeconds(10));
@@ -94,7 +95,10 @@ public sealed partial class PostgreSqlServer
             catch (OperationCanceledException)
             {
             }
+        }
 
+        if (_server is not null)
+        {
             await _server.DisposeAsync(); // SIGKILL if it is still there
         }
 
