@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Dashboard.Bench.History;
 using Dashboard.Servers;
 
@@ -8,7 +9,7 @@ namespace Dashboard.Bench.ScaleOut;
 /// <c>bench/run.sh scaleout</c>: ingestion with one and with two dashboard instances in <c>Broker:Mode=External</c> against
 /// Debian's mosquitto, on PostgreSQL (and Redis for two), all started here on free loopback ports. See bench/README.md.
 /// </summary>
-internal static class ScaleOutBench
+internal static partial class ScaleOutBench
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -140,7 +141,15 @@ internal static class ScaleOutBench
             foreach (var dashboard in dashboards)
             {
                 var problems = dashboard.LoggedProblems();
-                Console.WriteLine($"- {dashboard.Name} log: {problems.Count} warning/error entries{(problems.Count > 0 ? ", first: " : "")}{string.Join(" | ", problems.Take(3))}");
+                var failed = problems.Where(p => p.Contains("History could not write a batch", StringComparison.Ordinal)).ToList();
+                var lost = failed.Select(p => LostSoFar().Match(p)).Where(m => m.Success)
+                    .Select(m => long.Parse(m.Groups[1].Value, NumberStyles.AllowThousands, Invariant)).DefaultIfEmpty(0).Max();
+                Console.WriteLine($"- {dashboard.Name} log: {problems.Count} warning/error entries; history batches that failed: {failed.Count}, readings lost: {lost:N0}" +
+                    $"{(failed.Count > 0 ? $" ({string.Join("; ", Exceptions(dashboard.LogPath))})" : "")}");
+                foreach (var other in problems.Except(failed).Take(5))
+                {
+                    Console.WriteLine($"    {(other.Length > 300 ? other[..300] + "…" : other)}");
+                }
             }
 
             return results;
@@ -160,6 +169,14 @@ internal static class ScaleOutBench
             await mosquitto.DisposeAsync();
         }
     }
+
+    [GeneratedRegex(@"([\d,]+) readings lost so far")]
+    private static partial Regex LostSoFar();
+
+    /// <summary>The distinct exceptions in a log, each with how often (e.g. <c>3× Npgsql.PostgresException (0x80004005): 40P01: deadlock detected</c>).</summary>
+    private static IEnumerable<string> Exceptions(string log) =>
+        File.ReadLines(log).Select(l => l.Trim()).Where(l => l.Contains("Exception (0x", StringComparison.Ordinal))
+            .GroupBy(l => l).Select(g => $"{g.Count()}× {g.Key}");
 
     private static IEnumerable<(string Load, int Rate)> Loads(ScaleOutOptions o)
     {
