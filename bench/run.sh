@@ -2,7 +2,10 @@
 # Broker benchmark: builds the Dashboard app and the bench (Release), then measures the Dashboard and mosquitto
 # in one run. Options go to the bench: bench/run.sh --runs 5 --messages 25000 (bench/run.sh --help lists them).
 # `bench/run.sh live [options]` measures the dashboard's live path with Chromium attached instead (--help lists them).
-# `bench/run.sh history [options]` measures the reading history instead (bench/run.sh history --help).
+# `bench/run.sh history [options]` measures the reading history instead (bench/run.sh history --help); with
+# `--provider postgresql` the 30-day charts over 10 million readings on a PostgreSQL server it starts.
+# `bench/run.sh scaleout [options]` measures ingestion with one and two dashboard instances (Broker:Mode=External against
+# mosquitto) on PostgreSQL and Redis, all started by the bench on free ports (bench/run.sh scaleout --help).
 # `bench/run.sh security [options]` measures broker users and ACLs (CONNECT, delivery) against mosquitto (--help).
 # `bench/run.sh durable [options]` measures what acknowledged-means-stored costs: the broker bench with retained messages
 # and a persistent session, Broker:Durability=Acknowledged and Periodic against mosquitto, flat out and paced.
@@ -14,7 +17,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 mode=broker
-if [[ "${1:-}" == "live" || "${1:-}" == "history" || "${1:-}" == "security" || "${1:-}" == "durable" || "${1:-}" == "cost" ]]; then
+if [[ "${1:-}" == "live" || "${1:-}" == "history" || "${1:-}" == "security" || "${1:-}" == "durable" || "${1:-}" == "cost" || "${1:-}" == "scaleout" ]]; then
   mode="$1"
   shift
 fi
@@ -32,8 +35,19 @@ if [[ "$mode" == live && ! -x "$chromium" ]]; then
   echo "chromium not found at $chromium: install it with 'apt-get install chromium' (Playwright's own browser download is not used)." >&2
   exit 2
 fi
-if [[ ( "$mode" == broker || "$mode" == security || "$mode" == durable || "$mode" == cost ) && ! -x "$mosquitto" ]]; then
+if [[ ( "$mode" == broker || "$mode" == security || "$mode" == durable || "$mode" == cost || "$mode" == scaleout ) && ! -x "$mosquitto" ]]; then
   echo "mosquitto not found at $mosquitto: install it with 'apt-get install mosquitto' (Debian's 2.0.11 is the reference)." >&2
+  exit 2
+fi
+
+postgres_wanted=false
+if [[ "$mode" == scaleout ]] || { [[ "$mode" == history ]] && [[ " $* " == *" --provider postgresql "* ]]; }; then postgres_wanted=true; fi
+if [[ "$postgres_wanted" == true ]] && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  echo "PostgreSQL not found under /usr/lib/postgresql: install it with 'apt-get install postgresql' (Debian's 15 is the reference)." >&2
+  exit 2
+fi
+if [[ "$mode" == scaleout && ! -x /usr/bin/redis-server ]]; then
+  echo "redis-server not found: install it with 'apt-get install redis-server'." >&2
   exit 2
 fi
 
@@ -49,7 +63,7 @@ fi
 dotnet build bench/Dashboard.Bench -c Release -nologo -v quiet
 
 # Everything the run writes (configs, logs, SQLite, the PID list) goes under one folder, removed at the end.
-# The bench lists every broker it starts ("pid last-argument") in the PID list; the trap kills those still running, so
+# The bench lists every broker and server it starts ("pid last-argument") in the PID list; the trap kills those still running, so
 # no broker outlives a failure, Ctrl+C or kill of this script. Only the PIDs listed, and only if still that program.
 work="$(mktemp -d -t dashboard-bench.XXXXXX)"
 pid_file="$work/pids"

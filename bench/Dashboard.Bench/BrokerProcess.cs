@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Dashboard.Accounts;
 using Dashboard.Storage;
+using Dashboard.Storage.PostgreSql;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Bench;
@@ -17,6 +18,8 @@ internal readonly record struct CpuTimes(TimeSpan User, TimeSpan System)
     public TimeSpan Total => User + System;
 
     public static CpuTimes operator -(CpuTimes a, CpuTimes b) => new(a.User - b.User, a.System - b.System);
+
+    public static CpuTimes operator +(CpuTimes a, CpuTimes b) => new(a.User + b.User, a.System + b.System);
 }
 
 /// <summary>
@@ -132,8 +135,10 @@ internal sealed class BrokerProcess : IAsyncDisposable
         }, cancellationToken);
 
         // A key made the way the Settings page makes one, in the app's own database (the app is up, so it is migrated).
-        var options = new DbContextOptionsBuilder<DashboardDbContext>().UseSqlite(start.Environment["ConnectionStrings__Dashboard"] + ";Pooling=False").Options;
-        await using (var db = new DashboardDbContext(options))
+        var connectionString = start.Environment["ConnectionStrings__Dashboard"]!;
+        await using (var db = start.Environment.TryGetValue("Storage__Provider", out var provider) && provider == nameof(StorageProvider.PostgreSQL)
+            ? new PostgreSqlDbContext(new DbContextOptionsBuilder<PostgreSqlDbContext>().UseNpgsql(connectionString).Options)
+            : new DashboardDbContext(new DbContextOptionsBuilder<DashboardDbContext>().UseSqlite(connectionString + ";Pooling=False").Options))
         {
             var (created, error) = await new ApiKeys(db, TimeProvider.System).CreateAsync("bench", DashboardRoles.Admin, "bench", cancellationToken);
             broker.ApiKey = created?.Secret ?? throw new InvalidOperationException(error);
@@ -147,7 +152,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
     /// <paramref name="security"/> (e.g. password_file and acl_file lines) is appended, and then anonymous clients are refused.
     /// <paramref name="persistence"/> turns mosquitto's persistence on, with its default autosave_interval.
     /// </summary>
-    public static async Task<BrokerProcess> StartMosquittoAsync(string executable, bool noDelay, string tempDir, CancellationToken cancellationToken, string? security = null, bool persistence = false, Action<BrokerProcess>? started = null)
+    public static async Task<BrokerProcess> StartMosquittoAsync(string executable, bool noDelay, string tempDir, CancellationToken cancellationToken, string? security = null, bool persistence = false, Action<BrokerProcess>? started = null, int sysInterval = 10)
     {
         var port = FreePort();
         var conf = Path.Combine(tempDir, "mosquitto.conf");
@@ -178,14 +183,14 @@ internal sealed class BrokerProcess : IAsyncDisposable
             # Mosquitto's default (false) unless --mosquitto-nodelay. Kestrel sets TCP_NODELAY but sends many packets per
             # write; mosquitto writes each packet on its own, and Nagle is what batches them into fewer TCP segments.
             set_tcp_nodelay {(noDelay ? "true" : "false")}
-            # $SYS every 10 s, like the Dashboard's Broker:SysInterval.
-            sys_interval 10
+            # $SYS every 10 s, like the Dashboard's Broker:SysInterval (the scale-out bench reads its counters every second).
+            sys_interval {sysInterval}
             log_dest stdout
             log_type error
             log_type warning
             {security}
             """, cancellationToken);
-        var settings = $"{(persistence ? "persistence true (autosave_interval 1800 s, the default)" : "persistence false")}, max_queued_messages {MaxQueuedMessages}, max_inflight_messages 0, set_tcp_nodelay {(noDelay ? "true" : "false")}, sys_interval 10";
+        var settings = $"{(persistence ? "persistence true (autosave_interval 1800 s, the default)" : "persistence false")}, max_queued_messages {MaxQueuedMessages}, max_inflight_messages 0, set_tcp_nodelay {(noDelay ? "true" : "false")}, sys_interval {sysInterval}";
         if (security is not null)
         {
             settings += ", allow_anonymous false, " + string.Join(", ", security.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.StartsWith('#')));

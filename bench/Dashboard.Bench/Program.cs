@@ -3,6 +3,7 @@ using Dashboard.Bench;
 using Dashboard.Bench.Cost;
 using Dashboard.Bench.History;
 using Dashboard.Bench.Live;
+using Dashboard.Bench.ScaleOut;
 using Dashboard.Bench.Security;
 
 // Ctrl+C and kill (SIGTERM, as bench/run.sh's trap sends) unwind the run, so the brokers are stopped and the temp folder removed.
@@ -71,6 +72,12 @@ if (args is ["security", .. var securityArgs])
 if (args is ["cost", .. var costArgs])
 {
     return await CostBench.RunAsync(costArgs, FindDashboardDll(), stop.Token);
+}
+
+// `scaleout`: ingestion with one and two dashboard instances (Broker:Mode=External, mosquitto) on PostgreSQL, Redis.
+if (args is ["scaleout", .. var scaleOutArgs])
+{
+    return await ScaleOutBench.RunAsync(scaleOutArgs, FindDashboardDll(), stop.Token);
 }
 
 // `durable`: the broker bench with retained messages and a persistent session, Acknowledged vs Periodic vs mosquitto.

@@ -48,9 +48,7 @@ internal static class BulkHistory
             var time = start + (k * step);
             for (var s = 0; s < series; s++)
             {
-                // A daily cycle with noise, two decimals, like a room sensor; a spike now and then.
-                var value = Math.Round(20 + (5 * Math.Sin((time % 86_400_000) / 86_400_000.0 * 2 * Math.PI)) + (s * 0.5) + (((k * 7919) + s) % 100 / 100.0) + (k % 50_000 == 123 ? 30 : 0), 2);
-                batch[count++] = new PendingReading(handles[s], "°C", value, time + s);
+                batch[count++] = new PendingReading(handles[s], "°C", Value(time, k, s), time + s);
                 if (count == batch.Length)
                 {
                     store.Write(batch);
@@ -84,6 +82,10 @@ internal static class BulkHistory
         Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
         return new BulkResult(written, series, Median(chunkRates), seconds, new FileInfo(databasePath).Length, TableSizes(connection), highWater, heap, rss);
     }
+
+    /// <summary>Reading <paramref name="k"/> of series <paramref name="s"/>: a daily cycle with noise, two decimals, like a room sensor; a spike now and then.</summary>
+    internal static double Value(long time, long k, int s) =>
+        Math.Round(20 + (5 * Math.Sin((time % 86_400_000) / 86_400_000.0 * 2 * Math.PI)) + (s * 0.5) + (((k * 7919) + s) % 100 / 100.0) + (k % 50_000 == 123 ? 30 : 0), 2);
 
     /// <summary>Bytes per table and index, from SQLite's dbstat table (when the library has it).</summary>
     private static List<(string, long)> TableSizes(SqliteConnection connection)

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 
 namespace Dashboard.Bench.History;
 
@@ -12,6 +10,8 @@ namespace Dashboard.Bench.History;
 internal static class HistoryBench
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+    internal const string ChartTableHeader = "| request | first | median (min–max) | p95 | read from | answer |";
+    internal const string ChartTableRule = "|---|---:|---:|---:|---|---|";
 
     public static async Task<int> RunAsync(string[] args, string dashboardDll, CancellationToken stop)
     {
@@ -35,14 +35,22 @@ internal static class HistoryBench
             var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
             Console.WriteLine($"# History benchmark, {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}");
             Console.WriteLine($"Machine: {Environment.ProcessorCount} cores ({cpu}), load average {File.ReadAllText("/proc/loadavg").Trim()}; .NET {Environment.Version}");
-            if (!options.SkipIngest)
+            if (options.PostgreSql)
             {
-                await IngestAsync(dashboardDll, options, temp.FullName, summary, stop);
+                // Ingestion into PostgreSQL (through an external broker, one and two instances) is `bench/run.sh scaleout`.
+                await PostgreSqlHistoryBench.BulkAndQueriesAsync(dashboardDll, options, temp.FullName, summary, stop);
             }
-
-            if (!options.SkipBulk)
+            else
             {
-                await BulkAndQueriesAsync(dashboardDll, options, temp.FullName, summary, stop);
+                if (!options.SkipIngest)
+                {
+                    await IngestAsync(dashboardDll, options, temp.FullName, summary, stop);
+                }
+
+                if (!options.SkipBulk)
+                {
+                    await BulkAndQueriesAsync(dashboardDll, options, temp.FullName, summary, stop);
+                }
             }
 
             Console.WriteLine();
@@ -186,47 +194,10 @@ internal static class HistoryBench
         // Raw readings kept 31 days here, so all of them stay while the app runs (its retention job starts with it).
         var app = await BrokerProcess.StartDashboardAsync(dll,
             [new("ConnectionStrings__Dashboard", $"Data Source={database}"), new("History__RawRetention", "31.00:00:00")], folder, stop);
-        var rows = new List<string>();
+        List<string> rows;
         try
         {
-            using var http = app.CreateHttpClient(TimeSpan.FromMinutes(5));
-            var now = DateTimeOffset.UtcNow;
-            var topic = Uri.EscapeDataString($"{BulkHistory.TopicPrefix}0");
-            foreach (var (label, span) in new[] { ("30 d", TimeSpan.FromDays(30)), ("7 d", TimeSpan.FromDays(7)), ("24 h", TimeSpan.FromHours(24)), ("1 h", TimeSpan.FromHours(1)) })
-            {
-                var url = $"api/readings?topic={topic}&metric={BulkHistory.Metric}&from={Iso(now - span)}&to={Iso(now)}&maxPoints=1000";
-                var (first, firstBody) = await TimeAsync(http, url, stop);
-                var times = new List<double>();
-                for (var i = 0; i < o.QueryRuns; i++)
-                {
-                    times.Add((await TimeAsync(http, url, stop)).Milliseconds);
-                }
-
-                using var json = JsonDocument.Parse(firstBody);
-                var points = json.RootElement.GetProperty("points");
-                var readings = points.EnumerateArray().Sum(p => p.GetProperty("count").GetInt64());
-                var line = string.Format(Invariant, "| {0} chart, 1000 points max | {1:F0} ms | {2:F0} ms ({3:F0}–{4:F0}) | {5} | {6:N0} points from {7:N0} readings |",
-                    label, first, BulkHistory.Median(times), times.Min(), times.Max(), json.RootElement.GetProperty("resolution").GetString(), points.GetArrayLength(), readings);
-                Console.WriteLine(line);
-                rows.Add(line);
-            }
-
-            var csvTimes = new List<double>();
-            long csvBytes = 0;
-            var csvRows = o.BulkReadings / o.BulkSeries;
-            for (var i = 0; i < Math.Min(3, o.QueryRuns); i++)
-            {
-                var watch = Stopwatch.StartNew();
-                await using var body = await http.GetStreamAsync($"api/readings.csv?topic={topic}", stop);
-                csvBytes = await DrainAsync(body, stop);
-                csvTimes.Add(watch.Elapsed.TotalMilliseconds);
-            }
-
-            var csv = string.Format(Invariant, "| CSV export of one whole series ({0:N0} rows, {1:N1} MB) | {2:F0} ms | {3:F0} ms | raw | {4:N0} rows/s |",
-                csvRows, csvBytes / 1e6, csvTimes[0], BulkHistory.Median(csvTimes), csvRows / (BulkHistory.Median(csvTimes) / 1000));
-            Console.WriteLine(csv);
-            rows.Add(csv);
-            Console.WriteLine(string.Format(Invariant, "App on the bulk database: peak RSS {0:F0} MiB", app.PeakRssMiB()));
+            rows = await ChartQueries.RunAsync(app, o, stop);
         }
         finally
         {
@@ -236,8 +207,8 @@ internal static class HistoryBench
         summary.Add("");
         summary.Add($"### Charts over {bulk.Readings:N0} stored readings ({bulk.Series} series × 30 days), over HTTP from the app (first request, then median of {o.QueryRuns})");
         summary.Add("");
-        summary.Add("| request | first | median (min–max) | read from | answer |");
-        summary.Add("|---|---:|---:|---|---|");
+        summary.Add(ChartTableHeader);
+        summary.Add(ChartTableRule);
         summary.AddRange(rows);
         summary.Add("");
         summary.Add(string.Format(Invariant, "Database: {0:N0} bytes = **{1:N0} bytes per million readings** (readings, minute and hour rollups, after a WAL checkpoint){2}.",
@@ -249,31 +220,6 @@ internal static class HistoryBench
             bulk.MedianReadingsPerSecond, defaults.MaxBatch, bulk.TotalSeconds, bulk.SqliteHighWaterBytes / 1048576.0, defaults.MaxBatch * 32 / 1048576.0,
             defaults.BufferCapacity * 32 / 1048576.0));
     }
-
-    private static async Task<(double Milliseconds, string Body)> TimeAsync(HttpClient http, string url, CancellationToken stop)
-    {
-        var watch = Stopwatch.StartNew();
-        using var response = await http.GetAsync(url, stop);
-        var body = await response.Content.ReadAsStringAsync(stop);
-        var elapsed = watch.Elapsed.TotalMilliseconds;
-        response.EnsureSuccessStatusCode();
-        return (elapsed, body);
-    }
-
-    private static async Task<long> DrainAsync(Stream body, CancellationToken stop)
-    {
-        var buffer = new byte[81920];
-        long total = 0;
-        int read;
-        while ((read = await body.ReadAsync(buffer, stop)) > 0)
-        {
-            total += read;
-        }
-
-        return total;
-    }
-
-    private static string Iso(DateTimeOffset time) => Uri.EscapeDataString(time.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", Invariant));
 
     private static double Median(IEnumerable<IngestResult> results, Func<IngestResult, double> value) => BulkHistory.Median([.. results.Select(value)]);
 }

@@ -21,6 +21,12 @@ internal sealed record HistoryBenchOptions
     public bool SkipIngest { get; init; }
     public bool SkipBulk { get; init; }
     public bool KeepTemp { get; init; }
+
+    /// <summary><c>--provider postgresql</c>: the bulk database and the charts on a PostgreSQL server the bench starts (no ingest runs).</summary>
+    public bool PostgreSql { get; init; }
+
+    /// <summary>PostgreSQL settings (<c>--pg name=value</c>) on top of the server's own defaults.</summary>
+    public IReadOnlyList<string> PostgreSqlSettings { get; init; } = [];
     public TimeSpan RunTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
     public int MessagesPerRun => Publishers * MessagesPerPublisher;
@@ -39,6 +45,10 @@ internal sealed record HistoryBenchOptions
           --queries N           timed runs per query (default 10)
           --skip-ingest         only the bulk database and the queries
           --skip-bulk           only the ingest runs
+          --provider P          sqlite (default) or postgresql: the bulk database and the charts on a PostgreSQL 15
+                                server started here (Debian's package, temp folder, free port); no ingest runs then
+                                (ingestion into PostgreSQL: bench/run.sh scaleout)
+          --pg NAME=VALUE       a PostgreSQL setting (repeatable), over the server's defaults
           --keep-temp           keep the temp folder (logs, databases)
         """;
 
@@ -68,6 +78,13 @@ internal sealed record HistoryBenchOptions
                     "--skip-ingest" => options with { SkipIngest = true },
                     "--skip-bulk" => options with { SkipBulk = true },
                     "--keep-temp" => options with { KeepTemp = true },
+                    "--provider" => Next().ToLowerInvariant() switch
+                    {
+                        "sqlite" => options with { PostgreSql = false },
+                        "postgresql" => options with { PostgreSql = true },
+                        var other => throw new FormatException($"--provider is sqlite or postgresql, not {other}"),
+                    },
+                    "--pg" => options with { PostgreSqlSettings = [.. options.PostgreSqlSettings, Setting(Next())] },
                     "-h" or "--help" => throw new FormatException(""),
                     _ => throw new FormatException($"unknown option {args[i]}"),
                 };
@@ -81,4 +98,7 @@ internal sealed record HistoryBenchOptions
 
         return options;
     }
+
+    private static string Setting(string value) =>
+        value.Split('=', 2) is [{ Length: > 0 }, _] ? value : throw new FormatException($"--pg takes name=value, not {value}");
 }

@@ -1,26 +1,43 @@
 using System.Diagnostics;
 using Npgsql;
 
-namespace Dashboard.IntegrationTests.Infrastructure;
+namespace Dashboard.Servers;
 
 /// <summary>
 /// A real PostgreSQL server from Debian's packages (<c>postgresql</c>, installed by .ci/run), in a temporary folder on a free
-/// loopback port, for the tests of <c>Storage:Provider=PostgreSQL</c>; one per test class, stopped by its PID. PostgreSQL
-/// refuses to run as root: as root, the server and its tools run as the package's <c>postgres</c> user.
+/// loopback port, stopped by its PID. Shared by the integration tests (a class fixture) and the bench. PostgreSQL refuses
+/// to run as root: as root, the server and its tools run as the package's <c>postgres</c> user (which must be able to
+/// reach <see cref="BaseFolder"/>).
 /// </summary>
-public sealed class PostgreSqlServer : IAsyncLifetime
+public sealed partial class PostgreSqlServer
 {
     private const string User = "dashboard";
 
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "dashboard-tests", $"pg-{Guid.NewGuid():N}");
-    private ExternalProcess? _server;
+    private ServerProcess? _server;
 
-    public int Port { get; } = FreePort.Next();
+    /// <summary>Where its folder goes (a new one inside, removed on dispose).</summary>
+    public string BaseFolder { get; init; } = Path.Combine(Path.GetTempPath(), "dashboard-tests");
+
+    /// <summary>
+    /// <c>-c</c> settings of the server. The tests' default trades durability for speed (nothing there survives the run);
+    /// the bench passes its own.
+    /// </summary>
+    public IReadOnlyList<string> Settings { get; init; } = ["fsync=off", "synchronous_commit=off", "full_page_writes=off"];
+
+    public string Folder { get; private set; } = "";
+
+    public int Port { get; } = ServerPorts.Next();
+
+    /// <summary>The postmaster's PID once started (its backends are its children).</summary>
+    public int Pid => _server?.Id ?? 0;
+
+    /// <summary>The data folder: last on the server's command line, so whoever kills by PID can check it is still this server.</summary>
+    public string DataFolder => Path.Combine(Folder, "data");
 
     /// <summary>A new, empty database on this server; its connection string.</summary>
-    public async Task<string> CreateDatabaseAsync()
+    public async Task<string> CreateDatabaseAsync(string? name = null)
     {
-        var name = $"dashboard_{Guid.NewGuid():N}";
+        name ??= $"dashboard_{Guid.NewGuid():N}";
         await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
         await connection.OpenAsync();
         await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
@@ -32,17 +49,19 @@ public sealed class PostgreSqlServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_folder);
-        var data = Path.Combine(_folder, "data");
+        Folder = Directory.CreateDirectory(Path.Combine(BaseFolder, $"pg-{Guid.NewGuid():N}")).FullName;
         if (Environment.UserName == "root")
         {
-            await RunAsync("chown", ["postgres:postgres", _folder]);
+            await ServerProcess.RunAsync("chown", ["postgres:postgres", Folder], TimeSpan.FromSeconds(30));
         }
 
-        await RunAsync(AsServerUser(Binary("initdb"), ["-D", data, "-U", User, "-A", "trust", "-E", "UTF8", "--no-sync"]));
-        var (file, arguments) = AsServerUser(Binary("postgres"), ["-D", data, "-p", Port.ToString(), "-k", _folder,
-            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
-        _server = ExternalProcess.Start(file, arguments);
+        // initdb writes a whole cluster: slow on a busy machine.
+        var (initdb, initdbArguments) = AsServerUser(Binary("initdb"), ["-D", DataFolder, "-U", User, "-A", "trust", "-E", "UTF8", "--no-sync"]);
+        await ServerProcess.RunAsync(initdb, initdbArguments, TimeSpan.FromMinutes(2));
+        // TCP only (-k ""): a Unix socket's path must fit in 107 bytes, which a deep temp folder does not.
+        var (file, arguments) = AsServerUser(Binary("postgres"),
+            ["-p", Port.ToString(), "-k", "", "-c", "listen_addresses=127.0.0.1", .. Settings.SelectMany(s => new[] { "-c", s }), "-D", DataFolder]);
+        _server = ServerProcess.Start(file, arguments);
         var deadline = Stopwatch.StartNew();
         while (true)
         {
@@ -65,10 +84,10 @@ public sealed class PostgreSqlServer : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_server is not null)
+        if (_server is { HasExited: false })
         {
             // SIGINT is PostgreSQL's fast shutdown; the server is the process we started (setpriv execs, keeping the PID).
-            await RunAsync("kill", ["-INT", _server.Id.ToString()]);
+            await ServerProcess.RunAsync("kill", ["-INT", _server.Id.ToString()], TimeSpan.FromSeconds(10));
             try
             {
                 await _server.WaitForExitAsync(TimeSpan.FromSeconds(20));
@@ -76,14 +95,19 @@ public sealed class PostgreSqlServer : IAsyncLifetime
             catch (OperationCanceledException)
             {
             }
+        }
 
+        if (_server is not null)
+        {
             await _server.DisposeAsync(); // SIGKILL if it is still there
-
         }
 
         try
         {
-            Directory.Delete(_folder, recursive: true);
+            if (Folder.Length > 0)
+            {
+                Directory.Delete(Folder, recursive: true);
+            }
         }
         catch (IOException)
         {
@@ -100,16 +124,4 @@ public sealed class PostgreSqlServer : IAsyncLifetime
         Environment.UserName == "root"
             ? ("setpriv", ["--reuid=postgres", "--regid=postgres", "--clear-groups", "--", file, .. arguments])
             : (file, arguments);
-
-    private static Task RunAsync((string File, string[] Arguments) command) => RunAsync(command.File, command.Arguments);
-
-    private static async Task RunAsync(string file, string[] arguments)
-    {
-        await using var process = ExternalProcess.Start(file, arguments);
-        await process.WaitForExitAsync(TimeSpan.FromMinutes(2)); // initdb writes a whole cluster: slow on a busy machine
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{process.Output}");
-        }
-    }
 }
