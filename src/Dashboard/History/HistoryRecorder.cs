@@ -62,7 +62,7 @@ internal sealed class HistoryRecorder : IBrokerEventSink
                 series.LastArrival = readingTime;
             }
 
-            if (_buffer.Writer.TryWrite(new PendingReading(series, value.Unit, value.Value, readingTime)))
+            if (_buffer.Writer.TryWrite(new PendingReading(series, value.Unit, value.Value, readingTime, AtArrival: payload.Time is null)))
             {
                 _stats.OnReceived();
             }

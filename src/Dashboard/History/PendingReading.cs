@@ -20,5 +20,9 @@ internal sealed class SeriesHandle(string topic, string metric, string? deviceId
     public string? StoredUnit { get; set; }
 }
 
-/// <summary>A reading waiting to be written: references to strings that exist already, so queuing it allocates nothing.</summary>
-internal readonly record struct PendingReading(SeriesHandle Series, string? Unit, double Value, long Time);
+/// <summary>
+/// A reading waiting to be written: references to strings that exist already, so queuing it allocates nothing.
+/// <see cref="AtArrival"/>: its time is when it arrived (the payload gave none), so another reading of the series at that
+/// millisecond is a different reading, not this one again.
+/// </summary>
+internal readonly record struct PendingReading(SeriesHandle Series, string? Unit, double Value, long Time, bool AtArrival = false);

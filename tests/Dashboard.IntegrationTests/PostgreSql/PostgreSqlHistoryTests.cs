@@ -71,6 +71,52 @@ public sealed class PostgreSqlHistoryTests(PostgreSqlServer server) : IClassFixt
         Assert.Equal([(2L, 5.1)], await RowsAsync(database, """SELECT "Count", "Sum" FROM "HourRollups" """, r => (r.GetInt64(0), Math.Round(r.GetDouble(1), 6))));
     }
 
+    [Fact]
+    public async Task Two_readings_timed_at_arrival_in_one_millisecond_through_two_instances_are_both_kept()
+    {
+        var database = await MigratedDatabaseAsync();
+        await Retention(database).RunPostgreSqlAsync(database, CancellationToken.None);
+        using var first = PostgreSqlHistoryStore.Open(database);
+        using var second = PostgreSqlHistoryStore.Open(database);
+        var series = new SeriesHandle("plant/line1/flow", "flow", null);
+        var noon = Noon.ToUnixTimeMilliseconds();
+
+        Assert.Equal((1, 0), first.Write([new PendingReading(series, null, 10, noon, AtArrival: true)]));
+        Assert.Equal((1, 0), second.Write([new PendingReading(new SeriesHandle("plant/line1/flow", "flow", null), null, 11, noon, AtArrival: true)]));
+
+        Assert.Equal([(noon, 10.0), (noon + 1, 11.0)], await RowsAsync(database, """SELECT "Time", "Value" FROM "Readings" ORDER BY "Time" """, r => (r.GetInt64(0), r.GetDouble(1))));
+    }
+
+    [Fact]
+    public async Task Two_instances_writing_the_same_series_at_once_lose_no_batch()
+    {
+        const int Series = 40, Batches = 30;
+        var database = await MigratedDatabaseAsync();
+        await Retention(database).RunPostgreSqlAsync(database, CancellationToken.None);
+        var noon = Noon.ToUnixTimeMilliseconds();
+
+        // Each instance writes every series in every batch, in opposite orders: rows and rollup buckets both ask for locks.
+        Task<int> WriteAsync(int instance) => Task.Run(() =>
+        {
+            using var store = PostgreSqlHistoryStore.Open(database);
+            var handles = Enumerable.Range(0, Series).Select(i => new SeriesHandle($"plant/s{i}/flow", "flow", null)).ToArray();
+            var order = instance == 0 ? handles : [.. handles.Reverse()];
+            var stored = 0;
+            for (var batch = 0; batch < Batches; batch++)
+            {
+                stored += store.Write([.. order.Select(h => new PendingReading(h, null, batch, noon + (batch * 2) + instance))]).Stored;
+            }
+
+            return stored;
+        });
+
+        var stored = await Task.WhenAll(WriteAsync(0), WriteAsync(1));
+
+        Assert.Equal([Series * Batches, Series * Batches], stored);
+        Assert.Equal([2L * Series * Batches], await RowsAsync(database, """SELECT count(*) FROM "Readings" """, r => r.GetInt64(0)));
+        Assert.Equal([2L * Series * Batches], await RowsAsync(database, """SELECT sum("Count")::bigint FROM "MinuteRollups" """, r => r.GetInt64(0)));
+    }
+
     private HistoryRetention Retention(string database) => new(
         new DatabaseConnection(StorageProvider.PostgreSQL, database), Options.Create(new HistoryOptions()), _clock, new InstanceElection(null, _clock, null), NullLogger<HistoryRetention>.Instance);
 
