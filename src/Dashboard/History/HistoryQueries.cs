@@ -113,6 +113,7 @@ public sealed class HistoryQueries(IServiceScopeFactory scopes, IOptions<History
         }
 
         var downsampler = new Downsampler(start, end, maxPoints, resolution.Width());
+        long grouped = 0;
         if (resolution == HistoryResolution.Raw)
         {
             var rows = db.Set<ReadingEntity>().AsNoTracking()
@@ -127,11 +128,14 @@ public sealed class HistoryQueries(IServiceScopeFactory scopes, IOptions<History
         }
         else
         {
-            // A rollup row counts from its bucket's start: the one holding `from` starts before it.
+            // A rollup row counts from its bucket's start: the one holding `from` starts before it. When the range has more
+            // rollup rows than points (30 days of minutes: 43,200), the database merges them into the downsampler's own
+            // buckets, so a thousand rows cross the wire instead of all of them.
             var first = HistoryStore.BucketStart(start, resolution.Width());
+            grouped = (end - first) / resolution.Width() >= maxPoints ? Downsampler.WidthFor(start, end, maxPoints, resolution.Width()) : 0;
             var rows = resolution == HistoryResolution.Minute
-                ? Rollups(db.Set<MinuteRollupEntity>(), series.Id, first, end)
-                : Rollups(db.Set<HourRollupEntity>(), series.Id, first, end);
+                ? Rollups(db.Set<MinuteRollupEntity>(), series.Id, first, end, grouped)
+                : Rollups(db.Set<HourRollupEntity>(), series.Id, first, end, grouped);
             await foreach (var row in rows.WithCancellation(cancellationToken))
             {
                 downsampler.Add(row.Bucket, row.Min, row.Max, row.Sum, row.Count);
@@ -139,16 +143,19 @@ public sealed class HistoryQueries(IServiceScopeFactory scopes, IOptions<History
         }
 
         var points = downsampler.Finish();
-        var width = downsampler.BucketWidth > 0 ? downsampler.BucketWidth : resolution == HistoryResolution.Raw ? 0 : resolution.Width();
+        var width = downsampler.BucketWidth > 0 ? downsampler.BucketWidth : grouped > 0 ? grouped : resolution == HistoryResolution.Raw ? 0 : resolution.Width();
         return new HistorySeriesData(series, from, to, resolution, TimeSpan.FromMilliseconds(width), points);
     }
 
-    private static IAsyncEnumerable<RollupRow> Rollups<T>(DbSet<T> table, int seriesId, long first, long end) where T : RollupEntity =>
-        table.AsNoTracking()
-            .Where(r => r.SeriesId == seriesId && r.Bucket >= first && r.Bucket <= end)
-            .OrderBy(r => r.Bucket)
-            .Select(r => new RollupRow(r.Bucket, r.Min, r.Max, r.Sum, r.Count))
-            .AsAsyncEnumerable();
+    /// <summary>The rollup rows of the range, oldest first; merged into buckets of <paramref name="width"/> ms when it is not 0.</summary>
+    private static IAsyncEnumerable<RollupRow> Rollups<T>(DbSet<T> table, int seriesId, long first, long end, long width) where T : RollupEntity
+    {
+        var rows = table.AsNoTracking().Where(r => r.SeriesId == seriesId && r.Bucket >= first && r.Bucket <= end);
+        return width == 0
+            ? rows.OrderBy(r => r.Bucket).Select(r => new RollupRow(r.Bucket, r.Min, r.Max, r.Sum, r.Count)).AsAsyncEnumerable()
+            : rows.GroupBy(r => r.Bucket / width * width).OrderBy(g => g.Key)
+                .Select(g => new RollupRow(g.Key, g.Min(r => r.Min), g.Max(r => r.Max), g.Sum(r => r.Sum), g.Sum(r => r.Count))).AsAsyncEnumerable();
+    }
 
     private sealed record RollupRow(long Bucket, double Min, double Max, double Sum, long Count);
 }
