@@ -2,6 +2,7 @@ using Dashboard.Broker;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Dashboard.ScaleOut;
@@ -45,8 +46,29 @@ public static class ScaleOutFeature
         // PostConfigure: whatever the order of registration, Redis replaces the key folder Accounts sets up for one instance.
         services.PostConfigure<KeyManagementOptions>(keys => keys.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), KeyRingKey));
         services.AddSingleton(s => new InstanceElection(redis, s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<InstanceElection>>()));
+        services.AddHostedService(s => new EmbeddedBrokerWarning(s.GetRequiredService<IOptions<BrokerOptions>>(), s.GetRequiredService<ILogger<InstanceElection>>()));
         services.AddHostedService(s => s.GetRequiredService<InstanceElection>());
         services.AddSingleton(s => new InstanceMessages(redis, s.GetRequiredService<TimeProvider>(), s.GetRequiredService<ILogger<InstanceMessages>>()));
         return builder;
     }
+}
+
+/// <summary>
+/// Several instances, each with its own embedded broker, see each other's devices in no way: every page shows only its
+/// own broker's, and only the elected instance judges alerts, from its own broker. Said once at start; the supported
+/// way is one external broker for all (<c>Broker:Mode=External</c>).
+/// </summary>
+internal sealed class EmbeddedBrokerWarning(IOptions<BrokerOptions> broker, ILogger logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (broker.Value.Mode != Dashboard.Broker.External.BrokerMode.External)
+        {
+            logger.LogWarning("Redis:Configuration is set (several instances) but Broker:Mode is Embedded: each instance shows only the devices of its own broker, and alerts are judged by the elected instance only, from its own broker's messages. Run several instances with one external broker (Broker:Mode=External; README, \"Run it as a cluster\")");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
