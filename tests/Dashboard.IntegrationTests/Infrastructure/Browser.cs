@@ -94,6 +94,7 @@ public sealed class Browser : IAsyncLifetime
         });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout((float)TestClient.Patience.TotalMilliseconds);
+        page.SetDefaultNavigationTimeout((float)(TestClient.Patience * 3).TotalMilliseconds); // a page load on a busy CI machine: seconds
         return page;
     }
 }
