@@ -23,19 +23,24 @@ internal sealed class AlertEngineHost(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        using (var scope = scopes.CreateScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
-            var rules = await db.Set<AlertRuleEntity>().AsNoTracking().Include(r => r.Channels).ToListAsync(cancellationToken);
-            var open = await db.Set<AlertEntity>().AsNoTracking().Include(a => a.Events)
-                .Where(a => a.State != AlertState.Cleared).ToListAsync(cancellationToken);
-            var lastId = await db.Set<AlertEntity>().MaxAsync(a => (long?)a.Id, cancellationToken) ?? 0;
-            engine.Load(rules.Select(r => r.ToRule()), open.Select(a => a.ToAlert()), lastId);
-            logger.LogInformation("Alerts: {Rules} rules, {Open} open alerts", rules.Count, open.Count);
-        }
+        var (rules, open, lastId) = await ReadStoredAsync(scopes, cancellationToken);
+        engine.Load(rules, open, lastId);
+        logger.LogInformation("Alerts: {Rules} rules, {Open} open alerts", rules.Count, open.Count);
 
         _presence = feed.Subscribe(OnLiveBatch);
         await base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>The stored rules, the alerts still open, and the highest alert id: what an engine starts judging from.</summary>
+    internal static async Task<(List<AlertRule> Rules, List<Alert> Open, long LastId)> ReadStoredAsync(IServiceScopeFactory scopes, CancellationToken cancellationToken)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
+        var rules = await db.Set<AlertRuleEntity>().AsNoTracking().Include(r => r.Channels).ToListAsync(cancellationToken);
+        var open = await db.Set<AlertEntity>().AsNoTracking().Include(a => a.Events)
+            .Where(a => a.State != AlertState.Cleared).ToListAsync(cancellationToken);
+        var lastId = await db.Set<AlertEntity>().MaxAsync(a => (long?)a.Id, cancellationToken) ?? 0;
+        return ([.. rules.Select(r => r.ToRule())], [.. open.Select(a => a.ToAlert())], lastId);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -96,15 +96,9 @@ internal sealed class AlertReplication(
 
         try
         {
-            using var scope = scopes.CreateScope();
-            var db = scope.ServiceProvider.GetRequiredService<DashboardDbContext>();
-            var rules = await db.Set<AlertRuleEntity>().AsNoTracking().Include(r => r.Channels).ToListAsync(cancellationToken);
-            var open = await db.Set<AlertEntity>().AsNoTracking().Include(a => a.Events)
-                .Where(a => a.State != AlertState.Cleared).ToListAsync(cancellationToken);
-            var lastStored = await db.Set<AlertEntity>().MaxAsync(a => (long?)a.Id, cancellationToken) ?? 0;
+            var (rules, open, lastStored) = await AlertEngineHost.ReadStoredAsync(scopes, cancellationToken);
             // Past every id seen too: the last judge's newest alerts may not be stored yet.
-            var lastId = Math.Max(lastStored, engine.NextAlertId - 1);
-            engine.Load(rules.Select(r => r.ToRule()), open.Select(a => a.ToAlert()), lastId, takingOver: true);
+            engine.Load(rules, open, Math.Max(lastStored, engine.NextAlertId - 1), takingOver: true);
             logger.LogInformation("This instance judges alerts now: {Rules} rules, {Open} open alerts", rules.Count, open.Count);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
