@@ -42,7 +42,7 @@ internal sealed partial class BrokerHost
         }
 
         var (outcome, identity) = await credentials.AuthenticateAsync(e.UserName, e.Password, address);
-        connection.Identity = identity; // null when refused; BrokerUserHook installs it once CONNACK has gone out
+        connection.Identity = identity; // null when refused; BrokerUserHook installs it as the CONNACK goes out
 
         switch (outcome)
         {

@@ -8,7 +8,7 @@ namespace Dashboard.Broker.Auth;
 
 /// <summary>
 /// Keeps the broker's idea of who each client is in step with its connections and sessions: a client id that
-/// comes back as someone else starts a new session; an identity is installed once CONNACK has gone out and
+/// comes back as someone else starts a new session; an identity is installed as CONNACK goes out and
 /// forgotten when neither a connection nor a persistent session needs it; and a changed password or a deleted
 /// user ends that user's connections at once (MQTT 5: DISCONNECT 0x98 "administrative action").
 /// </summary>

@@ -4,7 +4,7 @@ namespace Dashboard.Broker.Auth;
 
 /// <summary>
 /// Who each connected (or offline persistent) client authenticated as, by client id. Bounded: an entry goes when neither
-/// a connection nor a persistent session needs it. Entries are installed when CONNACK has gone out (a refused connection
+/// a connection nor a persistent session needs it. Entries are installed as CONNACK goes out (a refused connection
 /// never replaces the identity of a session).
 /// </summary>
 internal sealed class ClientIdentities(BrokerUserStore users)

@@ -70,6 +70,11 @@ internal sealed partial class MqttChannel
             return;
         }
 
+        if (!isConnect)
+        {
+            await AcknowledgeEarlierPublishesAsync(cancellationToken);
+        }
+
         byte[] packet = isConnect ? [0x20, 0x03, 0x00, 0x81, 0x00] : [0xE0, 0x01, (byte)malformed.ReasonCode];
         await _writeLock.WaitAsync(cancellationToken);
         try
@@ -83,6 +88,19 @@ internal sealed partial class MqttChannel
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// The PUBLISHes before the bad packet were taken and delivered: their PUBACK/PUBREC (queued in MQTTnet's sender,
+    /// perhaps waiting for the write-ahead) go out before the DISCONNECT, or the client would send them again, and a
+    /// QoS 2 message would arrive twice. Bounded: a client that stopped reading does not hold the connection open.
+    /// </summary>
+    private async Task AcknowledgeEarlierPublishesAsync(CancellationToken cancellationToken)
+    {
+        for (var waited = 0; Volatile.Read(ref _acksOwed) > 0 && waited < 100 && !cancellationToken.IsCancellationRequested; waited++)
+        {
+            await Task.Delay(10, CancellationToken.None);
         }
     }
 }

@@ -33,6 +33,7 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
+    private int _acksOwed; // QoS 1/2 PUBLISHes handed to MQTTnet whose PUBACK/PUBREC has not been written yet
 
     public MqttChannel(ConnectionContext connection, ClientConnection client, MqttPacketFormatterAdapter formatter,
         IReadOnlyList<IMqttPacketHook> hooks, BrokerMetrics metrics, WriteAhead writeAhead, int maxPacketSize, Action<ClientConnection, string> refused)
@@ -111,6 +112,11 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
                         packet = RunReceivedHooks(packet);
                         if (packet is not null)
                         {
+                            if (packet is MqttPublishPacket { QualityOfServiceLevel: > MqttQualityOfServiceLevel.AtMostOnce })
+                            {
+                                Interlocked.Increment(ref _acksOwed);
+                            }
+
                             return packet;
                         }
 
@@ -203,6 +209,13 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
 
             BytesSent += buffer.Length;
             _metrics.BytesSent(buffer.Length);
+            if (packet is MqttConnAckPacket connAck && IsSuccess(connAck))
+            {
+                // Before the flush: a client that has read its CONNACK may open another connection at once (a
+                // takeover), and that one must find this one registered, its will and session in place.
+                Established();
+            }
+
             await _output.FlushAsync(cancellationToken);
         }
         catch (IOException ex)
@@ -218,13 +231,18 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
         {
             _metrics.MessageSent();
         }
-        else if (packet is MqttConnAckPacket connAck && IsSuccess(connAck))
+        else if (packet is MqttPubAckPacket or MqttPubRecPacket)
         {
-            Client.IsEstablished = true;
-            foreach (var hook in _hooks)
-            {
-                hook.Established(Client);
-            }
+            Interlocked.Decrement(ref _acksOwed);
+        }
+    }
+
+    private void Established()
+    {
+        Client.IsEstablished = true;
+        foreach (var hook in _hooks)
+        {
+            hook.Established(Client);
         }
     }
 
