@@ -53,6 +53,7 @@ internal static class CostBench
         string? loadgen = null;
         var mosquitto = "/usr/sbin/mosquitto";
         var keepTemp = false;
+        var scenarios = Scenarios;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -62,8 +63,12 @@ internal static class CostBench
                 case "--mosquitto": mosquitto = args[++i]; break;
                 case "--dashboard-dll": dashboardDll = args[++i]; break;
                 case "--keep-temp": keepTemp = true; break;
+                case "--only": // e.g. --only paced1,paced10: a quicker run of some rows
+                    var keys = args[++i].Split(',');
+                    scenarios = [.. Scenarios.Where(s => keys.Contains(s.Key))];
+                    break;
                 default:
-                    Console.Error.WriteLine($"unknown option {args[i]}\n\nbench/run.sh cost [--runs 3] [--keep-temp] [--mosquitto PATH] [--dashboard-dll PATH] [--loadgen PATH]");
+                    Console.Error.WriteLine($"unknown option {args[i]}\n\nbench/run.sh cost [--runs 3] [--only idle,connect,paced1,paced10,fanin,fanout] [--keep-temp] [--mosquitto PATH] [--dashboard-dll PATH] [--loadgen PATH]");
                     return args[i] is "--help" or "-h" ? 0 : 2;
             }
         }
@@ -77,7 +82,7 @@ internal static class CostBench
         var temp = Directory.CreateTempSubdirectory("dashboard-cost-");
         Console.WriteLine($"# What a steady load costs, {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}");
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}; app {dashboardDll}; {mosquitto}; generator {loadgen}");
-        Console.WriteLine($"{runs} runs; each starts a fresh process of each broker (alternating which goes first) and runs: start, {string.Join(", ", Scenarios.Select(s => s.Title))}.");
+        Console.WriteLine($"{runs} runs; each starts a fresh process of each broker (alternating which goes first) and runs: start, {string.Join(", ", scenarios.Select(s => s.Title))}.");
         Console.WriteLine();
 
         // results[broker][scenario] = one dictionary of fields per run
@@ -105,7 +110,7 @@ internal static class CostBench
                         var start = new Dictionary<string, double> { ["connack_ms"] = connackMs, ["rss_mib"] = broker.RssMiB() };
                         Add("start", start);
                         Console.WriteLine($"run {run}/{runs} {name,-10} start: first CONNACK {connackMs:N0} ms after the process started, idle RSS {start["rss_mib"]:F1} MiB (pid {broker.Pid})");
-                        foreach (var scenario in Scenarios)
+                        foreach (var scenario in scenarios)
                         {
                             Dictionary<string, double> fields;
                             try
