@@ -7,11 +7,12 @@ COPY src/Dashboard/Dashboard.csproj src/Dashboard/
 COPY src/Dashboard.Broker/Dashboard.Broker.csproj src/Dashboard.Broker/
 COPY src/Dashboard.Common/Dashboard.Common.csproj src/Dashboard.Common/
 COPY src/Dashboard.Simulator/Dashboard.Simulator.csproj src/Dashboard.Simulator/
-RUN dotnet restore src/Dashboard/Dashboard.csproj && dotnet restore src/Dashboard.Simulator/Dashboard.Simulator.csproj
+# For the platform the image is built for (amd64, arm64): the dashboard is compiled ahead of time (ReadyToRun).
+RUN dotnet restore src/Dashboard/Dashboard.csproj --use-current-runtime && dotnet restore src/Dashboard.Simulator/Dashboard.Simulator.csproj
 COPY appsettings.json ./
 COPY wwwroot/ wwwroot/
 COPY src/ src/
-RUN dotnet publish src/Dashboard/Dashboard.csproj -c Release --no-restore -o /out/dashboard \
+RUN dotnet publish src/Dashboard/Dashboard.csproj -c Release --no-restore --use-current-runtime --self-contained false -o /out/dashboard \
  && dotnet publish src/Dashboard.Simulator/Dashboard.Simulator.csproj -c Release --no-restore -o /out/simulator
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS dashboard

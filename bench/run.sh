@@ -52,11 +52,11 @@ if [[ "$mode" == scaleout && ! -x /usr/bin/redis-server ]]; then
 fi
 
 # Release builds only, and never the whole solution: others build Debug at the same time. `cost` measures the published
-# build (what a deployment runs), in the default publish folder.
+# build as the Dockerfile makes it (for this machine's runtime, so compiled ahead of time), in the default publish folder.
 dashboard_dll="$repo/src/Dashboard/bin/Release/net10.0/Dashboard.dll"
 if [[ "$mode" == cost ]]; then
-  dotnet publish src/Dashboard -c Release -nologo -v quiet
   dashboard_dll="$repo/src/Dashboard/bin/Release/net10.0/publish/Dashboard.dll"
+  dotnet publish src/Dashboard -c Release --use-current-runtime --self-contained false -o "$(dirname "$dashboard_dll")" -nologo -v quiet
 else
   dotnet build src/Dashboard -c Release -nologo -v quiet
 fi
