@@ -255,7 +255,8 @@ internal static class CostBench
                 return null;
             }
 
-            var values = runs.Where(r => r.ContainsKey(field)).Select(r => r[field]).Order().ToList();
+            // The generator prints -1 for a figure it has no sample for (no message sent in the window arrived in it).
+            var values = runs.Where(r => r.TryGetValue(field, out var v) && v >= 0).Select(r => r[field]).Order().ToList();
             return values.Count == 0 ? null : values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
         }
 
