@@ -26,6 +26,8 @@ public sealed class ClientAdminTests(AppFixture fixture) : IClassFixture<AppFixt
             await persistent.Client.DisconnectAsync();
         }
 
+        // Gone as far as the broker knows: a publish handed to the closing connection would count as in flight, not queued.
+        await App.WaitForOfflineSessionAsync(offline);
         var publisherId = NewId("publisher");
         await using var publisher = await TestClient.ConnectAsync(App, publisherId);
         await publisher.PublishAsync($"{offline}/in", "1", MqttQualityOfServiceLevel.AtLeastOnce);
