@@ -109,14 +109,15 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
                         }
 
                         OpenSendWindow(packet);
+                        var received = packet;
                         packet = RunReceivedHooks(packet);
+                        if (received is MqttPublishPacket { QualityOfServiceLevel: > MqttQualityOfServiceLevel.AtMostOnce })
+                        {
+                            Interlocked.Increment(ref _acksOwed); // answered by MQTTnet, or by a hook's Reply below
+                        }
+
                         if (packet is not null)
                         {
-                            if (packet is MqttPublishPacket { QualityOfServiceLevel: > MqttQualityOfServiceLevel.AtMostOnce })
-                            {
-                                Interlocked.Increment(ref _acksOwed);
-                            }
-
                             return packet;
                         }
 
