@@ -33,6 +33,22 @@ public sealed class AppProcess : IAsyncDisposable
 
     public static async Task<AppProcess> StartAsync(string databasePath, IDictionary<string, string>? environment = null)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(databasePath, environment);
+            }
+            catch (PortTakenException) when (attempt < 3)
+            {
+                // FreePort's port was free when asked, but something else (a parallel test's client, another program)
+                // took it before Kestrel bound it: take new ports.
+            }
+        }
+    }
+
+    private static async Task<AppProcess> StartOnceAsync(string databasePath, IDictionary<string, string>? environment)
+    {
         var (http, mqtt, ws) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
         var variables = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
         {
@@ -52,6 +68,15 @@ public sealed class AppProcess : IAsyncDisposable
             var deadline = DateTime.UtcNow + TestClient.Patience * 6;
             while (true)
             {
+                if (process.HasExited)
+                {
+                    await process.WaitForExitAsync(); // all of its output read
+                    if (process.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw new PortTakenException(process.Output);
+                    }
+                }
+
                 if (process.HasExited || DateTime.UtcNow > deadline)
                 {
                     throw new InvalidOperationException($"Dashboard.dll did not become healthy. Output:\n{process.Output}");
@@ -88,4 +113,6 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    private sealed class PortTakenException(string output) : Exception($"Dashboard.dll could not bind its ports. Output:\n{output}");
 }
