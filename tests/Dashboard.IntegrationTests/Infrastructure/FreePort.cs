@@ -1,15 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
+using Dashboard.Servers;
 
 namespace Dashboard.IntegrationTests.Infrastructure;
 
 internal static class FreePort
 {
-    /// <summary>A loopback port nobody listens on right now (the OS picks it).</summary>
-    public static int Next()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A loopback port nobody listens on right now, outside the range outgoing connections take theirs from.</summary>
+    public static int Next() => ServerPorts.Next();
 }
