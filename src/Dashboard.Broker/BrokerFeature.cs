@@ -73,6 +73,7 @@ public static class BrokerFeature
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectHook>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<ConnectionLimit>();
         services.AddSingleton<PersistentSessions>();
         services.AddSingleton<SharedSubscriptions>();
         services.AddSingleton<WillService>();

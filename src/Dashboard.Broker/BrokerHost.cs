@@ -47,6 +47,7 @@ internal sealed partial class BrokerHost(
     IServiceScopeFactory scopes,
     IOptions<BrokerOptions> options,
     BrokerListeners listeners,
+    ConnectionLimit connectionLimit,
     ILoggerFactory loggerFactory,
     ILogger<BrokerHost> logger) : IHostedService
 {
@@ -101,8 +102,16 @@ internal sealed partial class BrokerHost(
             events.Publish(BrokerEvent.Published(message, clientId: null, clock.GetUtcNow(), restored: true));
         }
 
-        logger.LogInformation("Broker started: {Retained} retained messages and {Sessions} persistent sessions restored; listening on {Listeners}",
-            retainedMessages.Count, storedSessions.Count, string.Join(", ", listeners.Open.Select(l => l.Url)));
+        logger.LogInformation("Broker started: {Retained} retained messages and {Sessions} persistent sessions restored; listening on {Listeners}; " +
+            "at most {MaxConnections} connections (open-file limit {OpenFiles})",
+            retainedMessages.Count, storedSessions.Count, string.Join(", ", listeners.Open.Select(l => l.Url)),
+            connectionLimit.Max, connectionLimit.OpenFiles?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
+        if (connectionLimit.Lowered)
+        {
+            logger.LogWarning("Broker:MaxConnections {Configured} is more than the open-file limit ({OpenFiles}) allows: at most {Max} " +
+                "connections. Raise the limit (ulimit -n, LimitNOFILE=, docker --ulimit nofile=) to hold more.",
+                options.Value.MaxConnections, connectionLimit.OpenFiles, connectionLimit.Max);
+        }
         if (options.Value.AllowAnonymous)
         {
             logger.LogWarning("Anonymous MQTT clients are allowed (Broker:AllowAnonymous is true): anyone who reaches these ports may " +

@@ -34,9 +34,13 @@ public sealed class BrokerOptions
     /// </summary>
     public bool AllowAnonymous { get; set; } = true;
 
-    /// <summary>Open MQTT connections (TCP and WebSocket together); one more is closed before its CONNECT is read.</summary>
-    [Range(1, 1_000_000)]
-    public int MaxConnections { get; set; } = 10_000;
+    /// <summary>
+    /// Open MQTT connections (TCP and WebSocket together); one more is closed before its CONNECT is read. Unset (0): as
+    /// many as the open-file limit allows, less what the dashboard and database keep (<see cref="Transport.ConnectionLimit"/>);
+    /// a larger value is lowered to that.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxConnections { get; set; }
 
     /// <summary>
     /// Connections that have not completed CONNECT (no CONNACK success yet), in all; one more is closed before anything

@@ -21,6 +21,7 @@ internal sealed class MqttTransportHandler(
     BrokerServer broker,
     BrokerMetrics metrics,
     PendingConnections pending,
+    ConnectionLimit limit,
     WriteAhead writeAhead,
     BrokerAuditFeed audit,
     IOptions<BrokerOptions> options,
@@ -43,17 +44,17 @@ internal sealed class MqttTransportHandler(
             return; // not started yet, or stopping: the connection simply closes
         }
 
-        if (metrics.ConnectionOpened() > options.Value.MaxConnections)
+        if (metrics.ConnectionOpened() > limit.Max)
         {
             // Closed before CONNECT is read: nothing is buffered for it, as Mosquitto does at max_connections.
             metrics.ConnectionClosed();
             metrics.ConnectionRefused();
             audit.ConnectionRefused(null, connection.RemoteEndPoint, null,
-                $"{options.Value.MaxConnections} connections are open (Broker:MaxConnections): closed before CONNECT", clock.GetUtcNow());
+                $"{limit.Max} connections are open (Broker:MaxConnections): closed before CONNECT", clock.GetUtcNow());
             if (_refusedLog.ShouldLog())
             {
                 logger.LogWarning("Connection from {RemoteEndPoint} refused: {Max} connections are open (Broker:MaxConnections)",
-                    connection.RemoteEndPoint, options.Value.MaxConnections);
+                    connection.RemoteEndPoint, limit.Max);
             }
 
             return;
