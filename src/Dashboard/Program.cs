@@ -19,7 +19,8 @@ using Dashboard.RetainedMessages;
 using Dashboard.ScaleOut;
 using Dashboard.Storage;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json and wwwroot from the current directory, or from the app's folder when started elsewhere.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppFolder.ContentRoot() });
 
 builder.AddStorage();
 builder.AddScaleOut(); // with Redis: sign-in keys shared by the instances, and the one that runs the periodic jobs

@@ -2,6 +2,7 @@ using Dashboard.IntegrationTests.Infrastructure;
 using Microsoft.Playwright;
 using MQTTnet;
 using MQTTnet.Formatter;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
 namespace Dashboard.IntegrationTests.EndToEnd;
@@ -59,6 +60,48 @@ public sealed class ClientsPageTests(Browser browser) : IClassFixture<Browser>
         await Assertions.Expect(page.Locator(".bans-empty")).ToBeVisibleAsync();
         await using var back = await TestClient.ConnectAsync(app, "noisy-sensor", version: MqttProtocolVersion.V500);
         Assert.True(back.Client.IsConnected);
+    }
+
+    [Fact]
+    public async Task A_fleet_larger_than_a_page_is_shown_a_page_at_a_time_and_the_filter_searches_all_of_it()
+    {
+        const int fleet = 130; // a page holds 100
+        await using var app = await DashboardApp.StartAsync();
+        var sockets = new List<RawMqttSocket>();
+        try
+        {
+            for (var i = 0; i < fleet; i++)
+            {
+                var socket = await RawMqttSocket.ConnectAsync(app.MqttPort);
+                sockets.Add(socket);
+                await socket.SendAsync(new MqttConnectPacket { ClientId = $"fleet-{i:D3}", KeepAlivePeriod = 60, CleanSession = true });
+                Assert.Equal(0x20, (await socket.ReadPacketAsync())[0]); // CONNACK
+            }
+
+            var page = await browser.OpenAsync(app, "clients");
+            await Assertions.Expect(page.Locator(".connected-count")).ToHaveTextAsync("130 connected");
+            await Assertions.Expect(page.Locator(".client-row")).ToHaveCountAsync(100);
+            await Assertions.Expect(page.Locator(".clients-range")).ToHaveTextAsync("1–100 of 130");
+            await Assertions.Expect(Row(page, "fleet-099")).ToHaveCountAsync(1);
+
+            await page.Locator(".clients-pager").GetByRole(AriaRole.Button, new() { Name = "Page 2" }).ClickAsync();
+            await Assertions.Expect(page.Locator(".client-row")).ToHaveCountAsync(30);
+            await Assertions.Expect(page.Locator(".clients-range")).ToHaveTextAsync("101–130 of 130");
+            await Assertions.Expect(Row(page, "fleet-129")).ToHaveCountAsync(1);
+
+            await page.FillAsync(".client-search input", "fleet-05");
+            await Assertions.Expect(page.Locator(".client-row")).ToHaveCountAsync(10); // fleet-050 … fleet-059, back on page 1
+            await Assertions.Expect(page.Locator(".clients-pager")).ToHaveCountAsync(0);
+            await page.FillAsync(".client-search input", "nobody-by-that-name");
+            await Assertions.Expect(page.Locator(".clients-none-match")).ToBeVisibleAsync();
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                await socket.DisposeAsync();
+            }
+        }
     }
 
     private static ILocator Row(IPage page, string clientId) =>
