@@ -91,7 +91,9 @@ internal sealed class MqttTransportHandler(
             Pending = slot,
             Tls = connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>() is not null || httpContext?.Request.IsHttps == true,
         };
-        var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(_serverOptions.WriterBufferSize, _serverOptions.WriterBufferSizeMax));
+        // Encoding scratch, copied into the output at once; the payload is never in it. MQTTnet's 4 KiB default was the
+        // largest object of an idle connection: it starts small, grows for a long topic and shrinks back after.
+        var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(256, 4096));
         using var channel = new MqttChannel(connection, client, formatter, _hooks, metrics, writeAhead, options.Value.MaxPacketSize, LogMalformed)
         {
             ConnectRefused = (refused, code, why) => audit.ConnectionRefused(refused, null, code, why, clock.GetUtcNow()),

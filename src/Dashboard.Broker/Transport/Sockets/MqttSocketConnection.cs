@@ -108,11 +108,24 @@ internal sealed class MqttSocketConnection : ConnectionContext
     private async Task SendAsync()
     {
         var reader = _output.Reader;
+        var sent = false;
         try
         {
             while (true)
             {
-                var result = await reader.ReadAsync();
+                if (!reader.TryRead(out var result))
+                {
+                    if (sent)
+                    {
+                        // The socket keeps a reference to the last buffer it sent (4 KiB from the pool) until its next
+                        // send: an empty one lets that go while the connection idles.
+                        await _socket.SendAsync(ReadOnlyMemory<byte>.Empty, SocketFlags.None);
+                        sent = false;
+                    }
+
+                    result = await reader.ReadAsync();
+                }
+
                 if (result.IsCanceled)
                 {
                     break;
@@ -120,9 +133,10 @@ internal sealed class MqttSocketConnection : ConnectionContext
 
                 foreach (var segment in result.Buffer)
                 {
-                    for (var sent = 0; sent < segment.Length;)
+                    for (var done = 0; done < segment.Length;)
                     {
-                        sent += await _socket.SendAsync(segment[sent..], SocketFlags.None);
+                        done += await _socket.SendAsync(segment[done..], SocketFlags.None);
+                        sent = true;
                     }
                 }
 
