@@ -25,6 +25,9 @@ public sealed class PersistentSessionTests
             await device.SubscribeAsync(topic, MqttQualityOfServiceLevel.AtLeastOnce);
         }
 
+        // Offline once the broker has closed the connection: a QoS 0 message handed to a closing connection is its
+        // to deliver, and is not what this test is about.
+        await app.WaitForOfflineSessionAsync(clientId);
         await using var publisher = await TestClient.ConnectAsync(app);
         foreach (var payload in new[] { "one", "two", "three" })
         {
