@@ -1,4 +1,6 @@
+using Dashboard.Broker.Retained;
 using Dashboard.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using MQTTnet.Protocol;
 
 namespace Dashboard.IntegrationTests.Broker;
@@ -56,25 +58,26 @@ public sealed class OneShotPublisherTests(AppFixture fixture) : IClassFixture<Ap
     }
 
     /// <summary>
-    /// The retained messages a new subscriber gets, asked again until all are there or 15 s pass: a publisher exits
-    /// without waiting for the broker, so on a loaded machine the last PUBLISHes may still be in processing when the
-    /// first subscriber asks. A lost message never turns up.
+    /// The retained messages a new subscriber gets, once the broker has taken every publisher's PUBLISH (or 15 s
+    /// passed): a publisher exits without waiting for the broker, so on a loaded machine the last PUBLISHes may still
+    /// be in processing when the publishers are gone. A lost message never turns up.
     /// </summary>
     private async Task<int> RetainedCountAsync(string prefix, int expected)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
+        var retained = App.Services.GetRequiredService<RetainedStore>();
+        try
         {
-            await using var reader = await TestClient.ConnectAsync(App);
-            await reader.SubscribeAsync($"{prefix}/#");
-            var count = await DistinctTopicsAsync(reader, expected);
-            if (count == expected || DateTime.UtcNow > deadline)
-            {
-                return count;
-            }
-
-            await Task.Delay(500);
+            await DashboardApp.WaitUntilAsync(() => Enumerable.Range(0, expected).All(i => retained.Since($"{prefix}/{i}") is not null),
+                "the broker to take every retained PUBLISH", TimeSpan.FromSeconds(15));
         }
+        catch (TimeoutException)
+        {
+            // the count below says how many
+        }
+
+        await using var reader = await TestClient.ConnectAsync(App);
+        await reader.SubscribeAsync($"{prefix}/#");
+        return await DistinctTopicsAsync(reader, expected);
     }
 
     /// <summary>How many distinct topics arrive, waiting until <paramref name="expected"/> did or 5 s pass without one.</summary>
