@@ -1,5 +1,6 @@
 using Dashboard.Broker.Admin;
 using Dashboard.Broker.Auth;
+using Dashboard.Broker.Delivery;
 using Dashboard.Broker.Events;
 using Dashboard.Broker.External;
 using Dashboard.Broker.Metrics;
@@ -84,6 +85,7 @@ public static class BrokerFeature
         services.AddSingleton<BrokerBans>();
         services.AddSingleton(s => new BrokerRetained(s.GetRequiredService<BrokerServer>(), s.GetRequiredService<RetainedStore>()));
         services.AddSingleton<PublishTracker>();
+        services.AddSingleton<ClientQueues>();
         services.AddSingleton<MqttWebSocketEndpoint>();
         services.AddSingleton<BrokerStatusFeed>();
 
@@ -111,6 +113,7 @@ public static class BrokerFeature
         services.AddSingleton<IMqttPacketHook, BrokerUserHook>();
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ClientPacketSizeLimits>());
         services.AddSingleton<IMqttPacketHook, SubscriptionHook>(); // after SharedSubscriptions: it sees only MQTTnet's own filters
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ClientQueues>());
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<PublishTracker>()); // last: first to see a PUBLISH going out
         services.AddSingleton<MqttTransportHandler>();
         services.AddSingleton<PendingConnections>();

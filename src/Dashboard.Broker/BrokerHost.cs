@@ -1,5 +1,6 @@
 using Dashboard.Broker.Admin;
 using Dashboard.Broker.Auth;
+using Dashboard.Broker.Delivery;
 using Dashboard.Broker.Events;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Persistence;
@@ -42,6 +43,7 @@ internal sealed partial class BrokerHost(
     BrokerAuditFeed audit,
     BrokerBans bans,
     PublishTracker tracker,
+    ClientQueues queues,
     BrokerMetrics metrics,
     TimeProvider clock,
     IServiceScopeFactory scopes,
@@ -51,7 +53,6 @@ internal sealed partial class BrokerHost(
     ILoggerFactory loggerFactory,
     ILogger<BrokerHost> logger) : IHostedService
 {
-    private readonly LogLimiter _dropLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _topicLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _rateLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _willLog = new(TimeSpan.FromSeconds(10));
@@ -257,14 +258,27 @@ internal sealed partial class BrokerHost(
             return Task.CompletedTask;
         }
 
+        var state = DeliveryState.Pending;
         if (sessions.TryTake(e.ReceiverClientId, e.ApplicationMessage, out var stored))
         {
             e.AcceptEnqueue = false;
+            state = stored ? DeliveryState.Queued : DeliveryState.Dropped;
+        }
+        else
+        {
+            switch (queues.Admit(e.ReceiverClientId, e.SenderClientId, e.ApplicationMessage))
+            {
+                case Admission.Held:
+                    e.AcceptEnqueue = false; // still pending: the client's backlog hands it to MQTTnet when there is room
+                    break;
+                case Admission.Full:
+                    e.AcceptEnqueue = false;
+                    queues.Dropped(e.ReceiverClientId, e.ApplicationMessage);
+                    return Task.CompletedTask;
+            }
         }
 
-        tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage,
-            e.AcceptEnqueue ? DeliveryState.Pending : stored ? DeliveryState.Queued : DeliveryState.Dropped);
-
+        tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage, state);
         if (stored)
         {
             MustStoreBeforeAcknowledging(e.SenderClientId);
@@ -283,27 +297,12 @@ internal sealed partial class BrokerHost(
         }
     }
 
-    /// <summary>
-    /// A connected client that reads slower than messages arrive (or not at all) fills its MQTTnet queue;
-    /// beyond Broker:MaxQueuedMessages new messages for it are dropped, and counted here.
-    /// </summary>
+    /// <summary>MQTTnet dropped a message for a connected client: its queue was full (Broker:MaxQueuedMessages).</summary>
     private Task OnEnqueuedOrDropped(ApplicationMessageEnqueuedEventArgs e)
     {
         if (e.IsDropped)
         {
-            if (connections.TryGet(e.ReceiverClientId, out var receiver))
-            {
-                Interlocked.Increment(ref receiver.Dropped);
-            }
-
-            sessions.Dropped(e.ReceiverClientId, e.ApplicationMessage);
-            tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage, DeliveryState.Dropped);
-            metrics.MessageDropped();
-            if (_dropLog.ShouldLog())
-            {
-                logger.LogWarning("Queue of client {ClientId} is full ({Max} messages): dropping new messages (Broker:MaxQueuedMessages)",
-                    e.ReceiverClientId, options.Value.MaxQueuedMessages);
-            }
+            queues.DroppedByMqttnet(e.ReceiverClientId, e.ApplicationMessage);
         }
 
         return Task.CompletedTask;

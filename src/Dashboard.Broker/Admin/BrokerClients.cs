@@ -169,7 +169,7 @@ public sealed class BrokerClients
                 [.. subscriptions.OrderBy(s => s.Filter, StringComparer.Ordinal)], queued, inFlight, 0, 0, recordDropped);
         }
 
-        var pending = status?.Session?.PendingApplicationMessagesCount ?? 0;
+        var pending = (status?.Session?.PendingApplicationMessagesCount ?? 0) + connection.Backlog.HeldCount;
         return new BrokerClientInfo(
             connection.ClientId,
             true,

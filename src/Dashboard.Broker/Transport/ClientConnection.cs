@@ -99,6 +99,9 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     /// <summary>Messages for this client dropped because its queue was full.</summary>
     public long Dropped;
 
+    /// <summary>What MQTTnet holds for the client and what waits beyond that (<see cref="Delivery.ClientQueues"/>).</summary>
+    public Delivery.ClientBacklog Backlog { get; } = new();
+
     /// <summary>Completes once the connection has closed and every hook has seen it close.</summary>
     public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using Dashboard.Broker.Admin;
+using Dashboard.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Dashboard.IntegrationTests.Broker;
+
+/// <summary>
+/// A subscriber that falls far behind (it holds its PUBACKs): the broker hands MQTTnet only part of its queue and keeps
+/// the rest itself (Delivery/ClientQueues). Whatever waits where, the subscriber gets every message once, in order, as its
+/// subscription asked for it, and a persistent session keeps what was waiting across a reconnect.
+/// </summary>
+public sealed class SubscriberBacklogTests
+{
+    private const int Messages = 3000; // three times what the broker hands MQTTnet for one client
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task A_subscriber_far_behind_gets_every_message_once_in_order_as_subscribed(MqttProtocolVersion version)
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:MaxQueuedMessages"] = "10000" });
+        var topic = $"backlog/{Guid.NewGuid():N}";
+        await using var subscriber = await SlowSubscriber.ConnectAsync(app, "backlog-" + Guid.NewGuid().ToString("N")[..8], version, cleanStart: true);
+        await subscriber.SubscribeAsync(topic, version == MqttProtocolVersion.V500);
+
+        await using var publisher = await TestClient.ConnectAsync(app);
+        for (var i = 0; i < Messages; i++)
+        {
+            await publisher.PublishAsync(topic, i.ToString(System.Globalization.CultureInfo.InvariantCulture), MqttQualityOfServiceLevel.AtLeastOnce, retain: i % 100 == 0);
+        }
+
+        // Nothing acknowledged: part of it is in flight, the rest waits in the broker, shown as queued on the Clients page.
+        var clients = app.Services.GetRequiredService<BrokerClients>();
+        await DashboardApp.WaitUntilAsync(async () => subscriber.Count > 0 && (await clients.FindAsync(subscriber.ClientId))?.Queued > 0, "part of the messages to wait in the broker");
+        Assert.True(subscriber.Count < Messages, $"all {Messages} were sent to a client that acknowledged none");
+
+        await subscriber.AcknowledgeAllAsync();
+        var received = await subscriber.WaitForAsync(Messages);
+
+        Assert.Equal(Enumerable.Range(0, Messages).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), received.Select(m => m.Text()));
+        Assert.All(received, m => Assert.Equal(MqttQualityOfServiceLevel.AtLeastOnce, m.QualityOfServiceLevel));
+        // Retain As Published (MQTT 5) keeps the flag of every 100th message; otherwise live messages arrive unflagged.
+        var v5 = version == MqttProtocolVersion.V500;
+        Assert.All(received, m => Assert.Equal(v5 && int.Parse(m.Text(), System.Globalization.CultureInfo.InvariantCulture) % 100 == 0, m.Retain));
+        if (v5)
+        {
+            Assert.All(received, m => Assert.Equal([7u], m.SubscriptionIdentifiers ?? []));
+        }
+
+        Assert.Equal(0, (await clients.FindAsync(subscriber.ClientId))?.Dropped);
+    }
+
+    [Fact]
+    public async Task A_persistent_session_that_falls_behind_and_disconnects_gets_everything_at_reconnect()
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:MaxQueuedMessages"] = "10000" });
+        var topic = $"backlog/{Guid.NewGuid():N}";
+        var clientId = "backlog-" + Guid.NewGuid().ToString("N")[..8];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await using (var first = await SlowSubscriber.ConnectAsync(app, clientId, MqttProtocolVersion.V311, cleanStart: false))
+        {
+            await first.SubscribeAsync(topic, v5: false);
+            await using var publisher = await TestClient.ConnectAsync(app);
+            for (var i = 0; i < Messages; i++)
+            {
+                await publisher.PublishAsync(topic, i.ToString(System.Globalization.CultureInfo.InvariantCulture), MqttQualityOfServiceLevel.AtLeastOnce);
+            }
+
+            var clients = app.Services.GetRequiredService<BrokerClients>();
+            await DashboardApp.WaitUntilAsync(async () => first.Count > 0 && (await clients.FindAsync(clientId))?.Queued > 0, "part of the messages to wait in the broker");
+            seen.UnionWith(first.Received.Select(m => m.Text()));
+            await first.DisconnectAsync(); // none acknowledged
+        }
+
+        await app.WaitForOfflineSessionAsync(clientId);
+        await using var again = await SlowSubscriber.ConnectAsync(app, clientId, MqttProtocolVersion.V311, cleanStart: false);
+        await again.AcknowledgeAllAsync();
+        var received = await again.WaitForDistinctAsync(Messages);
+
+        // Unacknowledged messages come again (DUP); every one of the 3000 arrives, the ones never sent in order.
+        Assert.Equal(Messages, received.Count);
+        Assert.Equal(Enumerable.Range(0, Messages).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), received.OrderBy(int.Parse));
+        Assert.NotEmpty(seen);
+    }
+
+    /// <summary>An MQTTnet client that keeps PUBACKs back until told to acknowledge.</summary>
+    private sealed class SlowSubscriber : IAsyncDisposable
+    {
+        private readonly ConcurrentQueue<MqttApplicationMessageReceivedEventArgs> _unacknowledged = new();
+        private readonly List<MqttApplicationMessage> _received = [];
+        private volatile bool _acknowledging;
+
+        private SlowSubscriber(IMqttClient client, string clientId)
+        {
+            Client = client;
+            ClientId = clientId;
+            client.ApplicationMessageReceivedAsync += e =>
+            {
+                lock (_received)
+                {
+                    _received.Add(e.ApplicationMessage);
+                }
+
+                if (!_acknowledging)
+                {
+                    e.AutoAcknowledge = false;
+                    _unacknowledged.Enqueue(e);
+                }
+
+                return Task.CompletedTask;
+            };
+        }
+
+        public IMqttClient Client { get; }
+
+        public string ClientId { get; }
+
+        public int Count
+        {
+            get
+            {
+                lock (_received)
+                {
+                    return _received.Count;
+                }
+            }
+        }
+
+        public List<MqttApplicationMessage> Received
+        {
+            get
+            {
+                lock (_received)
+                {
+                    return [.. _received];
+                }
+            }
+        }
+
+        public static async Task<SlowSubscriber> ConnectAsync(DashboardApp app, string clientId, MqttProtocolVersion version, bool cleanStart)
+        {
+            var client = new MqttClientFactory().CreateMqttClient();
+            var subscriber = new SlowSubscriber(client, clientId);
+            var options = TestClient.Options(app, clientId, version: version).WithCleanSession(cleanStart);
+            if (!cleanStart && version == MqttProtocolVersion.V500)
+            {
+                options = options.WithSessionExpiryInterval(300);
+            }
+
+            using var timeout = new CancellationTokenSource(TestClient.Patience);
+            await client.ConnectAsync(options.Build(), timeout.Token);
+            return subscriber;
+        }
+
+        public async Task SubscribeAsync(string topic, bool v5)
+        {
+            var filter = new MqttTopicFilterBuilder().WithTopic(topic).WithAtLeastOnceQoS().WithRetainAsPublished(v5).Build();
+            var options = new MqttClientSubscribeOptionsBuilder().WithTopicFilter(filter);
+            await Client.SubscribeAsync((v5 ? options.WithSubscriptionIdentifier(7) : options).Build());
+        }
+
+        /// <summary>Acknowledges what it kept back, and everything from now on as it arrives.</summary>
+        public async Task AcknowledgeAllAsync()
+        {
+            _acknowledging = true;
+            while (_unacknowledged.TryDequeue(out var e))
+            {
+                await e.AcknowledgeAsync(CancellationToken.None);
+            }
+        }
+
+        public async Task<List<MqttApplicationMessage>> WaitForAsync(int count)
+        {
+            await DashboardApp.WaitUntilAsync(() => Count >= count, $"{count} messages (got {Count})", TimeSpan.FromSeconds(60));
+            await Task.Delay(200); // and no more: a duplicate would show in the count
+            return Received;
+        }
+
+        public async Task<List<string>> WaitForDistinctAsync(int count)
+        {
+            List<string> Distinct() => [.. Received.Select(m => m.Text()).Distinct()];
+            await DashboardApp.WaitUntilAsync(() => Distinct().Count >= count, $"{count} distinct messages", TimeSpan.FromSeconds(60));
+            return Distinct();
+        }
+
+        public async Task DisconnectAsync() => await Client.DisconnectAsync();
+
+        public ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
