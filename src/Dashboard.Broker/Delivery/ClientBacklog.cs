@@ -14,7 +14,7 @@ internal sealed class ClientBacklog
     private int _queued;
     private int _inFlight;
 
-    /// <summary>MQTTnet's session of the client, found when the first message is held.</summary>
+    /// <summary>MQTTnet's session of the client, from CONNACK on.</summary>
     public MqttSession? Session { get; set; }
 
     /// <summary>Handed to MQTTnet and not sent yet.</summary>

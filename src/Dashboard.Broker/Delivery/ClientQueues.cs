@@ -74,7 +74,6 @@ internal sealed class ClientQueues(
                 return Admission.Full;
             }
 
-            backlog.Session ??= SessionOf(broker.FindSession(receiverClientId));
             if (backlog.Session is null)
             {
                 backlog.Handed();
@@ -118,6 +117,10 @@ internal sealed class ClientQueues(
 
         Dropped(receiverClientId, message);
     }
+
+    /// <summary>The session is known from CONNACK on: the channel asks it whether more is queued behind a message it sends.</summary>
+    public void Established(ClientConnection connection) =>
+        connection.Backlog.Session = SessionOf(broker.FindSession(connection.ClientId));
 
     public MqttPacket? Received(ClientConnection connection, MqttPacket packet)
     {

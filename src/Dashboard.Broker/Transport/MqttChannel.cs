@@ -34,6 +34,8 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private int _acksOwed; // QoS 1/2 PUBLISHes handed to MQTTnet whose PUBACK/PUBREC has not been written yet
+    private int _heldBack; // bytes written and not flushed yet (guarded by _writeLock)
+    private const int HoldBackLimit = 64 * 1024;
 
     public MqttChannel(ConnectionContext connection, ClientConnection client, MqttPacketFormatterAdapter formatter,
         IReadOnlyList<IMqttPacketHook> hooks, BrokerMetrics metrics, WriteAhead writeAhead, int maxPacketSize, Action<ClientConnection, string> refused)
@@ -178,12 +180,18 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
         if (packet is MqttPublishPacket { QualityOfServiceLevel: > MqttQualityOfServiceLevel.AtMostOnce } && Client.SendWindow is { } window)
         {
             // The client's Receive Maximum: no more unacknowledged QoS 1/2 messages than it allows; the rest wait in
-            // its queue, as this is MQTTnet's send loop for the client.
+            // its queue, as this is MQTTnet's send loop for the client. What it has been sent must reach it first.
+            if (window.CurrentCount == 0)
+            {
+                await FlushHeldBackAsync(cancellationToken);
+            }
+
             await window.WaitAsync(cancellationToken);
         }
 
         if (packet is MqttPubAckPacket or MqttPubRecPacket or MqttSubAckPacket && !_writeAhead.IsCommitted(Client.WriteAheadMark))
         {
+            await FlushHeldBackAsync(cancellationToken);
             await _writeAhead.WaitAsync(Client.WriteAheadMark, cancellationToken); // acknowledged means stored
         }
         else if (packet is MqttConnAckPacket accepted && IsSuccess(accepted))
@@ -217,7 +225,14 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
                 Established();
             }
 
-            await _output.FlushAsync(cancellationToken);
+            // When more messages for the client are queued right behind this one, MQTTnet's send loop comes back for
+            // them at once: they go out together, one system call instead of one per message.
+            _heldBack += buffer.Length;
+            if (packet is not MqttPublishPacket || _heldBack >= HoldBackLimit || Client.Backlog.Session is not { PendingDataPacketsCount: > 0 })
+            {
+                _heldBack = 0;
+                await _output.FlushAsync(cancellationToken);
+            }
         }
         catch (IOException ex)
         {
@@ -235,6 +250,30 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
         else if (packet is MqttPubAckPacket or MqttPubRecPacket)
         {
             Interlocked.Decrement(ref _acksOwed);
+        }
+    }
+
+    /// <summary>Sends what was written without a flush, before the send loop waits for anything.</summary>
+    private async ValueTask FlushHeldBackAsync(CancellationToken cancellationToken)
+    {
+        if (_heldBack == 0)
+        {
+            return;
+        }
+
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            _heldBack = 0;
+            await _output.FlushAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            throw new MqttCommunicationException(ex);
+        }
+        finally
+        {
+            _writeLock.Release();
         }
     }
 
