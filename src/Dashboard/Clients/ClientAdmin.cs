@@ -6,7 +6,27 @@ namespace Dashboard.Clients;
 /// <summary>The admin actions on clients and bans, each recorded in the event log (who, what, on what); the API and the Clients page both use it.</summary>
 public sealed class ClientAdmin(BrokerClients clients, BrokerBans bans, EventLogService log)
 {
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+
     public Task<IReadOnlyList<BrokerClientInfo>> ListAsync() => clients.ListAsync();
+
+    /// <summary>One page of the clients that match <paramref name="search"/> (see <see cref="Matches"/>), in the order of <see cref="ListAsync"/>.</summary>
+    public async Task<ClientPage> PageAsync(string? search, int page, int limit)
+    {
+        var all = await clients.ListAsync();
+        var matching = string.IsNullOrWhiteSpace(search) ? all : [.. all.Where(c => Matches(c, search))];
+        return new ClientPage([.. matching.Skip((page - 1) * limit).Take(limit)], matching.Count, page, limit);
+    }
+
+    /// <summary>The client id, user or address contains the search text (trimmed, any case).</summary>
+    public static bool Matches(BrokerClientInfo client, string search)
+    {
+        var text = search.Trim();
+        return Has(client.ClientId) || Has(client.UserName) || Has(client.Address);
+
+        bool Has(string? field) => field?.Contains(text, StringComparison.OrdinalIgnoreCase) == true;
+    }
 
     public Task<BrokerClientInfo?> FindAsync(string clientId) => clients.FindAsync(clientId);
 
@@ -66,3 +86,6 @@ public sealed class ClientAdmin(BrokerClients clients, BrokerBans bans, EventLog
         _ => "address",
     };
 }
+
+/// <summary>A page of <c>GET /api/clients</c>: <see cref="Total"/> counts every client that matches the search.</summary>
+public sealed record ClientPage(IReadOnlyList<BrokerClientInfo> Items, int Total, int Page, int Limit);

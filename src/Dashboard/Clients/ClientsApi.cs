@@ -16,7 +16,7 @@ internal static class ClientsApi
     {
         var clients = app.MapGroup("/api/clients").WithTags("Clients").RequireAuthorization(DashboardPolicies.Admin)
             .RequireEmbeddedBroker();
-        clients.MapGet("/", async (ClientAdmin admin) => TypedResults.Ok(await admin.ListAsync()));
+        clients.MapGet("/", ListAsync);
         clients.MapGet("/{clientId}", GetAsync);
         clients.MapPost("/{clientId}/disconnect", DisconnectAsync);
         clients.MapPost("/{clientId}/end-session", EndSessionAsync);
@@ -27,6 +27,23 @@ internal static class ClientsApi
         bans.MapPost("/", BanAsync);
         bans.MapDelete("/{id:long}", LiftAsync);
         return app;
+    }
+
+    /// <summary><c>?search=&amp;page=&amp;limit=</c>: connected clients, then offline sessions; page 1 first; limit 1–1000, 100 by default.</summary>
+    private static async Task<Results<Ok<ClientPage>, ValidationProblem>> ListAsync(string? search, int? page, int? limit, ClientAdmin admin)
+    {
+        if (page is < 1)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["page"] = ["Pages are numbered from 1."] }, title: "The request is not valid.");
+        }
+
+        if (limit is < 1 or > ClientAdmin.MaxLimit)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"A page holds 1 to {ClientAdmin.MaxLimit} clients."] },
+                title: "The request is not valid.");
+        }
+
+        return TypedResults.Ok(await admin.PageAsync(search, page ?? 1, limit ?? ClientAdmin.DefaultLimit));
     }
 
     private static async Task<Results<Ok<BrokerClientInfo>, ProblemHttpResult>> GetAsync(string clientId, ClientAdmin admin) =>

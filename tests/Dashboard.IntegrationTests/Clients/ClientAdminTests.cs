@@ -36,7 +36,7 @@ public sealed class ClientAdminTests(AppFixture fixture) : IClassFixture<AppFixt
         await client.NextAsync();
 
         using var http = App.CreateHttpClient();
-        var listed = await http.GetFromJsonAsync<JsonElement>("/api/clients");
+        var listed = (await http.GetFromJsonAsync<JsonElement>("/api/clients")).GetProperty("items");
         var connected = listed.EnumerateArray().Single(c => c.GetProperty("clientId").GetString() == online);
         Assert.True(connected.GetProperty("connected").GetBoolean());
         Assert.Equal("5.0", connected.GetProperty("protocolVersion").GetString());
@@ -58,6 +58,16 @@ public sealed class ClientAdminTests(AppFixture fixture) : IClassFixture<AppFixt
         Assert.Equal($"{offline}/in", session.GetProperty("subscriptions")[0].GetProperty("filter").GetString());
 
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/clients/{NewId("nobody")}")).StatusCode);
+
+        // Paged and searched: by client id here, one per page.
+        var found = await http.GetFromJsonAsync<JsonElement>($"/api/clients?search={online.ToUpperInvariant()}&limit=1");
+        Assert.Equal((1, 1, 1), (found.GetProperty("total").GetInt32(), found.GetProperty("page").GetInt32(), found.GetProperty("limit").GetInt32()));
+        Assert.Equal(online, found.GetProperty("items")[0].GetProperty("clientId").GetString());
+        var second = await http.GetFromJsonAsync<JsonElement>("/api/clients?limit=1&page=2");
+        Assert.True(second.GetProperty("total").GetInt32() >= 3);
+        Assert.Equal(1, second.GetProperty("items").GetArrayLength());
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("/api/clients?limit=1001")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("/api/clients?page=0")).StatusCode);
     }
 
     [Fact]
