@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Hosting.StaticWebAssets;
 using MudBlazor.Services;
 
@@ -12,6 +13,8 @@ public static class DashboardUiFeature
         // Development; a published app has them in wwwroot and this does nothing.
         StaticWebAssetsLoader.UseStaticWebAssets((IWebHostEnvironment)builder.Environment, builder.Configuration);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddScoped<CircuitPresence>();
+        builder.Services.AddScoped<CircuitHandler>(s => s.GetRequiredService<CircuitPresence>());
         // Toasts (alerts raised, "published") at the bottom right, clear of the page's title and buttons.
         builder.Services.AddMudServices(config => config.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
         return builder;

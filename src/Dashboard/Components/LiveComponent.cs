@@ -7,7 +7,8 @@ namespace Dashboard.Components;
 /// <see cref="Subscribe"/>; after the first interactive render the base subscribes, catches up with what changed since
 /// the component first read its state, re-reads (<see cref="RefreshAsync"/>) at most once per
 /// <see cref="RenderInterval"/> however often its feeds publish, runs all of it on the renderer's dispatcher, hands any
-/// exception to the renderer (an error boundary or the circuit sees it) and ends the subscriptions on dispose.
+/// exception to the renderer (an error boundary or the circuit sees it) and ends the subscriptions on dispose. While the
+/// browser is disconnected (<see cref="CircuitPresence"/>) it neither polls nor refreshes; it refreshes once it is back.
 /// </summary>
 public abstract class LiveComponentBase : ComponentBase, IDisposable
 {
@@ -19,6 +20,11 @@ public abstract class LiveComponentBase : ComponentBase, IDisposable
     private long _lastRefresh;
     private bool _refreshScheduled;
     private bool _disposed;
+
+    // Resolved by hand: components rendered without a circuit (bUnit, prerendering) have no presence and count as connected.
+    [Inject] private IServiceProvider CircuitServices { get; set; } = default!;
+
+    private CircuitPresence? Presence => field ??= CircuitServices.GetService<CircuitPresence>();
 
     /// <summary>Declares what the component follows, with <see cref="Follow"/>, <see cref="HandleEach"/> and <see cref="Every(TimeSpan, Func{Task}, TimeProvider?)"/>.</summary>
     protected abstract void Subscribe();
@@ -72,6 +78,13 @@ public abstract class LiveComponentBase : ComponentBase, IDisposable
         if (!firstRender)
         {
             return;
+        }
+
+        if (Presence is { } presence)
+        {
+            Action reconnected = RequestRefresh;
+            presence.Reconnected += reconnected;
+            Add(new Unsubscribe(() => presence.Reconnected -= reconnected));
         }
 
         Subscribe();
@@ -150,6 +163,11 @@ public abstract class LiveComponentBase : ComponentBase, IDisposable
             _lastRefresh = Environment.TickCount64;
         }
 
+        if (Presence?.IsConnected == false)
+        {
+            return; // the refresh on reconnection shows it
+        }
+
         await RunAsync(RefreshAsync, render: true);
     }
 
@@ -157,8 +175,16 @@ public abstract class LiveComponentBase : ComponentBase, IDisposable
     {
         while (await timer.WaitForNextTickAsync()) // false once disposed
         {
-            await RunAsync(tick, render: true);
+            if (Presence?.IsConnected != false)
+            {
+                await RunAsync(tick, render: true);
+            }
         }
+    }
+
+    private sealed class Unsubscribe(Action unsubscribe) : IDisposable
+    {
+        public void Dispose() => unsubscribe();
     }
 
     /// <summary>Runs work on the renderer's dispatcher unless disposed; never throws, the renderer gets the exception.</summary>

@@ -3,6 +3,7 @@ using Dashboard.Common;
 using Dashboard.Components;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Rendering;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dashboard.Tests.Components;
@@ -13,11 +14,13 @@ public sealed class LiveComponentTests : BunitContext
     private int _value;
     private int _reads;
 
-    private IRenderedComponent<LiveProbe> Open(Func<int>? read = null, Action<int>? each = null, Func<Action<int>, IDisposable>? subscribe = null) =>
+    private IRenderedComponent<LiveProbe> Open(Func<int>? read = null, Action<int>? each = null, Func<Action<int>, IDisposable>? subscribe = null,
+        TimeSpan? poll = null) =>
         Render<LiveProbe>(p => p
             .Add(c => c.Feed, subscribe ?? _feed.Subscribe)
             .Add(c => c.Read, read ?? Read)
-            .Add(c => c.Each, each));
+            .Add(c => c.Each, each)
+            .Add(c => c.Poll, poll));
 
     private int Read()
     {
@@ -95,7 +98,28 @@ public sealed class LiveComponentTests : BunitContext
         Assert.Equal(0, handled);
     }
 
-    /// <summary>Shows <see cref="Read"/>'s value, re-read whenever <see cref="Feed"/> publishes.</summary>
+    [Fact]
+    public async Task While_the_browser_is_disconnected_it_neither_polls_nor_refreshes_and_catches_up_when_it_is_back()
+    {
+        var presence = new CircuitPresence();
+        Services.AddSingleton(presence);
+        var cut = Open(poll: TimeSpan.FromMilliseconds(20));
+        cut.WaitForAssertion(() => Assert.True(_reads > 3, "it does not poll"));
+
+        await presence.OnConnectionDownAsync(null!, CancellationToken.None);
+        await Task.Delay(100); // a poll or a refresh already on its way may still finish
+        var reads = _reads;
+        _value = 5;
+        _feed.Publish(5);
+        await Task.Delay(400); // 20 polls' worth, and past the refresh throttle
+        Assert.Equal(reads, _reads);
+        Assert.NotEqual("5", cut.Markup);
+
+        await presence.OnConnectionUpAsync(null!, CancellationToken.None);
+        cut.WaitForAssertion(() => Assert.Equal("5", cut.Markup));
+    }
+
+    /// <summary>Shows <see cref="Read"/>'s value, re-read whenever <see cref="Feed"/> publishes (and every <see cref="Poll"/>).</summary>
     private sealed class LiveProbe : LiveComponentBase
     {
         private int _shown;
@@ -106,11 +130,18 @@ public sealed class LiveComponentTests : BunitContext
 
         [Parameter] public Action<int>? Each { get; set; }
 
+        [Parameter] public TimeSpan? Poll { get; set; }
+
         protected override void OnInitialized() => _shown = Read();
 
         protected override void Subscribe()
         {
             Follow(Feed);
+            if (Poll is { } poll)
+            {
+                Every(poll, () => _shown = Read());
+            }
+
             if (Each is { } each)
             {
                 HandleEach(Feed, each);
