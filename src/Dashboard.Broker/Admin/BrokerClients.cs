@@ -11,8 +11,8 @@ public sealed record BrokerClientSubscription(string Filter, int Qos, bool NoLoc
 
 /// <summary>
 /// A connected client or an offline persistent session. <see cref="Queued"/>: messages waiting to be sent (the offline
-/// queue, or MQTTnet's queue while connected); <see cref="InFlight"/>: QoS 1/2 messages a persistent session was handed
-/// and has not acknowledged yet; <see cref="MessagesIn"/>/<see cref="MessagesOut"/>: PUBLISH packets of this connection.
+/// queue, or while connected MQTTnet's queue and the broker's backlog); <see cref="InFlight"/>: QoS 1/2 messages sent to
+/// the client and not acknowledged yet (for an offline session: handed to it before it went); <see cref="MessagesIn"/>/<see cref="MessagesOut"/>: PUBLISH packets of this connection.
 /// </summary>
 public sealed record BrokerClientInfo(
     string ClientId,
@@ -184,7 +184,7 @@ public sealed class BrokerClients
             connection.SessionExpirySeconds,
             [.. subscriptions.OrderBy(s => s.Filter, StringComparer.Ordinal)],
             pending,
-            inFlight,
+            connection.Backlog.InFlight,
             // MQTTnet counts as the client sees it: what the client sent came in to the broker.
             status?.SentApplicationMessagesCount ?? 0,
             status?.ReceivedApplicationMessagesCount ?? 0,

@@ -37,6 +37,9 @@ public sealed class SubscriberBacklogTests
         var clients = app.Services.GetRequiredService<BrokerClients>();
         await DashboardApp.WaitUntilAsync(async () => subscriber.Count > 0 && (await clients.FindAsync(subscriber.ClientId))?.Queued > 0, "part of the messages to wait in the broker");
         Assert.True(subscriber.Count < Messages, $"all {Messages} were sent to a client that acknowledged none");
+        // Every message is either in flight (sent, not acknowledged) or queued, and the Clients page counts each once.
+        await DashboardApp.WaitUntilAsync(async () => await clients.FindAsync(subscriber.ClientId) is { InFlight: > 0 } waiting
+            && waiting.InFlight + waiting.Queued == Messages, "in flight and queued to add up to what was published");
 
         await subscriber.AcknowledgeAllAsync();
         var received = await subscriber.WaitForAsync(Messages);
