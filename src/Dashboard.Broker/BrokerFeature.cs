@@ -100,8 +100,10 @@ public static class BrokerFeature
         services.AddSingleton<IBrokerPublisher>(s => s.GetRequiredService<BrokerServer>());
         services.AddSingleton(s => new BrokerSubscriptions(s.GetRequiredService<ConnectionRegistry>(), s.GetRequiredService<PersistentSessions>()));
 
-        // Packet hooks, in the order they see received packets (sent packets go the other way round). Topic aliases first:
-        // every other hook sees a PUBLISH's whole topic.
+        // Packet hooks, in the order they see received packets (sent packets go the other way round). The client queues
+        // first: at close they hand what they held to a session that stays before anything tells that the client left
+        // (a client that reconnects at once finds it there). Then topic aliases: every other hook sees a PUBLISH's whole topic.
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ClientQueues>());
         services.AddSingleton<IMqttPacketHook, TopicAliases>();
         services.AddSingleton<IMqttPacketHook, ReceiveQuota>();
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ConnectHook>());
@@ -113,7 +115,6 @@ public static class BrokerFeature
         services.AddSingleton<IMqttPacketHook, BrokerUserHook>();
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ClientPacketSizeLimits>());
         services.AddSingleton<IMqttPacketHook, SubscriptionHook>(); // after SharedSubscriptions: it sees only MQTTnet's own filters
-        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ClientQueues>());
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<PublishTracker>()); // last: first to see a PUBLISH going out
         services.AddSingleton<MqttTransportHandler>();
         services.AddSingleton<PendingConnections>();

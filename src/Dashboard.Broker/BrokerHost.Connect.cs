@@ -82,7 +82,7 @@ internal sealed partial class BrokerHost
             return;
         }
 
-        connections.Connecting(connection);
+        await connections.ConnectingAsync(connection);
         await wills.OnConnectingAsync(connection);
     }
 

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Dashboard.Broker.Events;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Transport;
+using MQTTnet.Internal;
+using MQTTnet.Packets;
 
 namespace Dashboard.Broker;
 
@@ -18,12 +20,29 @@ internal sealed class ConnectionRegistry(BrokerMetrics metrics, BrokerEventChann
 
     public IReadOnlyCollection<ClientConnection> Snapshot() => [.. _connected.Values];
 
-    /// <summary>A new connection with this client id was accepted: the one holding the id now is being taken over.</summary>
-    public void Connecting(ClientConnection connection)
+    /// <summary>
+    /// A new connection with this client id was accepted; MQTTnet resumes the session next, re-queuing what it had sent
+    /// and not had acknowledged. Returns once the connection holding the id takes no more from that session:
+    /// <list type="bullet">
+    /// <item>if it is closing, once its hooks are done (its client queue hands what it held to the session first), 1 s at most;</item>
+    /// <item>if it is live, it is taken over: a PING response queued for it wakes its send loop if it idles, and the
+    /// channel parks the loop (<see cref="MqttChannel"/>); a loop that is stuck (a dead client's full window or socket)
+    /// takes nothing either: 200 ms at most.</item>
+    /// </list>
+    /// </summary>
+    public async Task ConnectingAsync(ClientConnection connection)
     {
-        if (_connected.TryGetValue(connection.ClientId, out var current) && current != connection)
+        if (_connected.TryGetValue(connection.ClientId, out var current) && current != connection && current.Closing)
         {
+            await Task.WhenAny(current.Ended.Task, Task.Delay(TimeSpan.FromSeconds(1)));
+        }
+        else if (current is not null && current != connection)
+        {
+            var parked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            current.SendLoopParked = parked;
             current.TakenOver = true;
+            current.Backlog.Session?.EnqueueControlPacket(new MqttPacketBusItem(new MqttPingRespPacket()));
+            await Task.WhenAny(parked.Task, Task.Delay(TimeSpan.FromMilliseconds(200)));
         }
     }
 

@@ -87,8 +87,26 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     /// <summary>The client's DISCONNECT, when it sent one.</summary>
     public MqttDisconnectPacket? ClientDisconnect { get; set; }
 
-    /// <summary>Set when another connection with the same client id takes the session over.</summary>
-    public bool TakenOver { get; set; }
+    /// <summary>Set when another connection with the same client id takes the session over (read by other threads).</summary>
+    public bool TakenOver
+    {
+        get => Volatile.Read(ref _takenOver);
+        set => Volatile.Write(ref _takenOver, value);
+    }
+
+    private bool _takenOver;
+
+    /// <summary>MQTTnet is done with the connection; the hooks are seeing it close (<see cref="Ended"/> follows).</summary>
+    public bool Closing
+    {
+        get => Volatile.Read(ref _closing);
+        set => Volatile.Write(ref _closing, value);
+    }
+
+    private bool _closing;
+
+    /// <summary>Once taken over: completed when this connection's send loop has stopped taking messages from the session.</summary>
+    public TaskCompletionSource? SendLoopParked { get; set; }
 
     /// <summary>When the last packet arrived (<see cref="Environment.TickCount64"/>), to tell a keep-alive timeout from a lost connection.</summary>
     public long LastReceivedTicks { get; set; } = Environment.TickCount64;

@@ -172,6 +172,15 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
 
     public async Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
     {
+        if (packet is MqttPublishPacket or MqttPingRespPacket && Client.TakenOver)
+        {
+            // Another connection is taking the session over (ConnectionRegistry.ConnectingAsync): MQTTnet re-queues
+            // what this one was sent and has not acknowledged, for the new connection, while this connection's send
+            // loop still runs, and what that loop took would be lost. It waits here, taking nothing, until MQTTnet stops it.
+            Client.SendLoopParked?.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
         for (var i = _hooks.Count - 1; i >= 0; i--)
         {
             packet = _hooks[i].Sending(Client, packet);

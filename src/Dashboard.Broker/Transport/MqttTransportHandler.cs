@@ -109,6 +109,7 @@ internal sealed class MqttTransportHandler(
         }
         finally
         {
+            client.Closing = true;
             slot.Release(); // a no-op when CONNACK success already gave it back
             metrics.ConnectionClosed();
             foreach (var hook in _hooks)

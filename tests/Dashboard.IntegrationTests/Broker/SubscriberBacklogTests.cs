@@ -90,6 +90,43 @@ public sealed class SubscriberBacklogTests
         Assert.NotEmpty(seen);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_session_taken_over_while_far_behind_gets_everything_unless_the_new_connection_starts_clean(bool cleanStart)
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:MaxQueuedMessages"] = "10000" });
+        var topic = $"backlog/{Guid.NewGuid():N}";
+        var clientId = "backlog-" + Guid.NewGuid().ToString("N")[..8];
+        await using var first = await SlowSubscriber.ConnectAsync(app, clientId, MqttProtocolVersion.V311, cleanStart: false);
+        await first.SubscribeAsync(topic, v5: false);
+        await using var publisher = await TestClient.ConnectAsync(app);
+        for (var i = 0; i < Messages; i++)
+        {
+            await publisher.PublishAsync(topic, i.ToString(System.Globalization.CultureInfo.InvariantCulture), MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        var clients = app.Services.GetRequiredService<BrokerClients>();
+        await DashboardApp.WaitUntilAsync(async () => first.Count > 0 && (await clients.FindAsync(clientId))?.Queued > 0, "part of the messages to wait in the broker");
+
+        // The same client id again, while the first connection is still there (a device that rebooted): a takeover.
+        await using var second = await SlowSubscriber.ConnectAsync(app, clientId, MqttProtocolVersion.V311, cleanStart);
+        await second.AcknowledgeAllAsync();
+        if (cleanStart)
+        {
+            // A clean start ends the old session: nothing that waited for it arrives, and a new message still does.
+            await second.SubscribeAsync(topic, v5: false);
+            await publisher.PublishAsync(topic, "after", MqttQualityOfServiceLevel.AtLeastOnce);
+            Assert.Equal(["after"], (await second.WaitForDistinctAsync(1)));
+            await Task.Delay(500);
+            Assert.Equal(["after"], second.Received.Select(m => m.Text()).Distinct());
+            return;
+        }
+
+        var received = await second.WaitForDistinctAsync(Messages);
+        Assert.Equal(Enumerable.Range(0, Messages).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), received.OrderBy(int.Parse));
+    }
+
     /// <summary>An MQTTnet client that keeps PUBACKs back until told to acknowledge.</summary>
     private sealed class SlowSubscriber : IAsyncDisposable
     {
@@ -186,7 +223,17 @@ public sealed class SubscriberBacklogTests
         public async Task<List<string>> WaitForDistinctAsync(int count)
         {
             List<string> Distinct() => [.. Received.Select(m => m.Text()).Distinct()];
-            await DashboardApp.WaitUntilAsync(() => Distinct().Count >= count, $"{count} distinct messages", TimeSpan.FromSeconds(60));
+            try
+            {
+                await DashboardApp.WaitUntilAsync(() => Distinct().Count >= count, $"{count} distinct messages", TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException)
+            {
+                var got = Distinct().Where(t => int.TryParse(t, out _)).Select(int.Parse).ToHashSet();
+                var missing = Enumerable.Range(0, count).Where(i => !got.Contains(i)).ToList();
+                throw new TimeoutException($"{got.Count} of {count} distinct messages; missing {missing.Count}: {string.Join(',', missing.Take(20))} … {missing.LastOrDefault()}");
+            }
+
             return Distinct();
         }
 
