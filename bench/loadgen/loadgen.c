@@ -4,6 +4,8 @@
 //
 //   loadgen flow    --port P --pid PID --pubs N --subs M --qos Q [--rate R/s per publisher, 0 = flat out] [--window W]
 //                   [--seconds S] [--warmup S] [--max-messages N per publisher]
+//                   [--devices D: D more connections first, each subscribed to its own cmnd/<i>/# and otherwise idle,
+//                    as a fleet whose every device listens for commands]
 //   loadgen idle    --port P --pid PID --conns N [--keepalive 60] [--hold S]
 //   loadgen connect --port P --pid PID --rate R/s [--seconds S]
 #define _GNU_SOURCE
@@ -23,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum role { PUB, SUB, IDLE, PROBE };
+enum role { PUB, SUB, IDLE, PROBE, DEV };
 enum state { CONNECTING, WAIT_CONNACK, WAIT_SUBACK, READY, DONE };
 
 typedef struct conn {
@@ -38,7 +40,7 @@ typedef struct conn {
 
 static int port, broker_pid, epfd, qos = 1, pubs = 1, subs = 1, window = 100, keepalive = 60;
 static double rate = 0, seconds = 10, warmup = 2, hold = 2;
-static long conns_wanted = 10000, max_messages = 0;
+static long conns_wanted = 10000, max_messages = 0, devices = 0;
 static conn **all; static int nall;
 static const int payload_len = 64;
 
@@ -100,16 +102,17 @@ static uint8_t *put_header(conn *c, uint8_t type, size_t rem) {
 }
 static void put_str(conn *c, const char *s) { size_t n = strlen(s); uint8_t *p = reserve(c, 2 + n); p[0] = n >> 8; p[1] = n; memcpy(p + 2, s, n); }
 static void put_connect(conn *c) {
-  char id[64]; snprintf(id, sizeof id, "lg%d-%c%d", (int)getpid(), "psic"[c->role], c->id);
+  char id[64]; snprintf(id, sizeof id, "lg%d-%c%d", (int)getpid(), "psicd"[c->role], c->id);
   put_header(c, 0x10, 10 + 2 + strlen(id));
   uint8_t *p = reserve(c, 10);
   memcpy(p, "\0\4MQTT\4\2", 8); p[8] = keepalive >> 8; p[9] = keepalive; // level 4, clean session
   put_str(c, id);
 }
-static void put_subscribe(conn *c) {
-  put_header(c, 0x82, 2 + 2 + 6 + 1);
+static void put_subscribe(conn *c) { // a device subscribes to its own commands, at QoS 1
+  char topic[32]; if (c->role == DEV) snprintf(topic, sizeof topic, "cmnd/%d/#", c->id); else snprintf(topic, sizeof topic, "cost/#");
+  put_header(c, 0x82, 2 + 2 + strlen(topic) + 1);
   uint8_t *p = reserve(c, 2); p[0] = 0; p[1] = 1;
-  put_str(c, "cost/#"); *reserve(c, 1) = qos;
+  put_str(c, topic); *reserve(c, 1) = c->role == DEV ? 1 : qos;
 }
 static void put_publish(conn *c) { // topic cost/<publisher>; payload: send time (ns), publisher, sequence, padding
   char topic[32]; snprintf(topic, sizeof topic, "cost/%d", c->id);
@@ -156,7 +159,7 @@ static void on_packet(conn *c, uint8_t type, uint8_t *body, size_t len) {
     if (len < 2 || body[1] != 0) { fprintf(stderr, "CONNACK refused (%d) on connection %d\n", len >= 2 ? body[1] : -1, c->id); failures++; close_conn(c); return; }
     connacks++;
     if (c->role == PROBE) { if (measuring) add_lat(now_ns() - c->t_start); close_conn(c); return; }
-    if (c->role == SUB) { put_subscribe(c); flush(c); c->state = WAIT_SUBACK; } else c->state = READY;
+    if (c->role == SUB || c->role == DEV) { put_subscribe(c); flush(c); c->state = WAIT_SUBACK; } else c->state = READY;
     return;
   case 9: c->state = READY; return; // SUBACK
   case 4: if (c->inflight) c->inflight--; return; // PUBACK
@@ -179,7 +182,7 @@ static void on_readable(conn *c) {
     if (c->state == DONE) return;
     ssize_t n = recv(c->fd, c->in + c->inlen, c->incap - c->inlen, 0);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-      if (failures++ < 3) fprintf(stderr, "connection %d (%c) closed by the broker\n", c->id, "psic"[c->role]);
+      if (failures++ < 3) fprintf(stderr, "connection %d (%c) closed by the broker\n", c->id, "psicd"[c->role]);
       c->state = CONNECTING; close_conn(c); return; // no DISCONNECT on a closed connection
     }
     if (n < 0) break;
@@ -243,6 +246,15 @@ static int pub_may_send(conn *c, uint64_t sent, uint64_t minrecv) {
   return sent - minrecv < (uint64_t)window * pubs; // QoS 0 has no PUBACK: stay at most a window ahead of the slowest subscriber
 }
 static int run_flow(void) {
+  all = realloc(all, (devices + pubs + subs + 1) * sizeof *all);
+  uint64_t devices_until = now_ns() + 60e9;
+  for (long opened = 0; opened < devices || count_ready() + (long)failures < devices;) { // 200 at a time
+    if (now_ns() > devices_until) { fprintf(stderr, "timed out opening devices\n"); return 1; }
+    int pending = 0; for (int i = 0; i < nall; i++) pending += all[i]->state < READY;
+    while (opened < devices && pending < 200) { all[nall++] = open_conn(DEV, opened++, 256); pending++; }
+    if (failures) { fprintf(stderr, "a device connection failed\n"); return 1; }
+    poll_once(5);
+  }
   for (int i = 0; i < subs; i++) all[nall++] = open_conn(SUB, i, 1 << 18);
   wait_all(READY, 10);
   for (int i = 0; i < pubs; i++) all[nall++] = open_conn(PUB, i, 1 << 16);
@@ -343,7 +355,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--window")) window = atoi(v); else if (!strcmp(k, "--seconds")) seconds = atof(v);
     else if (!strcmp(k, "--warmup")) warmup = atof(v); else if (!strcmp(k, "--max-messages")) max_messages = atol(v);
     else if (!strcmp(k, "--conns")) conns_wanted = atol(v); else if (!strcmp(k, "--keepalive")) keepalive = atoi(v);
-    else if (!strcmp(k, "--hold")) hold = atof(v);
+    else if (!strcmp(k, "--hold")) hold = atof(v); else if (!strcmp(k, "--devices")) devices = atol(v);
     else { fprintf(stderr, "unknown option %s\n", k); return 2; }
   }
   if (!port || !broker_pid) { fprintf(stderr, "--port and --pid are required\n"); return 2; }

@@ -31,6 +31,8 @@ internal static class CostBench
         new("connect", "2,000 connects/s", ["connect", "--rate", "2000", "--seconds", "3"]),
         new("paced1", "1 → 1, QoS 1, 1,000 msg/s", ["flow", "--pubs", "1", "--subs", "1", "--qos", "1", "--rate", "1000", "--warmup", "2", "--seconds", "8"]),
         new("paced10", "10 × 100 msg/s → 1, QoS 1", ["flow", "--pubs", "10", "--subs", "1", "--qos", "1", "--rate", "100", "--warmup", "2", "--seconds", "6"]),
+        new("fleet", "1 → 1, QoS 1, 1,000 msg/s beside 5,000 devices each subscribed to its own commands",
+            ["flow", "--pubs", "1", "--subs", "1", "--qos", "1", "--rate", "1000", "--warmup", "2", "--seconds", "8", "--devices", "5000"]),
         new("fanin", "fan-in 8 → 1, QoS 1, window 100", ["flow", "--pubs", "8", "--subs", "1", "--qos", "1", "--window", "100", "--warmup", "1", "--seconds", "4", "--max-messages", "200000"]),
         new("fanout", "fan-out 1 → 50, QoS 0", ["flow", "--pubs", "1", "--subs", "50", "--qos", "0", "--window", "1000", "--warmup", "1", "--seconds", "4", "--max-messages", "100000"]),
     ];
@@ -39,6 +41,8 @@ internal static class CostBench
     [
         new("1 → 1, QoS 1, 1,000 msg/s: broker CPU (% of a core)", "paced1", "broker_pct", "F1"),
         new("… broker CPU per message (µs)", "paced1", "broker_us_per_msg", "F0"),
+        new("… beside 5,000 devices subscribed to cmnd/<id>/#: CPU per message (µs)", "fleet", "broker_us_per_msg", "F0"),
+        new("… latency p99 (ms)", "fleet", "p99_ms", "F2"),
         new("10 × 100 msg/s → 1, QoS 1: broker CPU (% of a core)", "paced10", "broker_pct", "F1"),
         new("… latency p50 (ms)", "paced10", "p50_ms", "F3"),
         new("… latency p99 (ms)", "paced10", "p99_ms", "F2"),
@@ -72,7 +76,7 @@ internal static class CostBench
                     scenarios = [.. Scenarios.Where(s => keys.Contains(s.Key))];
                     break;
                 default:
-                    Console.Error.WriteLine($"unknown option {args[i]}\n\nbench/run.sh cost [--runs 3] [--only idle,connect,paced1,paced10,fanin,fanout] [--keep-temp] [--mosquitto PATH] [--dashboard-dll PATH] [--loadgen PATH]");
+                    Console.Error.WriteLine($"unknown option {args[i]}\n\nbench/run.sh cost [--runs 3] [--only idle,connect,paced1,fleet,paced10,fanin,fanout] [--keep-temp] [--mosquitto PATH] [--dashboard-dll PATH] [--loadgen PATH]");
                     return args[i] is "--help" or "-h" ? 0 : 2;
             }
         }
