@@ -51,7 +51,13 @@ public sealed class SettingsPageTests(Browser browser) : IClassFixture<Browser>
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync(".download-backup"));
 
-        // What came instead of a snapshot (a sign-in page, an error) is shown, so a failure says why.
+        // What came instead of a snapshot (a sign-in page, an error) is shown, so a failure says why; so is why the browser
+        // gave the download up, if it did (it once said only "canceled", on a loaded CI machine).
+        if (await download.FailureAsync() is { } failure)
+        {
+            Assert.Fail($"The browser gave the download of {download.Url} up: {failure}");
+        }
+
         var path = await download.PathAsync();
         var text = System.Text.Encoding.UTF8.GetString(await File.ReadAllBytesAsync(path));
         Assert.True(download.SuggestedFilename.EndsWith(".db", StringComparison.Ordinal), $"{download.SuggestedFilename}: {text[..Math.Min(text.Length, 2000)]}");
