@@ -88,7 +88,7 @@ app.MapControls();
 app.MapBoards();
 app.MapDashboardUi();
 
-app.Run();
+return app.RunOrExplain(); // a port in use: one line that says which, and exit code 1
 
 /// <summary>The entry point, visible to WebApplicationFactory in the integration tests.</summary>
 public partial class Program;

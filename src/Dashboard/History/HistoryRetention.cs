@@ -32,28 +32,35 @@ internal sealed class HistoryRetention(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.RetentionInterval, clock);
-        do
+        try
         {
-            await election.WaitUntilElectedAsync(stoppingToken); // one instance of a cluster applies it to the shared database
-            try
+            do
             {
-                var deleted = database.Provider == StorageProvider.PostgreSQL
-                    ? await RunPostgreSqlAsync(database.ConnectionString, stoppingToken)
-                    : await RunAsync(database.ConnectionString, stoppingToken);
-                if (deleted > 0)
+                await election.WaitUntilElectedAsync(stoppingToken); // one instance of a cluster applies it to the shared database
+                try
                 {
-                    logger.LogInformation("History retention deleted {Rows} expired rows", deleted);
+                    var deleted = database.Provider == StorageProvider.PostgreSQL
+                        ? await RunPostgreSqlAsync(database.ConnectionString, stoppingToken)
+                        : await RunAsync(database.ConnectionString, stoppingToken);
+                    if (deleted > 0)
+                    {
+                        logger.LogInformation("History retention deleted {Rows} expired rows", deleted);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    if (_errorLog.ShouldLog())
+                    {
+                        logger.LogError(ex, "History retention failed; it tries again in {Interval}", options.Value.RetentionInterval);
+                    }
                 }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                if (_errorLog.ShouldLog())
-                {
-                    logger.LogError(ex, "History retention failed; it tries again in {Interval}", options.Value.RetentionInterval);
-                }
-            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping, or a start that failed (a port in use): nothing went wrong here.
+        }
     }
 
     /// <summary>One pass over every series and table; returns the rows deleted.</summary>

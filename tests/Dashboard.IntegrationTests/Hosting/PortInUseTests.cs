@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Sockets;
+using Dashboard.IntegrationTests.Infrastructure;
+
+namespace Dashboard.IntegrationTests.Hosting;
+
+/// <summary>A port another program holds: the app says which and what to do, and exits with 1, not a crash.</summary>
+public sealed class PortInUseTests
+{
+    [Theory]
+    [InlineData("Http")]
+    [InlineData("Mqtt")]
+    public async Task A_port_in_use_ends_the_start_with_a_line_that_says_which_and_exit_code_1(string endpoint)
+    {
+        var ports = new Dictionary<string, int> { ["Http"] = FreePort.Next(), ["Mqtt"] = FreePort.Next(), ["MqttWebSockets"] = FreePort.Next() };
+        using var squatter = new TcpListener(IPAddress.Loopback, ports[endpoint]);
+        squatter.Start();
+        var folder = Directory.CreateTempSubdirectory("dashboard-port-");
+        try
+        {
+            var variables = new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["ConnectionStrings__Dashboard"] = $"Data Source={Path.Combine(folder.FullName, "dashboard.db")}",
+            };
+            foreach (var (name, port) in ports)
+            {
+                variables[$"Kestrel__Endpoints__{name}__Url"] = $"http://127.0.0.1:{port}";
+            }
+
+            await using var process = ExternalProcess.Start("dotnet", [AppProcess.Dll], variables, workingDirectory: Path.GetDirectoryName(AppProcess.Dll));
+            await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(1, process.ExitCode);
+            var lastLine = process.Output.TrimEnd().Split('\n')[^1];
+            Assert.Contains($"127.0.0.1:{ports[endpoint]}: address already in use", lastLine, StringComparison.Ordinal);
+            Assert.Contains("Kestrel__Endpoints__", lastLine, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled exception", process.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("BackgroundService failed", process.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+}
