@@ -32,18 +32,22 @@ internal sealed class ConnectionRegistry(BrokerMetrics metrics, BrokerEventChann
     /// </summary>
     public async Task ConnectingAsync(ClientConnection connection)
     {
-        if (_connected.TryGetValue(connection.ClientId, out var current) && current != connection && current.Closing)
+        if (!_connected.TryGetValue(connection.ClientId, out var current) || current == connection)
+        {
+            return;
+        }
+
+        if (current.Closing)
         {
             await Task.WhenAny(current.Ended.Task, Task.Delay(TimeSpan.FromSeconds(1)));
+            return;
         }
-        else if (current is not null && current != connection)
-        {
-            var parked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            current.SendLoopParked = parked;
-            current.TakenOver = true;
-            current.Backlog.Session?.EnqueueControlPacket(new MqttPacketBusItem(new MqttPingRespPacket()));
-            await Task.WhenAny(parked.Task, Task.Delay(TimeSpan.FromMilliseconds(200)));
-        }
+
+        var parked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        current.SendLoopParked = parked;
+        current.TakenOver = true;
+        current.Backlog.Session?.EnqueueControlPacket(new MqttPacketBusItem(new MqttPingRespPacket()));
+        await Task.WhenAny(parked.Task, Task.Delay(TimeSpan.FromMilliseconds(200)));
     }
 
     public void Established(ClientConnection connection)

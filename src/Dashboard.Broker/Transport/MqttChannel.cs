@@ -239,8 +239,7 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
             _heldBack += buffer.Length;
             if (packet is not MqttPublishPacket || _heldBack >= HoldBackLimit || Client.Backlog.Session is not { PendingDataPacketsCount: > 0 })
             {
-                _heldBack = 0;
-                await _output.FlushAsync(cancellationToken);
+                await FlushLockedAsync(cancellationToken);
             }
         }
         catch (IOException ex)
@@ -273,16 +272,25 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            _heldBack = 0;
+            await FlushLockedAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Flushes what was written; hold <see cref="_writeLock"/>.</summary>
+    private async ValueTask FlushLockedAsync(CancellationToken cancellationToken)
+    {
+        _heldBack = 0;
+        try
+        {
             await _output.FlushAsync(cancellationToken);
         }
         catch (IOException ex)
         {
             throw new MqttCommunicationException(ex);
-        }
-        finally
-        {
-            _writeLock.Release();
         }
     }
 

@@ -163,11 +163,6 @@ public abstract class LiveComponentBase : ComponentBase, IDisposable
             _lastRefresh = Environment.TickCount64;
         }
 
-        if (Presence?.IsConnected == false)
-        {
-            return; // the refresh on reconnection shows it
-        }
-
         await RunAsync(RefreshAsync, render: true);
     }
 
@@ -175,10 +170,7 @@ public abstract class LiveComponentBase : ComponentBase, IDisposable
     {
         while (await timer.WaitForNextTickAsync()) // false once disposed
         {
-            if (Presence?.IsConnected != false)
-            {
-                await RunAsync(tick, render: true);
-            }
+            await RunAsync(tick, render: true);
         }
     }
 
@@ -187,14 +179,17 @@ public abstract class LiveComponentBase : ComponentBase, IDisposable
         public void Dispose() => unsubscribe();
     }
 
-    /// <summary>Runs work on the renderer's dispatcher unless disposed; never throws, the renderer gets the exception.</summary>
+    /// <summary>
+    /// Runs work on the renderer's dispatcher unless disposed, or, for work that renders (a refresh, a poll), while the
+    /// browser is disconnected: the refresh on reconnection shows what it missed. Never throws: the renderer gets the exception.
+    /// </summary>
     private async Task RunAsync(Func<Task> work, bool render)
     {
         try
         {
             await InvokeAsync(async () =>
             {
-                if (IsDisposed)
+                if (IsDisposed || (render && Presence?.IsConnected == false))
                 {
                     return;
                 }

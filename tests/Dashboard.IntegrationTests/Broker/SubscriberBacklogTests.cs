@@ -28,14 +28,8 @@ public sealed class SubscriberBacklogTests
         await subscriber.SubscribeAsync(topic, version == MqttProtocolVersion.V500);
 
         await using var publisher = await TestClient.ConnectAsync(app);
-        for (var i = 0; i < Messages; i++)
-        {
-            await publisher.PublishAsync(topic, i.ToString(System.Globalization.CultureInfo.InvariantCulture), MqttQualityOfServiceLevel.AtLeastOnce, retain: i % 100 == 0);
-        }
-
-        // Nothing acknowledged: part of it is in flight, the rest waits in the broker, shown as queued on the Clients page.
+        await FallBehindAsync(app, publisher, topic, subscriber, retainEvery: 100);
         var clients = app.Services.GetRequiredService<BrokerClients>();
-        await DashboardApp.WaitUntilAsync(async () => subscriber.Count > 0 && (await clients.FindAsync(subscriber.ClientId))?.Queued > 0, "part of the messages to wait in the broker");
         Assert.True(subscriber.Count < Messages, $"all {Messages} were sent to a client that acknowledged none");
         // Every message is either in flight (sent, not acknowledged) or queued, and the Clients page counts each once.
         await DashboardApp.WaitUntilAsync(async () => await clients.FindAsync(subscriber.ClientId) is { InFlight: > 0 } waiting
@@ -68,13 +62,7 @@ public sealed class SubscriberBacklogTests
         {
             await first.SubscribeAsync(topic, v5: false);
             await using var publisher = await TestClient.ConnectAsync(app);
-            for (var i = 0; i < Messages; i++)
-            {
-                await publisher.PublishAsync(topic, i.ToString(System.Globalization.CultureInfo.InvariantCulture), MqttQualityOfServiceLevel.AtLeastOnce);
-            }
-
-            var clients = app.Services.GetRequiredService<BrokerClients>();
-            await DashboardApp.WaitUntilAsync(async () => first.Count > 0 && (await clients.FindAsync(clientId))?.Queued > 0, "part of the messages to wait in the broker");
+            await FallBehindAsync(app, publisher, topic, first);
             seen.UnionWith(first.Received.Select(m => m.Text()));
             await first.DisconnectAsync(); // none acknowledged
         }
@@ -101,13 +89,7 @@ public sealed class SubscriberBacklogTests
         await using var first = await SlowSubscriber.ConnectAsync(app, clientId, MqttProtocolVersion.V311, cleanStart: false);
         await first.SubscribeAsync(topic, v5: false);
         await using var publisher = await TestClient.ConnectAsync(app);
-        for (var i = 0; i < Messages; i++)
-        {
-            await publisher.PublishAsync(topic, i.ToString(System.Globalization.CultureInfo.InvariantCulture), MqttQualityOfServiceLevel.AtLeastOnce);
-        }
-
-        var clients = app.Services.GetRequiredService<BrokerClients>();
-        await DashboardApp.WaitUntilAsync(async () => first.Count > 0 && (await clients.FindAsync(clientId))?.Queued > 0, "part of the messages to wait in the broker");
+        await FallBehindAsync(app, publisher, topic, first);
 
         // The same client id again, while the first connection is still there (a device that rebooted): a takeover.
         await using var second = await SlowSubscriber.ConnectAsync(app, clientId, MqttProtocolVersion.V311, cleanStart);
@@ -118,13 +100,30 @@ public sealed class SubscriberBacklogTests
             await second.SubscribeAsync(topic, v5: false);
             await publisher.PublishAsync(topic, "after", MqttQualityOfServiceLevel.AtLeastOnce);
             Assert.Equal(["after"], (await second.WaitForDistinctAsync(1)));
-            await Task.Delay(500);
+            await Task.Delay(500); // a window to see nothing in: what the old session held would come now
             Assert.Equal(["after"], second.Received.Select(m => m.Text()).Distinct());
             return;
         }
 
         var received = await second.WaitForDistinctAsync(Messages);
         Assert.Equal(Enumerable.Range(0, Messages).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), received.OrderBy(int.Parse));
+    }
+
+    /// <summary>
+    /// Publishes <see cref="Messages"/> at QoS 1 (<c>0</c>, <c>1</c>, …; every <paramref name="retainEvery"/>th retained) to a
+    /// subscriber that acknowledges none, and waits until part of them waits in the broker, shown as queued on the Clients page.
+    /// </summary>
+    private static async Task FallBehindAsync(DashboardApp app, TestClient publisher, string topic, SlowSubscriber subscriber, int retainEvery = 0)
+    {
+        for (var i = 0; i < Messages; i++)
+        {
+            await publisher.PublishAsync(topic, i.ToString(System.Globalization.CultureInfo.InvariantCulture), MqttQualityOfServiceLevel.AtLeastOnce,
+                retain: retainEvery > 0 && i % retainEvery == 0);
+        }
+
+        var clients = app.Services.GetRequiredService<BrokerClients>();
+        await DashboardApp.WaitUntilAsync(async () => subscriber.Count > 0 && (await clients.FindAsync(subscriber.ClientId))?.Queued > 0,
+            "part of the messages to wait in the broker");
     }
 
     /// <summary>An MQTTnet client that keeps PUBACKs back until told to acknowledge.</summary>

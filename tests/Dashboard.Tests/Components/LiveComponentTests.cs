@@ -107,11 +107,10 @@ public sealed class LiveComponentTests : BunitContext
         cut.WaitForAssertion(() => Assert.True(_reads > 3, "it does not poll"));
 
         await presence.OnConnectionDownAsync(null!, CancellationToken.None);
-        await Task.Delay(100); // a poll or a refresh already on its way may still finish
-        var reads = _reads;
+        var reads = await Renderer.Dispatcher.InvokeAsync(() => _reads); // after any poll or refresh already running on the dispatcher
         _value = 5;
         _feed.Publish(5);
-        await Task.Delay(400); // 20 polls' worth, and past the refresh throttle
+        await Task.Delay(400); // a window to see nothing in: 20 polls' worth, and past the refresh throttle
         Assert.Equal(reads, _reads);
         Assert.NotEqual("5", cut.Markup);
 
