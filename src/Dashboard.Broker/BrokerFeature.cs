@@ -86,6 +86,7 @@ public static class BrokerFeature
         services.AddSingleton(s => new BrokerRetained(s.GetRequiredService<BrokerServer>(), s.GetRequiredService<RetainedStore>()));
         services.AddSingleton<PublishTracker>();
         services.AddSingleton<ClientQueues>();
+        services.AddSingleton<SubscriptionIndex>();
         services.AddSingleton<MqttWebSocketEndpoint>();
         services.AddSingleton<BrokerStatusFeed>();
 

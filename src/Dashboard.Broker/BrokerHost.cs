@@ -8,6 +8,7 @@ using Dashboard.Broker.Retained;
 using Dashboard.Broker.Sessions;
 using Dashboard.Broker.Shared;
 using Dashboard.Broker.Status;
+using Dashboard.Broker.Subscriptions;
 using Dashboard.Broker.Tracking;
 using Dashboard.Broker.Transport;
 using Dashboard.Broker.Wills;
@@ -44,6 +45,7 @@ internal sealed partial class BrokerHost(
     BrokerBans bans,
     PublishTracker tracker,
     ClientQueues queues,
+    SubscriptionIndex index,
     BrokerMetrics metrics,
     TimeProvider clock,
     IServiceScopeFactory scopes,
@@ -82,6 +84,7 @@ internal sealed partial class BrokerHost(
         server.InterceptingPublishAsync += OnInterceptingPublish;
         server.InterceptingClientEnqueueAsync += OnInterceptingEnqueue;
         server.InterceptingSubscriptionAsync += OnInterceptingSubscription;
+        IndexSubscriptions(server);
         server.ApplicationMessageEnqueuedOrDroppedAsync += OnEnqueuedOrDropped;
         server.ClientAcknowledgedPublishPacketAsync += e =>
         {
@@ -224,7 +227,8 @@ internal sealed partial class BrokerHost(
             stored = retained.Track(message);
         }
 
-        stored |= shared.Deliver(message);
+        var matched = shared.Deliver(message, out var storedForGroup);
+        stored |= storedForGroup;
         if (stored)
         {
             MustStoreBeforeAcknowledging(e.ClientId);
@@ -237,53 +241,13 @@ internal sealed partial class BrokerHost(
             events.Publish(BrokerEvent.Published(message, e.ClientId, clock.GetUtcNow(), publisher: publisher) with { Client = wills.SenderOf(message) });
         }
 
-        return Task.CompletedTask;
+        return RouteAsync(e, matched);
     }
 
     private Task OnInterceptingEnqueue(InterceptingClientApplicationMessageEnqueueEventArgs e)
     {
-        // Every delivery, retained ones on subscribe included: a deny entry narrows a wider subscription,
-        // and an ACL changed after subscribing applies at once. Skipped while no ACL restricts anything.
-        if (!acl.Unrestricted && !acl.CanRead(e.ReceiverClientId, e.ApplicationMessage.Topic))
-        {
-            e.AcceptEnqueue = false;
-            tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage, DeliveryState.Refused);
-            return Task.CompletedTask;
-        }
-
-        if (packetSizes.Refuses(e.ReceiverClientId, e.ApplicationMessage))
-        {
-            e.AcceptEnqueue = false; // larger than the Maximum Packet Size this MQTT 5 client set
-            tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage, DeliveryState.Refused);
-            return Task.CompletedTask;
-        }
-
-        var state = DeliveryState.Pending;
-        if (sessions.TryTake(e.ReceiverClientId, e.ApplicationMessage, out var stored))
-        {
-            e.AcceptEnqueue = false;
-            state = stored ? DeliveryState.Queued : DeliveryState.Dropped;
-        }
-        else
-        {
-            switch (queues.Admit(e.ReceiverClientId, e.SenderClientId, e.ApplicationMessage))
-            {
-                case Admission.Held:
-                    e.AcceptEnqueue = false; // still pending: the client's backlog hands it to MQTTnet when there is room
-                    break;
-                case Admission.Full:
-                    e.AcceptEnqueue = false;
-                    queues.Dropped(e.ReceiverClientId, e.ApplicationMessage);
-                    return Task.CompletedTask;
-            }
-        }
-
-        tracker.Enqueueing(e.ReceiverClientId, e.ApplicationMessage, state);
-        if (stored)
-        {
-            MustStoreBeforeAcknowledging(e.SenderClientId);
-        }
-
+        // MQTTnet asks only for what it still routes itself: retained messages sent on SUBSCRIBE.
+        e.AcceptEnqueue = Admit(e.SenderClientId, e.ReceiverClientId, e.ApplicationMessage) == Taken.ByMqttnet;
         return Task.CompletedTask;
     }
 

@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Dashboard.Broker.Tracking;
 using MQTTnet;
 using MQTTnet.Server;
+using MQTTnet.Server.Internal;
 
 namespace Dashboard.Broker;
 
@@ -56,6 +58,9 @@ internal sealed class BrokerServer(TimeProvider clock, PublishTracker tracker) :
         }
     }
 
+    /// <summary>MQTTnet's session itself: its checks of a subscription and its queue are not on the wrapper.</summary>
+    public MqttSession? FindMqttSession(string clientId) => FindSession(clientId) is { } status ? SessionField(status) : null;
+
     public async Task DeleteSessionAsync(string clientId)
     {
         if (FindSession(clientId) is { } session)
@@ -96,4 +101,7 @@ internal sealed class BrokerServer(TimeProvider clock, PublishTracker tracker) :
             SenderClientId = senderClientId ?? "",
             SenderUserName = senderUserName,
         });
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_session")]
+    private static extern ref MqttSession SessionField(MqttSessionStatus status);
 }

@@ -53,7 +53,7 @@ public sealed class BrokerRetained
     }
 
     private static bool Matches(string topic, string filter) =>
-        MqttTopicFilterComparer.Compare(topic, filter) == MqttTopicFilterCompareResult.IsMatch;
+        MqttTopic.Matches(filter, topic);
 
     private RetainedMessageInfo Describe(MqttApplicationMessage message)
     {

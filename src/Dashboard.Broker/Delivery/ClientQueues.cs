@@ -1,6 +1,6 @@
-using System.Runtime.CompilerServices;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Sessions;
+using Dashboard.Broker.Subscriptions;
 using Dashboard.Broker.Tracking;
 using Dashboard.Broker.Transport;
 using Microsoft.Extensions.Options;
@@ -40,6 +40,7 @@ internal sealed class ClientQueues(
     BrokerServer broker,
     PersistentSessions sessions,
     PublishTracker tracker,
+    SubscriptionIndex index,
     BrokerMetrics metrics,
     IOptions<BrokerOptions> options,
     ILogger<ClientQueues> logger) : IMqttPacketHook
@@ -120,7 +121,7 @@ internal sealed class ClientQueues(
 
     /// <summary>The session is known from CONNACK on: the channel asks it whether more is queued behind a message it sends.</summary>
     public void Established(ClientConnection connection) =>
-        connection.Backlog.Session = SessionOf(broker.FindSession(connection.ClientId));
+        connection.Backlog.Session = broker.FindMqttSession(connection.ClientId);
 
     public MqttPacket? Received(ClientConnection connection, MqttPacket packet)
     {
@@ -159,7 +160,7 @@ internal sealed class ClientQueues(
         lock (backlog)
         {
             var kept = connection.IsPersistentSession && backlog.Session is { } session
-                && ReferenceEquals(SessionOf(broker.FindSession(connection.ClientId)), session) ? session : null;
+                && ReferenceEquals(broker.FindMqttSession(connection.ClientId), session) ? session : null;
             while (backlog.TryTakeHeld(out var held))
             {
                 if (kept is null || !Enqueue(kept, held, queueQos0: options.Value.QueueQos0Messages))
@@ -195,28 +196,26 @@ internal sealed class ClientQueues(
         }
     }
 
-    /// <summary>Queues a held message in MQTTnet's session as MQTTnet's own dispatch would have: the subscription's QoS, retain flag and identifiers.</summary>
-    private static bool Enqueue(MqttSession session, HeldMessage held, bool queueQos0)
+    /// <summary>Queues a held message in MQTTnet's session as the broker's routing would have: the subscription's QoS, retain flag and identifiers.</summary>
+    private bool Enqueue(MqttSession session, HeldMessage held, bool queueQos0)
     {
         var message = held.Message;
-        MqttTopicHash.Calculate(message.Topic, out var topicHash, out _, out _);
-        if (!session.TryCheckSubscriptions(message.Topic, topicHash, message.QualityOfServiceLevel, held.SenderClientId, out var subscription)
-            || !subscription.IsSubscribed
-            || (subscription.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce && !queueQos0))
+        if (!index.TryMatch(session, message.Topic, message.QualityOfServiceLevel, held.SenderClientId, out var subscriber)
+            || (subscriber.Qos == MqttQualityOfServiceLevel.AtMostOnce && !queueQos0))
         {
             return false;
         }
 
-        var packet = MqttPublishPacketFactory.Create(message);
-        packet.QualityOfServiceLevel = subscription.QualityOfServiceLevel;
-        packet.SubscriptionIdentifiers = subscription.SubscriptionIdentifiers;
-        packet.Retain = subscription.RetainAsPublished && message.Retain;
-        return session.EnqueueDataPacket(new MqttPacketBusItem(packet)) == EnqueueDataPacketResult.Enqueued;
+        return session.EnqueueDataPacket(new MqttPacketBusItem(PacketFor(message, subscriber))) == EnqueueDataPacketResult.Enqueued;
     }
 
-    private static MqttSession? SessionOf(MqttSessionStatus? status) => status is null ? null : SessionField(status);
-
-    // MQTTnet offers the session only wrapped; its checks of a subscription and its queue are on the session itself.
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_session")]
-    private static extern ref MqttSession SessionField(MqttSessionStatus status);
+    /// <summary>The PUBLISH for one subscriber: its QoS, retain flag and subscription identifiers.</summary>
+    public static MqttPublishPacket PacketFor(MqttApplicationMessage message, Subscriber subscriber)
+    {
+        var packet = MqttPublishPacketFactory.Create(message);
+        packet.QualityOfServiceLevel = subscriber.Qos;
+        packet.SubscriptionIdentifiers = subscriber.Identifiers;
+        packet.Retain = subscriber.RetainAsPublished && message.Retain;
+        return packet;
+    }
 }

@@ -81,7 +81,7 @@ internal sealed class SessionRecord(string clientId)
         foreach (var (filter, subscription) in Subscriptions)
         {
             if (!filter.StartsWith(SharedSubscriptions.Prefix, StringComparison.Ordinal)
-                && MqttTopicFilterComparer.Compare(topic, filter) == MqttTopicFilterCompareResult.IsMatch)
+                && MqttTopic.Matches(filter, topic))
             {
                 best = Math.Max(best, (int)subscription.Qos);
                 retainAsPublished |= subscription.RetainAsPublished;

@@ -7,22 +7,24 @@ namespace Dashboard.Broker.Shared;
 internal sealed partial class SharedSubscriptions
 {
     /// <summary>
-    /// Gives a published message to one member of each shared group whose filter matches it; true when a persistent
-    /// session now owes it (its publisher's acknowledgement waits for the write).
+    /// Gives a published message to one member of each shared group whose filter matches it; true when a group did.
+    /// <paramref name="stored"/> is true when a persistent session now owes it (its publisher's acknowledgement waits for the write).
     /// </summary>
-    public bool Deliver(MqttApplicationMessage message)
+    public bool Deliver(MqttApplicationMessage message, out bool stored)
     {
         var groups = _groups;
-        var stored = false;
+        var matched = false;
+        stored = false;
         foreach (var group in groups)
         {
-            if (MqttTopicFilterComparer.Compare(message.Topic, group.Filter) == MqttTopicFilterCompareResult.IsMatch)
+            if (!group.Members.IsEmpty && MqttTopic.Matches(group.Filter, message.Topic))
             {
+                matched = true;
                 stored |= DeliverToOne(group, message);
             }
         }
 
-        return stored;
+        return matched;
     }
 
     private bool DeliverToOne(Group group, MqttApplicationMessage message)

@@ -106,7 +106,7 @@ public sealed record AlertRule(
 
     /// <summary>Whether a reading of <paramref name="metric"/> on <paramref name="topic"/> concerns this rule (threshold and staleness rules).</summary>
     public bool MatchesTopic(string topic) =>
-        MqttTopicFilterComparer.Compare(topic, Filter) == MqttTopicFilterCompareResult.IsMatch;
+        Dashboard.Broker.MqttTopic.Matches(Filter, topic);
 
     public bool MatchesMetric(string metric) => string.IsNullOrEmpty(Metric) || Metric == metric;
 

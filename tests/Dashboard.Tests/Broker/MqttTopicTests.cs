@@ -56,6 +56,8 @@ public sealed class MqttTopicTests
     [InlineData("#", "$SYS/broker/uptime", false)]
     [InlineData("+/broker/uptime", "$SYS/broker/uptime", false)]
     [InlineData("$SYS/#", "$SYS/broker/uptime", true)]
+    [InlineData("+/#", "sport", true)] // MQTTnet's own comparison misses these two
+    [InlineData("sport/+/x", "sport//x", true)]
     public void Filters_match_topics_level_by_level(string filter, string topic, bool matches) =>
         Assert.Equal(matches, MqttTopic.Matches(filter, topic));
 }

@@ -1,0 +1,155 @@
+using Dashboard.Broker.Delivery;
+using Dashboard.Broker.Subscriptions;
+using Dashboard.Broker.Tracking;
+using MQTTnet;
+using MQTTnet.Internal;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+using MQTTnet.Server.Internal;
+
+namespace Dashboard.Broker;
+
+/// <summary>
+/// Routes each publish to its subscribers in place of MQTTnet's dispatch, which asks every subscribed session about every
+/// message: the subscribed sessions are found through <see cref="SubscriptionIndex"/>, and the message is queued in each
+/// one's MQTTnet session, which sends it.
+/// </summary>
+internal sealed partial class BrokerHost
+{
+    [ThreadStatic]
+    private static List<Subscriber>? _subscribersOfThread;
+
+    /// <summary>How a subscriber takes a message.</summary>
+    private enum Taken
+    {
+        /// <summary>Not for this client: the ACL, or its Maximum Packet Size.</summary>
+        Refused,
+
+        /// <summary>MQTTnet queues it for the connection.</summary>
+        ByMqttnet,
+
+        /// <summary>The broker holds it (an offline persistent session, the client's backlog), or dropped it, counted (a full queue).</summary>
+        ByBroker,
+    }
+
+    /// <summary>The index follows MQTTnet's sessions: what each subscribes and unsubscribes, and the sessions that end.</summary>
+    private void IndexSubscriptions(MqttServer server)
+    {
+        server.ClientSubscribedTopicAsync += e =>
+        {
+            // The session that subscribed, unless a clean start replaced it meanwhile.
+            if (broker.FindMqttSession(e.ClientId) is { } session && ReferenceEquals(session.Items, e.SessionItems))
+            {
+                index.Add(session, e.TopicFilter.Topic);
+            }
+
+            return Task.CompletedTask;
+        };
+        server.ClientUnsubscribedTopicAsync += e =>
+        {
+            index.Remove(e.ClientId, e.TopicFilter, e.SessionItems);
+            return Task.CompletedTask;
+        };
+        server.SessionDeletedAsync += e =>
+        {
+            index.RemoveSession(e.Id, e.SessionItems);
+            return Task.CompletedTask;
+        };
+        server.ClientConnectedAsync += e =>
+        {
+            // A clean start replaces the session without deleting it.
+            index.RemoveAllBut(e.ClientId, broker.FindMqttSession(e.ClientId));
+            return Task.CompletedTask;
+        };
+    }
+
+    /// <summary>
+    /// Takes the publish from MQTTnet's dispatch: updates the retained message, queues it for each subscribed session, and
+    /// tells an MQTT 5 publisher when nobody was subscribed (0x10), shared subscriptions included.
+    /// </summary>
+    private Task RouteAsync(InterceptingPublishEventArgs e, bool matched)
+    {
+        e.ProcessPublish = false;
+        var retained = e.ApplicationMessage.Retain ? _server!.UpdateRetainedMessageAsync(e.ApplicationMessage) : Task.CompletedTask;
+        matched |= Route(e.ClientId, e.ApplicationMessage) > 0;
+        if (!matched && e.Response.ReasonCode == MqttPubAckReasonCode.Success)
+        {
+            e.Response.ReasonCode = MqttPubAckReasonCode.NoMatchingSubscribers;
+        }
+
+        return retained;
+    }
+
+    /// <summary>Queues the message for each session subscribed to its topic; returns how many were.</summary>
+    private int Route(string senderId, MqttApplicationMessage message)
+    {
+        var subscribers = _subscribersOfThread ??= [];
+        try
+        {
+            index.Match(message.Topic, message.QualityOfServiceLevel, senderId, subscribers);
+            var taking = 0;
+            foreach (var subscriber in subscribers)
+            {
+                var session = subscriber.Session;
+                var taken = Admit(senderId, session.Id, message);
+                if (taken == Taken.Refused)
+                {
+                    continue;
+                }
+
+                taking++;
+                if (taken == Taken.ByMqttnet
+                    && session.EnqueueDataPacket(new MqttPacketBusItem(ClientQueues.PacketFor(message, subscriber))) == EnqueueDataPacketResult.Dropped)
+                {
+                    queues.DroppedByMqttnet(session.Id, message);
+                }
+            }
+
+            return taking;
+        }
+        finally
+        {
+            subscribers.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Decides for a message on its way to a subscribed session. Every delivery, retained ones on subscribe included: a deny
+    /// entry narrows a wider subscription, and an ACL changed after subscribing applies at once.
+    /// </summary>
+    private Taken Admit(string? senderId, string receiverId, MqttApplicationMessage message)
+    {
+        if ((!acl.Unrestricted && !acl.CanRead(receiverId, message.Topic)) || packetSizes.Refuses(receiverId, message))
+        {
+            tracker.Enqueueing(receiverId, message, DeliveryState.Refused);
+            return Taken.Refused;
+        }
+
+        var taken = Taken.ByBroker;
+        var state = DeliveryState.Pending;
+        if (sessions.TryTake(receiverId, message, out var stored))
+        {
+            state = stored ? DeliveryState.Queued : DeliveryState.Dropped;
+        }
+        else
+        {
+            switch (queues.Admit(receiverId, senderId, message))
+            {
+                case Admission.Handed:
+                    taken = Taken.ByMqttnet;
+                    break;
+                case Admission.Full:
+                    queues.Dropped(receiverId, message);
+                    return Taken.ByBroker;
+            }
+        }
+
+        tracker.Enqueueing(receiverId, message, state);
+        if (stored)
+        {
+            MustStoreBeforeAcknowledging(senderId);
+        }
+
+        return taken;
+    }
+}
