@@ -19,6 +19,8 @@ internal sealed partial class BrokerHost
     [ThreadStatic]
     private static List<Subscriber>? _subscribersOfThread;
 
+    private readonly LogLimiter _routeLog = new(TimeSpan.FromSeconds(10));
+
     /// <summary>How a subscriber takes a message.</summary>
     private enum Taken
     {
@@ -90,18 +92,17 @@ internal sealed partial class BrokerHost
             var taking = 0;
             foreach (var subscriber in subscribers)
             {
-                var session = subscriber.Session;
-                var taken = Admit(senderId, session.Id, message);
-                if (taken == Taken.Refused)
+                try
                 {
-                    continue;
+                    taking += Deliver(senderId, message, subscriber) ? 1 : 0;
                 }
-
-                taking++;
-                if (taken == Taken.ByMqttnet
-                    && session.EnqueueDataPacket(new MqttPacketBusItem(ClientQueues.PacketFor(message, subscriber))) == EnqueueDataPacketResult.Dropped)
+                catch (Exception ex)
                 {
-                    queues.DroppedByMqttnet(session.Id, message);
+                    // One subscriber's failure is not the publisher's: the others still get the message (as in MQTTnet's dispatch).
+                    if (_routeLog.ShouldLog())
+                    {
+                        logger.LogError(ex, "Could not deliver a message on {Topic} to client {ClientId}", message.Topic, subscriber.Session.Id);
+                    }
                 }
             }
 
@@ -111,6 +112,20 @@ internal sealed partial class BrokerHost
         {
             subscribers.Clear();
         }
+    }
+
+    /// <summary>Queues the message for one subscribed session, unless refused; false when refused.</summary>
+    private bool Deliver(string senderId, MqttApplicationMessage message, Subscriber subscriber)
+    {
+        var session = subscriber.Session;
+        var taken = Admit(senderId, session.Id, message);
+        if (taken == Taken.ByMqttnet
+            && session.EnqueueDataPacket(new MqttPacketBusItem(ClientQueues.PacketFor(message, subscriber))) == EnqueueDataPacketResult.Dropped)
+        {
+            queues.DroppedByMqttnet(session.Id, message);
+        }
+
+        return taken != Taken.Refused;
     }
 
     /// <summary>
