@@ -87,6 +87,7 @@ public static class BrokerFeature
         services.AddSingleton<PublishTracker>();
         services.AddSingleton<ClientQueues>();
         services.AddSingleton<SubscriptionIndex>();
+        services.AddSingleton<Redelivery>();
         services.AddSingleton<MqttWebSocketEndpoint>();
         services.AddSingleton<BrokerStatusFeed>();
 
@@ -101,9 +102,11 @@ public static class BrokerFeature
         services.AddSingleton<IBrokerPublisher>(s => s.GetRequiredService<BrokerServer>());
         services.AddSingleton(s => new BrokerSubscriptions(s.GetRequiredService<ConnectionRegistry>(), s.GetRequiredService<PersistentSessions>()));
 
-        // Packet hooks, in the order they see received packets (sent packets go the other way round). The client queues
-        // first: at close they hand what they held to a session that stays before anything tells that the client left
-        // (a client that reconnects at once finds it there). Then topic aliases: every other hook sees a PUBLISH's whole topic.
+        // Packet hooks, in the order they see received packets (sent packets go the other way round). Redelivery first, so
+        // it is the last to see a PUBLISH leave: every other hook sees it as MQTTnet queued it. The client queues next: at
+        // close they hand what they held to a session that stays before anything tells that the client left (a client
+        // that reconnects at once finds it there). Then topic aliases: every other hook sees a PUBLISH's whole topic.
+        services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<Redelivery>());
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ClientQueues>());
         services.AddSingleton<IMqttPacketHook, TopicAliases>();
         services.AddSingleton<IMqttPacketHook, ReceiveQuota>();

@@ -83,6 +83,11 @@ internal sealed partial class BrokerHost
         }
 
         await connections.ConnectingAsync(connection);
+        if (e.CleanSession != true)
+        {
+            redelivery.Resuming(connection);
+        }
+
         await wills.OnConnectingAsync(connection);
     }
 

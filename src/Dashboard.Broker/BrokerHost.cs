@@ -45,6 +45,7 @@ internal sealed partial class BrokerHost(
     BrokerBans bans,
     PublishTracker tracker,
     ClientQueues queues,
+    Redelivery redelivery,
     SubscriptionIndex index,
     BrokerMetrics metrics,
     TimeProvider clock,

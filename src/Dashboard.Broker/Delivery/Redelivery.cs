@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+using Dashboard.Broker.Transport;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+using MQTTnet.Server.Internal;
+
+namespace Dashboard.Broker.Delivery;
+
+/// <summary>
+/// A resumed session's unacknowledged messages, sent again as the specification asks: with their original packet
+/// identifiers [MQTT-4.4.0-1] and the DUP flag [MQTT-3.3.1-1], and a QoS 2 message the client has already answered with
+/// PUBREC as a PUBREL, not as the PUBLISH again [MQTT-4.4.0-1]. MQTTnet re-queues them at resumption as if they were new
+/// (new identifiers, no DUP, the PUBLISH again), so a client that recognises a QoS 2 message by its identifier delivered
+/// it twice. The identifiers are read before MQTTnet resumes the session and put back as each message leaves.
+/// </summary>
+internal sealed class Redelivery(BrokerServer broker) : IMqttPacketHook
+{
+    private static readonly object Key = new();
+
+    // QoS 2 messages the client has answered with PUBREC and not yet completed with PUBCOMP, per session.
+    private readonly ConditionalWeakTable<MqttSession, HashSet<MqttPublishPacket>> _released = new();
+
+    /// <summary>A client resumes its session (from CONNECT validation, after any takeover has stopped the old connection's sends).</summary>
+    public void Resuming(ClientConnection connection)
+    {
+        if (broker.FindMqttSession(connection.ClientId) is not { } session)
+        {
+            return;
+        }
+
+        var unacknowledged = Unacknowledged(session);
+        var original = new Dictionary<MqttPublishPacket, ushort>(ReferenceEqualityComparer.Instance);
+        lock (unacknowledged)
+        {
+            foreach (var packet in unacknowledged)
+            {
+                original[packet] = packet.PacketIdentifier;
+            }
+        }
+
+        if (original.Count > 0)
+        {
+            connection.HookState[Key] = original;
+        }
+    }
+
+    public MqttPacket? Received(ClientConnection connection, MqttPacket packet)
+    {
+        switch (packet)
+        {
+            case MqttPubRecPacket { ReasonCode: < MqttPubRecReasonCode.UnspecifiedError } pubRec when connection.Backlog.Session is { } session:
+                if (session.PeekAcknowledgePublishPacket(pubRec.PacketIdentifier) is { } received)
+                {
+                    var released = _released.GetOrCreateValue(session);
+                    lock (released)
+                    {
+                        released.Add(received);
+                    }
+                }
+
+                break;
+            case MqttPubCompPacket pubComp when connection.Backlog.Session is { } session && _released.TryGetValue(session, out var released):
+                if (session.PeekAcknowledgePublishPacket(pubComp.PacketIdentifier) is { } completed)
+                {
+                    lock (released)
+                    {
+                        released.Remove(completed);
+                    }
+                }
+
+                break;
+        }
+
+        return packet;
+    }
+
+    public MqttPacket Sending(ClientConnection connection, MqttPacket packet)
+    {
+        if (packet is not MqttPublishPacket { QualityOfServiceLevel: > MqttQualityOfServiceLevel.AtMostOnce } publish
+            || !connection.HookState.TryGetValue(Key, out var state))
+        {
+            return packet;
+        }
+
+        var original = (Dictionary<MqttPublishPacket, ushort>)state;
+        ushort id;
+        lock (original)
+        {
+            if (!original.Remove(publish, out id))
+            {
+                return packet;
+            }
+        }
+
+        publish.PacketIdentifier = id; // what MQTTnet matches the client's acknowledgement against, too
+        publish.Dup = true;
+        if (connection.Backlog.Session is { } session && _released.TryGetValue(session, out var released))
+        {
+            lock (released)
+            {
+                if (released.Contains(publish))
+                {
+                    return new MqttPubRelPacket { PacketIdentifier = id };
+                }
+            }
+        }
+
+        return publish;
+    }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_unacknowledgedPublishPackets")]
+    private static extern ref List<MqttPublishPacket> Unacknowledged(MqttSession session);
+}
