@@ -39,6 +39,9 @@ internal sealed partial class SharedSubscriptions(
         public int Next;
     }
 
+    /// <summary>Members over all groups: each is one subscription.</summary>
+    public int Count => _groups.Sum(g => g.Members.Length);
+
     /// <summary>Splits <c>$share/group/filter</c>; false when it is not a valid shared subscription.</summary>
     public static bool TryParse(string topicFilter, out string group, out string filter)
     {

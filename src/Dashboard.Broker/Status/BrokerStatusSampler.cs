@@ -3,6 +3,8 @@ using System.Text;
 using Dashboard.Broker.Events;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Sessions;
+using Dashboard.Broker.Shared;
+using Dashboard.Broker.Subscriptions;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 
@@ -16,6 +18,8 @@ internal sealed class BrokerStatusSampler(
     BrokerEventChannel events,
     BrokerStatusFeed feed,
     BrokerListeners listeners,
+    SubscriptionIndex subscriptions,
+    SharedSubscriptions shared,
     IOptions<BrokerOptions> options,
     TimeProvider clock,
     ILogger<BrokerStatusSampler> logger) : BackgroundService
@@ -92,6 +96,7 @@ internal sealed class BrokerStatusSampler(
             ("messages/sent", status.MessagesSent.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("bytes/received", metrics.TotalBytesReceived.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("bytes/sent", metrics.TotalBytesSent.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("subscriptions/count", (subscriptions.Count + shared.Count).ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("retained messages/count", status.RetainedMessages.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("publish/messages/dropped", status.MessagesDropped.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             // Ours: what was refused since start (the Overview's warning line names each with its setting).

@@ -29,8 +29,13 @@ internal sealed class SubscriptionIndex
     private readonly Node _root = new();
     private readonly Dictionary<string, List<(MqttSession Session, MqttSubscription Subscription)>> _byClient = new(StringComparer.Ordinal);
 
+    private int _count;
+
     [ThreadStatic]
     private static List<(MqttSession Session, MqttSubscription Subscription)>? _foundOfThread;
+
+    /// <summary>Subscriptions held, over all sessions (connected or not).</summary>
+    public int Count => Volatile.Read(ref _count);
 
     [ThreadStatic]
     private static Dictionary<MqttSession, int>? _positionsOfThread;
@@ -73,6 +78,7 @@ internal sealed class SubscriptionIndex
             }
 
             filters.Add((session, subscription));
+            _count++;
         }
     }
 
@@ -239,7 +245,7 @@ internal sealed class SubscriptionIndex
             foreach (var (session, subscription) in filters.Where(stale).ToList())
             {
                 RemoveFrom(_root, subscription.Topic.Split('/'), 0, session);
-                filters.RemoveAll(s => ReferenceEquals(s.Session, session) && s.Subscription.Topic == subscription.Topic);
+                _count -= filters.RemoveAll(s => ReferenceEquals(s.Session, session) && s.Subscription.Topic == subscription.Topic);
             }
 
             if (filters.Count == 0)

@@ -167,4 +167,63 @@ public sealed class TopicRoutingTests(AppFixture fixture) : IClassFixture<AppFix
             .WithCleanStart(false).WithSessionExpiryInterval(600).Build());
         Assert.Equal("kept", (await back.NextAsync()).Text());
     }
+
+    [Fact]
+    public async Task The_subscription_count_under_sys_follows_subscribes_unsubscribes_and_sessions_that_end()
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:SysInterval"] = "00:00:01" });
+        await using var watcher = await TestClient.ConnectAsync(app);
+        await watcher.SubscribeAsync("$SYS/broker/subscriptions/count");
+        await CountIsAsync(watcher, 1); // the watcher's own
+
+        var devices = new List<TestClient>();
+        for (var i = 0; i < 20; i++)
+        {
+            var device = await TestClient.ConnectAsync(app);
+            await device.SubscribeAsync($"cmnd/device{i}/#");
+            devices.Add(device);
+        }
+
+        await devices[0].SubscribeAsync("$share/workers/jobs/#");
+        await CountIsAsync(watcher, 22);
+
+        for (var i = 0; i < 10; i++)
+        {
+            await devices[i].DisconnectAsync(); // a clean session ends with its connection
+        }
+
+        for (var i = 10; i < 15; i++)
+        {
+            await devices[i].Client.UnsubscribeAsync($"cmnd/device{i}/#");
+        }
+
+        await CountIsAsync(watcher, 6); // the watcher, 5 devices still subscribed; the shared member left with device 0
+
+        var clientId = $"plug-{Guid.NewGuid():N}";
+        await using (var persistent = await TestClient.ConnectAsync(TestClient.Options(app, clientId).WithCleanSession(false).Build()))
+        {
+            await persistent.SubscribeAsync("cmnd/plug/#");
+            await persistent.SubscribeAsync("cmnd/plug/power");
+            await persistent.DisconnectAsync();
+        }
+
+        await CountIsAsync(watcher, 8); // kept while the session is offline
+        await using var renewed = await TestClient.ConnectAsync(TestClient.Options(app, clientId).WithCleanSession().Build());
+        await CountIsAsync(watcher, 6); // gone with the session a clean start replaced
+
+        foreach (var device in devices)
+        {
+            await device.DisposeAsync();
+        }
+    }
+
+    private static async Task CountIsAsync(TestClient watcher, int expected)
+    {
+        var seen = new List<string>();
+        while (seen.LastOrDefault() != expected.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            Assert.True(seen.Count < 15, $"$SYS/broker/subscriptions/count never said {expected}: {string.Join(", ", seen)}");
+            seen.Add((await watcher.NextOnAsync("$SYS/broker/subscriptions/count")).Text());
+        }
+    }
 }
