@@ -19,10 +19,16 @@ internal sealed class SubscriptionIndex
 {
     private sealed class Node
     {
-        public readonly Dictionary<string, Node> Children = new(StringComparer.Ordinal);
+        // Made when first needed: a device's own command topic is two nodes of its own ("cmnd/<id>/#"), the last without children.
+        public Dictionary<string, Node>? Children;
         public readonly List<(MqttSession Session, MqttSubscription Subscription)> Subscriptions = [];
 
-        public bool IsEmpty => Children.Count == 0 && Subscriptions.Count == 0;
+        public bool IsEmpty => (Children is null || Children.Count == 0) && Subscriptions.Count == 0;
+
+        public Node? Child(string level) => Children?.GetValueOrDefault(level);
+
+        public Node? Child(ReadOnlySpan<char> level) =>
+            Children is not null && Children.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(level, out var child) ? child : null;
     }
 
     private readonly Lock _lock = new();
@@ -54,6 +60,7 @@ internal sealed class SubscriptionIndex
             var node = _root;
             foreach (var level in filter.Split('/'))
             {
+                node.Children ??= new(StringComparer.Ordinal);
                 if (!node.Children.TryGetValue(level, out var child))
                 {
                     node.Children[level] = child = new Node();
@@ -188,19 +195,19 @@ internal sealed class SubscriptionIndex
         while (true)
         {
             // '#' matches the remaining levels, none included ("sport/#" matches "sport").
-            if (wildcards && node.Children.TryGetValue("#", out var multi))
+            if (wildcards && node.Child("#") is { } multi)
             {
                 found.AddRange(multi.Subscriptions);
             }
 
             var slash = rest.IndexOf('/');
-            if (wildcards && node.Children.TryGetValue("+", out var single))
+            if (wildcards && node.Child("+") is { } single)
             {
                 CollectBelow(single, rest, slash, found);
             }
 
             var level = slash < 0 ? rest : rest[..slash];
-            if (!node.Children.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(level, out var exact))
+            if (node.Child(level) is not { } exact)
             {
                 return;
             }
@@ -227,7 +234,7 @@ internal sealed class SubscriptionIndex
         }
 
         found.AddRange(node.Subscriptions);
-        if (node.Children.TryGetValue("#", out var multi))
+        if (node.Child("#") is { } multi)
         {
             found.AddRange(multi.Subscriptions); // "sport/#" matches "sport"
         }
@@ -264,12 +271,12 @@ internal sealed class SubscriptionIndex
             return;
         }
 
-        if (node.Children.TryGetValue(levels[depth], out var child))
+        if (node.Child(levels[depth]) is { } child)
         {
             RemoveFrom(child, levels, depth + 1, session);
             if (child.IsEmpty)
             {
-                node.Children.Remove(levels[depth]);
+                node.Children!.Remove(levels[depth]);
             }
         }
     }
