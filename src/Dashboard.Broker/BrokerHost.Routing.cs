@@ -3,6 +3,7 @@ using Dashboard.Broker.Subscriptions;
 using Dashboard.Broker.Tracking;
 using MQTTnet;
 using MQTTnet.Internal;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using MQTTnet.Server.Internal;
@@ -37,15 +38,15 @@ internal sealed partial class BrokerHost
     /// <summary>The index follows MQTTnet's sessions: what each subscribes and unsubscribes, and the sessions that end.</summary>
     private void IndexSubscriptions(MqttServer server)
     {
-        server.ClientSubscribedTopicAsync += e =>
+        server.ClientSubscribedTopicAsync += async e =>
         {
             // The session that subscribed, unless a clean start replaced it meanwhile.
             if (broker.FindMqttSession(e.ClientId) is { } session && ReferenceEquals(session.Items, e.SessionItems))
             {
+                var isNew = !index.Holds(session, e.TopicFilter.Topic);
                 index.Add(session, e.TopicFilter.Topic);
+                await SendRetainedMqttnetMissesAsync(session, e.TopicFilter, isNew);
             }
-
-            return Task.CompletedTask;
         };
         server.ClientUnsubscribedTopicAsync += e =>
         {
@@ -63,6 +64,33 @@ internal sealed partial class BrokerHost
             index.RemoveAllBut(e.ClientId, broker.FindMqttSession(e.ClientId));
             return Task.CompletedTask;
         };
+    }
+
+    /// <summary>
+    /// MQTTnet sends the retained messages that match a new subscription itself, but by its own topic comparison, which
+    /// misses two of §4.7's matches with '+' ("home/+/#" for "home/kitchen", "sport/+/x" for "sport//x"): those are
+    /// sent here, as MQTTnet sends the others (retain flag set, the subscription's QoS, after the same checks).
+    /// </summary>
+    private async Task SendRetainedMqttnetMissesAsync(MqttSession session, MqttTopicFilter filter, bool isNew)
+    {
+        if (!filter.Topic.Contains('+') || filter.RetainHandling == MqttRetainHandling.DoNotSendOnSubscribe
+            || (filter.RetainHandling == MqttRetainHandling.SendAtSubscribeIfNewSubscriptionOnly && !isNew))
+        {
+            return;
+        }
+
+        foreach (var message in await _server!.GetRetainedMessagesAsync())
+        {
+            if (MqttTopic.Matches(filter.Topic, message.Topic)
+                && MqttTopicFilterComparer.Compare(message.Topic, filter.Topic) != MqttTopicFilterCompareResult.IsMatch
+                && index.TryMatch(session, message.Topic, message.QualityOfServiceLevel, senderId: null, out var subscriber)
+                && Admit(senderId: null, session.Id, message) == Taken.ByMqttnet)
+            {
+                var packet = ClientQueues.PacketFor(message, subscriber);
+                packet.Retain = true;
+                session.EnqueueDataPacket(new MqttPacketBusItem(packet));
+            }
+        }
     }
 
     /// <summary>

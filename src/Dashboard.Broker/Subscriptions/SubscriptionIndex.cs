@@ -89,6 +89,15 @@ internal sealed class SubscriptionIndex
         }
     }
 
+    /// <summary>Whether the session already holds a subscription to <paramref name="filter"/>.</summary>
+    public bool Holds(MqttSession session, string filter)
+    {
+        lock (_lock)
+        {
+            return _byClient.TryGetValue(session.Id, out var filters) && filters.Exists(s => ReferenceEquals(s.Session, session) && s.Subscription.Topic == filter);
+        }
+    }
+
     /// <summary>The session (known by its items) unsubscribed.</summary>
     public void Remove(string clientId, string filter, IDictionary sessionItems) =>
         RemoveWhere(clientId, s => s.Subscription.Topic == filter && ReferenceEquals(s.Session.Items, sessionItems));

@@ -66,6 +66,36 @@ public sealed class TopicRoutingTests(AppFixture fixture) : IClassFixture<AppFix
         Assert.Equal(expected, received);
     }
 
+    [Theory]
+    [MemberData(nameof(Filters))]
+    public async Task Retained_messages_sent_at_subscribe_follow_the_same_rule(string filter, string[] expected)
+    {
+        var prefix = $"retained-route/{Guid.NewGuid():N}";
+        await using var publisher = await TestClient.ConnectAsync(App);
+        foreach (var topic in Topics)
+        {
+            await publisher.PublishAsync($"{prefix}/{topic}", topic, MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+        }
+
+        await using var subscriber = await TestClient.ConnectAsync(App, version: MqttProtocolVersion.V500);
+        await subscriber.SubscribeAsync($"{prefix}/{filter}", MqttQualityOfServiceLevel.AtLeastOnce);
+        var done = $"{prefix}-done";
+        await subscriber.SubscribeAsync(done, MqttQualityOfServiceLevel.AtLeastOnce);
+        await publisher.PublishAsync(done, "", MqttQualityOfServiceLevel.AtLeastOnce);
+        var received = new List<string>();
+        for (var message = await subscriber.NextAsync(); message.Topic != done; message = await subscriber.NextAsync())
+        {
+            Assert.True(message.Retain);
+            received.Add(message.Text());
+        }
+
+        Assert.Equal(expected.Order(), received.Order());
+        foreach (var topic in Topics)
+        {
+            await publisher.PublishAsync($"{prefix}/{topic}", "", MqttQualityOfServiceLevel.AtLeastOnce, retain: true); // cleared
+        }
+    }
+
     [Fact]
     public async Task Overlapping_filters_of_one_client_deliver_a_message_once_with_each_subscription_identifier()
     {
