@@ -15,8 +15,6 @@ namespace Dashboard.Broker.Delivery;
 /// </summary>
 internal sealed class Redelivery(BrokerServer broker) : IMqttPacketHook
 {
-    private static readonly object Key = new();
-
     // QoS 2 messages the client has answered with PUBREC and not yet completed with PUBCOMP, per session.
     private readonly ConditionalWeakTable<MqttSession, HashSet<MqttPublishPacket>> _released = new();
 
@@ -40,7 +38,7 @@ internal sealed class Redelivery(BrokerServer broker) : IMqttPacketHook
 
         if (original.Count > 0)
         {
-            connection.HookState[Key] = original;
+            connection.ResumedIdentifiers = original;
         }
     }
 
@@ -77,12 +75,11 @@ internal sealed class Redelivery(BrokerServer broker) : IMqttPacketHook
     public MqttPacket Sending(ClientConnection connection, MqttPacket packet)
     {
         if (packet is not MqttPublishPacket { QualityOfServiceLevel: > MqttQualityOfServiceLevel.AtMostOnce } publish
-            || !connection.HookState.TryGetValue(Key, out var state))
+            || connection.ResumedIdentifiers is not { } original)
         {
             return packet;
         }
 
-        var original = (Dictionary<MqttPublishPacket, ushort>)state;
         ushort id;
         lock (original)
         {

@@ -105,6 +105,10 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
 
     private bool _closing;
 
+    // Made on first use, as most connections never need them (memory per idle connection).
+    private ConcurrentDictionary<string, Sessions.StoredSubscription>? _subscriptions;
+    private ConcurrentDictionary<object, object>? _hookState;
+
     /// <summary>Once taken over: completed when this connection's send loop has stopped taking messages from the session.</summary>
     public TaskCompletionSource? SendLoopParked { get; set; }
 
@@ -112,7 +116,8 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     public long LastReceivedTicks { get; set; } = Environment.TickCount64;
 
     /// <summary>The subscriptions granted on this connection (SUBACK), for the admin's list of clients; see <see cref="Admin.ClientSubscriptions"/>.</summary>
-    public ConcurrentDictionary<string, Sessions.StoredSubscription> Subscriptions { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, Sessions.StoredSubscription> Subscriptions =>
+        _subscriptions ?? LazyInitializer.EnsureInitialized(ref _subscriptions, () => new(StringComparer.Ordinal));
 
     /// <summary>Messages for this client dropped because its queue was full.</summary>
     public long Dropped;
@@ -144,7 +149,10 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     /// Scratch space for packet hooks, e.g. a SUBSCRIBE awaiting its SUBACK keyed by (hook, packet id).
     /// Concurrent: the receive and send loops of a connection run at the same time.
     /// </summary>
-    public ConcurrentDictionary<object, object> HookState { get; } = new();
+    public ConcurrentDictionary<object, object> HookState => _hookState ?? LazyInitializer.EnsureInitialized(ref _hookState);
+
+    /// <summary>A resumed session's unacknowledged packets with their original identifiers (<see cref="Delivery.Redelivery"/>).</summary>
+    public Dictionary<MqttPublishPacket, ushort>? ResumedIdentifiers { get; set; }
 
     public override string ToString() => $"{ClientId} ({Transport} {RemoteEndPoint})";
 }

@@ -21,14 +21,14 @@ internal sealed class MqttSocketConnection : ConnectionContext
     private Task _sending = Task.CompletedTask;
     private int _aborted;
 
-    private MqttSocketConnection(Socket socket, string id, MemoryPool<byte> pool, long maxBuffered)
+    private MqttSocketConnection(Socket socket, string id, PipeOptions input, PipeOptions output)
     {
         _socket = socket;
         ConnectionId = id;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
-        _input = new Pipe(new PipeOptions(pool, PipeScheduler.ThreadPool, PipeScheduler.Inline, maxBuffered, maxBuffered / 2, useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.ThreadPool, 1024 * 1024, 512 * 1024, useSynchronizationContext: false));
+        _input = new Pipe(input);
+        _output = new Pipe(output);
         Transport = new DuplexPipe(_input.Reader, _output.Writer);
         ConnectionClosed = _closed.Token;
     }
@@ -43,9 +43,14 @@ internal sealed class MqttSocketConnection : ConnectionContext
 
     public override CancellationToken ConnectionClosed { get; set; }
 
-    public static MqttSocketConnection Start(Socket socket, string id, MemoryPool<byte> pool, long maxBuffered)
+    /// <summary>The pipes' options, made once per listener: <paramref name="maxBuffered"/> bounds what a connection's input holds.</summary>
+    public static (PipeOptions Input, PipeOptions Output) PipeOptionsFor(MemoryPool<byte> pool, long maxBuffered) =>
+        (new PipeOptions(pool, PipeScheduler.ThreadPool, PipeScheduler.Inline, maxBuffered, maxBuffered / 2, useSynchronizationContext: false),
+         new PipeOptions(pool, PipeScheduler.Inline, PipeScheduler.ThreadPool, 1024 * 1024, 512 * 1024, useSynchronizationContext: false));
+
+    public static MqttSocketConnection Start(Socket socket, string id, (PipeOptions Input, PipeOptions Output) pipes)
     {
-        var connection = new MqttSocketConnection(socket, id, pool, maxBuffered);
+        var connection = new MqttSocketConnection(socket, id, pipes.Input, pipes.Output);
         connection._receiving = connection.ReceiveAsync();
         connection._sending = connection.SendAsync();
         return connection;

@@ -54,13 +54,13 @@ internal sealed class MqttSocketTransport(IOptions<BrokerOptions> options) : ICo
 internal sealed class MqttSocketListener : IConnectionListener
 {
     private readonly Socket _socket;
-    private readonly long _maxBuffered;
+    private readonly (System.IO.Pipelines.PipeOptions Input, System.IO.Pipelines.PipeOptions Output) _pipes;
     private long _connections;
 
     private MqttSocketListener(Socket socket, long maxBuffered)
     {
         _socket = socket;
-        _maxBuffered = maxBuffered;
+        _pipes = MqttSocketConnection.PipeOptionsFor(MemoryPool<byte>.Shared, maxBuffered);
         EndPoint = socket.LocalEndPoint!;
     }
 
@@ -101,7 +101,7 @@ internal sealed class MqttSocketListener : IConnectionListener
                 var socket = await _socket.AcceptAsync(cancellationToken);
                 socket.NoDelay = true;
                 var id = Interlocked.Increment(ref _connections);
-                return MqttSocketConnection.Start(socket, $"mqtt-{id:x}", MemoryPool<byte>.Shared, _maxBuffered);
+                return MqttSocketConnection.Start(socket, $"mqtt-{id:x}", _pipes);
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
             {
