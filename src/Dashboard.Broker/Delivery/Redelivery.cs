@@ -15,8 +15,8 @@ namespace Dashboard.Broker.Delivery;
 /// </summary>
 internal sealed class Redelivery(BrokerServer broker) : IMqttPacketHook
 {
-    // QoS 2 messages the client has answered with PUBREC and not yet completed with PUBCOMP, per session.
-    private readonly ConditionalWeakTable<MqttSession, HashSet<MqttPublishPacket>> _released = new();
+    // Identifiers of QoS 2 messages the client has answered with PUBREC and not yet completed with PUBCOMP, per session.
+    private readonly ConditionalWeakTable<MqttSession, HashSet<ushort>> _released = new();
 
     /// <summary>A client resumes its session (from CONNECT validation, after any takeover has stopped the old connection's sends).</summary>
     public void Resuming(ClientConnection connection)
@@ -47,23 +47,17 @@ internal sealed class Redelivery(BrokerServer broker) : IMqttPacketHook
         switch (packet)
         {
             case MqttPubRecPacket { ReasonCode: < MqttPubRecReasonCode.UnspecifiedError } pubRec when connection.Backlog.Session is { } session:
-                if (session.PeekAcknowledgePublishPacket(pubRec.PacketIdentifier) is { } received)
+                var released = _released.GetOrCreateValue(session);
+                lock (released)
                 {
-                    var released = _released.GetOrCreateValue(session);
-                    lock (released)
-                    {
-                        released.Add(received);
-                    }
+                    released.Add(pubRec.PacketIdentifier);
                 }
 
                 break;
-            case MqttPubCompPacket pubComp when connection.Backlog.Session is { } session && _released.TryGetValue(session, out var released):
-                if (session.PeekAcknowledgePublishPacket(pubComp.PacketIdentifier) is { } completed)
+            case MqttPubCompPacket pubComp when connection.Backlog.Session is { } session && _released.TryGetValue(session, out var completed):
+                lock (completed)
                 {
-                    lock (released)
-                    {
-                        released.Remove(completed);
-                    }
+                    completed.Remove(pubComp.PacketIdentifier);
                 }
 
                 break;
@@ -75,27 +69,32 @@ internal sealed class Redelivery(BrokerServer broker) : IMqttPacketHook
     public MqttPacket Sending(ClientConnection connection, MqttPacket packet)
     {
         if (packet is not MqttPublishPacket { QualityOfServiceLevel: > MqttQualityOfServiceLevel.AtMostOnce } publish
-            || connection.ResumedIdentifiers is not { } original)
+            || connection.Backlog.Session is not { } session)
         {
             return packet;
         }
 
-        ushort id;
-        lock (original)
+        _released.TryGetValue(session, out var released);
+        if (connection.ResumedIdentifiers is not { } original || !TakeOriginal(original, publish, out var id))
         {
-            if (!original.Remove(publish, out id))
+            if (released is not null)
             {
-                return packet;
+                lock (released)
+                {
+                    released.Remove(publish.PacketIdentifier); // a new message under this identifier: any earlier release is over
+                }
             }
+
+            return packet;
         }
 
         publish.PacketIdentifier = id; // what MQTTnet matches the client's acknowledgement against, too
         publish.Dup = true;
-        if (connection.Backlog.Session is { } session && _released.TryGetValue(session, out var released))
+        if (released is not null)
         {
             lock (released)
             {
-                if (released.Contains(publish))
+                if (released.Contains(id))
                 {
                     return new MqttPubRelPacket { PacketIdentifier = id };
                 }
@@ -103,6 +102,14 @@ internal sealed class Redelivery(BrokerServer broker) : IMqttPacketHook
         }
 
         return publish;
+    }
+
+    private static bool TakeOriginal(Dictionary<MqttPublishPacket, ushort> original, MqttPublishPacket publish, out ushort id)
+    {
+        lock (original)
+        {
+            return original.Remove(publish, out id);
+        }
     }
 
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_unacknowledgedPublishPackets")]

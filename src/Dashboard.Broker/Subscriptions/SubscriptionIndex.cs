@@ -124,79 +124,76 @@ internal sealed class SubscriptionIndex
                 Collect(_root, topic, wildcards: !topic.StartsWith('$'), found);
             }
 
-            if (found.Count == 1)
+            // A session with several matching subscriptions ("a/#", "a/+") is found once per subscription.
+            var positions = found.Count > 1 ? _positionsOfThread ??= new(ReferenceEqualityComparer.Instance) : null;
+            foreach (var (session, subscription) in found)
             {
-                Merge(found[0], qos, senderId, subscribers, null);
-            }
-            else if (found.Count > 1)
-            {
-                var positions = _positionsOfThread ??= new(ReferenceEqualityComparer.Instance);
-                foreach (var subscription in found)
+                var at = positions is not null && positions.TryGetValue(session, out var seen) ? seen : -1;
+                if (Combine(at >= 0 ? subscribers[at] : null, session, subscription, qos, senderId) is not { } combined)
                 {
-                    Merge(subscription, qos, senderId, subscribers, positions);
+                    continue;
                 }
 
-                positions.Clear();
+                if (at >= 0)
+                {
+                    subscribers[at] = combined;
+                }
+                else
+                {
+                    positions?.Add(session, subscribers.Count);
+                    subscribers.Add(combined);
+                }
             }
         }
         finally
         {
             found.Clear();
+            _positionsOfThread?.Clear();
         }
     }
 
     /// <summary>Whether the session is still subscribed to a message it was held for, and how (as <see cref="Match"/>).</summary>
     public bool TryMatch(MqttSession session, string topic, MqttQualityOfServiceLevel qos, string? senderId, out Subscriber subscriber)
     {
-        var subscribers = new List<Subscriber>(1);
-        var positions = new Dictionary<MqttSession, int>(ReferenceEqualityComparer.Instance);
+        Subscriber? merged = null;
         lock (_lock)
         {
             if (_byClient.TryGetValue(session.Id, out var filters))
             {
-                foreach (var subscription in filters)
+                foreach (var (owner, subscription) in filters)
                 {
-                    if (ReferenceEquals(subscription.Session, session) && MqttTopic.Matches(subscription.Subscription.Topic, topic))
+                    if (ReferenceEquals(owner, session) && MqttTopic.Matches(subscription.Topic, topic))
                     {
-                        Merge(subscription, qos, senderId, subscribers, positions);
+                        merged = Combine(merged, session, subscription, qos, senderId);
                     }
                 }
             }
         }
 
-        subscriber = subscribers.Count > 0 ? subscribers[0] : default;
-        return subscribers.Count > 0;
+        subscriber = merged.GetValueOrDefault();
+        return merged is not null;
     }
 
-    private static void Merge((MqttSession Session, MqttSubscription Subscription) found, MqttQualityOfServiceLevel qos, string? senderId,
-        List<Subscriber> subscribers, Dictionary<MqttSession, int>? positions)
+    /// <summary>
+    /// What the session gets once <paramref name="subscription"/> is added to what its other matching subscriptions gave
+    /// (<paramref name="merged"/>, null for none yet); null while nothing matches for it.
+    /// </summary>
+    private static Subscriber? Combine(Subscriber? merged, MqttSession session, MqttSubscription subscription, MqttQualityOfServiceLevel qos, string? senderId)
     {
-        var (session, subscription) = found;
         if (subscription.NoLocal && session.Id == senderId)
         {
-            return;
+            return merged;
         }
 
         var granted = subscription.GrantedQualityOfServiceLevel < qos ? subscription.GrantedQualityOfServiceLevel : qos;
-        List<uint>? identifiers = subscription.Identifier > 0 ? [subscription.Identifier] : null;
-        if (positions is null || positions.TryAdd(session, subscribers.Count))
+        var id = subscription.Identifier;
+        if (merged is not { } earlier)
         {
-            subscribers.Add(new Subscriber(session, granted, subscription.RetainAsPublished, identifiers));
-            return;
+            return new Subscriber(session, granted, subscription.RetainAsPublished, id > 0 ? [id] : null);
         }
 
-        var at = positions[session];
-        var merged = subscribers[at];
-        if (identifiers is not null && merged.Identifiers?.Contains(subscription.Identifier) != true)
-        {
-            identifiers = merged.Identifiers is null ? identifiers : [.. merged.Identifiers, subscription.Identifier];
-        }
-        else
-        {
-            identifiers = merged.Identifiers;
-        }
-
-        subscribers[at] = new Subscriber(session, granted > merged.Qos ? granted : merged.Qos, merged.RetainAsPublished || subscription.RetainAsPublished, identifiers);
+        var identifiers = id == 0 || earlier.Identifiers?.Contains(id) == true ? earlier.Identifiers : [.. earlier.Identifiers ?? [], id];
+        return new Subscriber(session, granted > earlier.Qos ? granted : earlier.Qos, earlier.RetainAsPublished || subscription.RetainAsPublished, identifiers);
     }
 
     private static void Collect(Node node, ReadOnlySpan<char> rest, bool wildcards, List<(MqttSession, MqttSubscription)> found)
