@@ -14,7 +14,9 @@ internal static class AppRun
         }
         catch (IOException ex) when (ex.InnerException is AddressInUseException)
         {
-            // The host has logged the details; this is the line to act on (written directly: the process ends now).
+            // The host has logged the details; this is the line to act on, written once that log has drained (disposing the
+            // host ends its console logger's queue), so it is the last one on the terminal.
+            ((IDisposable)app).Dispose();
             Console.Error.WriteLine($"{ex.Message} Another program, or another Dashboard, listens there: stop it, or move this " +
                 "endpoint with Kestrel__Endpoints__<Http|Mqtt|MqttWebSockets>__Url (README: Ports).");
             return 1;

@@ -32,7 +32,8 @@ public sealed class PortInUseTests
             await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
             Assert.Equal(1, process.ExitCode);
-            var lastLine = process.Output.TrimEnd().Split('\n')[^1];
+            // The last line it wrote (stderr: the host's log goes to stdout, and the two arrive here in no set order).
+            var lastLine = process.Errors.TrimEnd().Split('\n')[^1];
             Assert.Contains($"127.0.0.1:{ports[endpoint]}: address already in use", lastLine, StringComparison.Ordinal);
             Assert.Contains("Kestrel__Endpoints__", lastLine, StringComparison.Ordinal);
             Assert.DoesNotContain("Unhandled exception", process.Output, StringComparison.Ordinal);

@@ -9,6 +9,7 @@ public sealed class ExternalProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     private readonly List<string> _all = [];
+    private readonly List<string> _errors = [];
 
     private ExternalProcess(Process process)
     {
@@ -30,6 +31,18 @@ public sealed class ExternalProcess : IAsyncDisposable
             lock (_all)
             {
                 return string.Join('\n', _all);
+            }
+        }
+    }
+
+    /// <summary>What it printed on stderr alone: its order against stdout is lost in <see cref="Output"/> (two pipes, two readers).</summary>
+    public string Errors
+    {
+        get
+        {
+            lock (_all)
+            {
+                return string.Join('\n', _errors);
             }
         }
     }
@@ -58,7 +71,7 @@ public sealed class ExternalProcess : IAsyncDisposable
         var process = new Process { StartInfo = info };
         var wrapper = new ExternalProcess(process);
         process.OutputDataReceived += (_, e) => wrapper.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => wrapper.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => wrapper.OnLine(e.Data, error: true);
         if (!process.Start())
         {
             throw new InvalidOperationException($"Could not start {fileName}");
@@ -122,7 +135,7 @@ public sealed class ExternalProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private void OnLine(string? line)
+    private void OnLine(string? line, bool error = false)
     {
         if (line is null)
         {
@@ -132,6 +145,10 @@ public sealed class ExternalProcess : IAsyncDisposable
         lock (_all)
         {
             _all.Add(line);
+            if (error)
+            {
+                _errors.Add(line);
+            }
         }
 
         _lines.Writer.TryWrite(line);
