@@ -247,6 +247,36 @@ public sealed class TopicRoutingTests(AppFixture fixture) : IClassFixture<AppFix
         }
     }
 
+    [Fact]
+    public async Task A_client_with_50000_filters_leaving_does_not_stall_the_broker()
+    {
+        // An attacker's (or a careless script's) flood of subscriptions, then a disconnect: forgetting them must not hold up
+        // every other client's SUBSCRIBE and PUBLISH (it took minutes when each filter's removal scanned the client's list).
+        await using var app = await DashboardApp.StartAsync();
+        var prefix = $"flood/{Guid.NewGuid():N}";
+        await using (var flood = await TestClient.ConnectAsync(app))
+        {
+            for (var batch = 0; batch < 100; batch++)
+            {
+                var options = new MqttClientSubscribeOptionsBuilder();
+                for (var i = 0; i < 500; i++)
+                {
+                    options.WithTopicFilter($"{prefix}/{batch * 500 + i}/cmnd/#");
+                }
+
+                await flood.Client.SubscribeAsync(options.Build());
+            }
+
+            await flood.DisconnectAsync();
+        }
+
+        await using var subscriber = await TestClient.ConnectAsync(app);
+        await subscriber.SubscribeAsync($"{prefix}-after", MqttQualityOfServiceLevel.AtLeastOnce);
+        await using var publisher = await TestClient.ConnectAsync(app);
+        await publisher.PublishAsync($"{prefix}-after", "still here", MqttQualityOfServiceLevel.AtLeastOnce);
+        Assert.Equal("still here", (await subscriber.NextAsync()).Text());
+    }
+
     private static async Task CountIsAsync(TestClient watcher, int expected)
     {
         var seen = new List<string>();
