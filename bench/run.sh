@@ -10,7 +10,8 @@
 # `bench/run.sh durable [options]` measures what acknowledged-means-stored costs: the broker bench with retained messages
 # and a persistent session, Broker:Durability=Acknowledged and Periodic against mosquitto, flat out and paced.
 # `bench/run.sh cost [--runs 3]` measures what a steady IoT load costs, the app's published build against mosquitto, loaded
-# by bench/loadgen/loadgen.c (compiled here with gcc -O2, raw sockets, no libraries).
+# by bench/loadgen/loadgen.c (compiled here with gcc -O2, raw sockets, no libraries). `--floor` adds the floor relay
+# (bench/Dashboard.RelayFloor): the least any .NET design costs under the same loads.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -61,6 +62,7 @@ else
   dotnet build src/Dashboard -c Release -nologo -v quiet
 fi
 dotnet build bench/Dashboard.Bench -c Release -nologo -v quiet
+if [[ "$mode" == cost ]]; then dotnet build bench/Dashboard.RelayFloor -c Release -nologo -v quiet; fi
 
 # Everything the run writes (configs, logs, SQLite, the PID list) goes under one folder, removed at the end.
 # The bench lists every broker and server it starts ("pid last-argument") in the PID list; the trap kills those still running, so
@@ -89,7 +91,7 @@ trap 'exit 130' INT TERM
 mode_extra=()
 if [[ "$mode" == cost ]]; then
   gcc -O2 -Wall -o "$work/loadgen" bench/loadgen/loadgen.c
-  mode_extra=(--loadgen "$work/loadgen")
+  mode_extra=(--loadgen "$work/loadgen" --relay "$repo/bench/Dashboard.RelayFloor/bin/Release/net10.0/Dashboard.RelayFloor.dll")
 fi
 
 # In the background so that the traps run as soon as a signal arrives, not when the bench returns.

@@ -208,6 +208,28 @@ internal sealed class BrokerProcess : IAsyncDisposable
         return broker;
     }
 
+    /// <summary>
+    /// The floor relay (bench/Dashboard.RelayFloor) in one of its modes (direct, handoff, epoll), with the runtime's socket
+    /// completions inline on its epoll thread or not; ready when its port accepts connections.
+    /// </summary>
+    public static async Task<BrokerProcess> StartRelayAsync(string dll, string name, string mode, bool inlineCompletions, string tempDir, CancellationToken cancellationToken, Action<BrokerProcess>? started = null)
+    {
+        var port = FreePort();
+        // The last argument, unused by the relay, is unique to this run: the PID list's marker (see Start).
+        var start = new ProcessStartInfo("dotnet", [dll, port.ToString(CultureInfo.InvariantCulture), mode, Path.Combine(tempDir, name)]);
+        start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = inlineCompletions ? "1" : "0";
+        var settings = $"mode {mode}, DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS={(inlineCompletions ? 1 : 0)}";
+        var broker = Start(name, start, port, Path.Combine(tempDir, $"{name}.log"), settings);
+        started?.Invoke(broker);
+        await broker.WaitUntilReadyAsync(async () =>
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+            return true;
+        }, cancellationToken);
+        return broker;
+    }
+
     /// <summary>User and system CPU time the process has used so far, all threads.</summary>
     public CpuTimes CpuTime() => CpuTimeOf(Pid);
 

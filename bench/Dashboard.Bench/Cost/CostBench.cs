@@ -9,7 +9,8 @@ namespace Dashboard.Bench.Cost;
 /// <c>bench/run.sh cost</c>: what a steady IoT load costs, the app against mosquitto. The load comes from
 /// bench/loadgen/loadgen.c (raw sockets, one thread), a process of its own that reports its CPU next to the broker's.
 /// Each run starts a fresh process of each broker (turns alternate), measures its start and idle memory, then the
-/// scenarios one after the other; the table gives the medians of the runs. See bench/README.md.
+/// scenarios one after the other; the table gives the medians of the runs. With <c>--floor</c>, the floor relay
+/// (bench/Dashboard.RelayFloor) runs the same loads in four ways: what any .NET design could reach. See bench/README.md.
 /// </summary>
 internal static class CostBench
 {
@@ -18,6 +19,15 @@ internal static class CostBench
     private static readonly KeyValuePair<string, string> OneAddressFleet = new("Broker__MaxPendingConnectionsPerAddress", "100000");
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>The floor relay's ways (name, its mode, the runtime's socket completions inline): see its Program.cs.</summary>
+    private static readonly (string Name, string Mode, bool Inline)[] Relays =
+    [
+        ("relay", "direct", false),
+        ("relay-inline", "direct", true),
+        ("relay-handoff-inline", "handoff", true),
+        ("relay-epoll", "epoll", false),
+    ];
 
     /// <summary>One load: the generator's arguments (port and pid are added) and how long it may take at most.</summary>
     private sealed record Scenario(string Key, string Title, string[] Args);
@@ -62,6 +72,8 @@ internal static class CostBench
         var mosquitto = "/usr/sbin/mosquitto";
         var keepTemp = false;
         var scenarios = Scenarios;
+        string? relay = null;
+        var floor = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -71,12 +83,14 @@ internal static class CostBench
                 case "--mosquitto": mosquitto = args[++i]; break;
                 case "--dashboard-dll": dashboardDll = args[++i]; break;
                 case "--keep-temp": keepTemp = true; break;
+                case "--floor": floor = true; break;
+                case "--relay": relay = args[++i]; break;
                 case "--only": // e.g. --only paced1,paced10: a quicker run of some rows
                     var keys = args[++i].Split(',');
                     scenarios = [.. Scenarios.Where(s => keys.Contains(s.Key))];
                     break;
                 default:
-                    Console.Error.WriteLine($"unknown option {args[i]}\n\nbench/run.sh cost [--runs 3] [--only idle,connect,paced1,fleet,paced10,fanin,fanout] [--keep-temp] [--mosquitto PATH] [--dashboard-dll PATH] [--loadgen PATH]");
+                    Console.Error.WriteLine($"unknown option {args[i]}\n\nbench/run.sh cost [--runs 3] [--only idle,connect,paced1,fleet,paced10,fanin,fanout] [--floor] [--keep-temp] [--mosquitto PATH] [--dashboard-dll PATH] [--loadgen PATH] [--relay PATH]");
                     return args[i] is "--help" or "-h" ? 0 : 2;
             }
         }
@@ -87,17 +101,28 @@ internal static class CostBench
             return 2;
         }
 
+        if (floor && (relay is null || !File.Exists(relay)))
+        {
+            Console.Error.WriteLine($"--floor needs the relay ({relay ?? "--relay"}); bench/run.sh cost builds it.");
+            return 2;
+        }
+
         var temp = Directory.CreateTempSubdirectory("dashboard-cost-");
         Console.WriteLine($"# What a steady load costs, {DateTimeOffset.Now:yyyy-MM-dd HH:mm zzz}");
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}; app {dashboardDll}; {mosquitto}; generator {loadgen}");
         Console.WriteLine($"{runs} runs; each starts a fresh process of each broker (alternating which goes first) and runs: start, {string.Join(", ", scenarios.Select(s => s.Title))}.");
+        if (floor)
+        {
+            Console.WriteLine($"With the floor relay {relay} ({string.Join(", ", Relays.Select(r => r.Name))}), on every load but the fleet's (it matches filters by a list, not a tree).");
+        }
+
         Console.WriteLine();
 
         // results[broker][scenario] = one dictionary of fields per run
         var results = new Dictionary<string, Dictionary<string, List<Dictionary<string, double>>>>();
         try
         {
-            string[] names = [BrokerProcess.MosquittoName, BrokerProcess.DashboardName];
+            string[] names = [BrokerProcess.MosquittoName, BrokerProcess.DashboardName, .. floor ? Relays.Select(r => r.Name) : []];
             for (var run = 1; run <= runs; run++)
             {
                 foreach (var name in run % 2 == 1 ? names : names.Reverse())
@@ -108,9 +133,12 @@ internal static class CostBench
                     Task<double>? connack = null;
                     void Probe(BrokerProcess b) => connack = Task.Run(() => FirstConnackMs(b, stop), stop);
                     var dir = Directory.CreateDirectory(Path.Combine(temp.FullName, $"{name}-{run}")).FullName;
+                    var isRelay = Relays.Any(r => r.Name == name);
                     var broker = name == BrokerProcess.MosquittoName
                         ? await BrokerProcess.StartMosquittoAsync(mosquitto, noDelay: false, dir, stop, started: Probe)
-                        : await BrokerProcess.StartDashboardAsync(dashboardDll, [OneAddressFleet], dir, stop, started: Probe);
+                        : isRelay
+                            ? await StartRelayAsync(relay!, name, dir, stop, Probe)
+                            : await BrokerProcess.StartDashboardAsync(dashboardDll, [OneAddressFleet], dir, stop, started: Probe);
                     await using (broker)
                     {
                         var connackMs = await connack!;
@@ -118,7 +146,7 @@ internal static class CostBench
                         var start = new Dictionary<string, double> { ["connack_ms"] = connackMs, ["rss_mib"] = broker.RssMiB() };
                         Add("start", start);
                         Console.WriteLine($"run {run}/{runs} {name,-10} start: first CONNACK {connackMs:N0} ms after the process started, idle RSS {start["rss_mib"]:F1} MiB (pid {broker.Pid})");
-                        foreach (var scenario in scenarios)
+                        foreach (var scenario in scenarios.Where(s => !isRelay || s.Key != "fleet"))
                         {
                             Dictionary<string, double> fields;
                             try
@@ -146,7 +174,7 @@ internal static class CostBench
                 }
             }
 
-            PrintTable(results);
+            PrintTable(results, names);
             return 0;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -165,6 +193,12 @@ internal static class CostBench
                 temp.Delete(recursive: true);
             }
         }
+    }
+
+    private static Task<BrokerProcess> StartRelayAsync(string dll, string name, string dir, CancellationToken stop, Action<BrokerProcess> started)
+    {
+        var (_, mode, inline) = Relays.Single(r => r.Name == name);
+        return BrokerProcess.StartRelayAsync(dll, name, mode, inline, dir, stop, started);
     }
 
     private static string Describe(Dictionary<string, double> f)
@@ -274,7 +308,7 @@ internal static class CostBench
         throw new TimeoutException($"{broker.Name} sent no CONNACK within 60 s");
     }
 
-    private static void PrintTable(Dictionary<string, Dictionary<string, List<Dictionary<string, double>>>> results)
+    private static void PrintTable(Dictionary<string, Dictionary<string, List<Dictionary<string, double>>>> results, string[] names)
     {
         double? Median(string broker, string key, string field)
         {
@@ -289,30 +323,32 @@ internal static class CostBench
         }
 
         string Cell(double? v, string format) => v?.ToString(format, Invariant) ?? "-";
+        var relays = names.Skip(2).ToArray();
         Console.WriteLine();
-        Console.WriteLine("Medians of the runs (ratio = app / mosquitto):");
+        Console.WriteLine("Medians of the runs (ratio = app / mosquitto; a relay's own ratio to mosquitto in brackets):");
         Console.WriteLine();
-        Console.WriteLine("| load | mosquitto | app | ratio |");
-        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine($"| load | mosquitto | app | ratio |{string.Concat(relays.Select(r => $" {r} |"))}");
+        Console.WriteLine($"|---|---:|---:|---:|{string.Concat(relays.Select(_ => "---:|"))}");
         foreach (var row in Rows)
         {
             var m = Median(BrokerProcess.MosquittoName, row.Key, row.Field);
             var a = Median(BrokerProcess.DashboardName, row.Key, row.Field);
-            var ratio = m is > 0 && a is not null ? $"{a / m:F2}×" : "-";
-            Console.WriteLine($"| {row.Title} | {Cell(m, row.Format)} | {Cell(a, row.Format)} | {ratio} |");
+            string Ratio(double? x) => m is > 0 && x is not null ? $"{x / m:F2}×" : "-";
+            var relayCells = relays.Select(r => Median(r, row.Key, row.Field) is { } v ? $" {Cell(v, row.Format)} ({Ratio(v)}) |" : " - |");
+            Console.WriteLine($"| {row.Title} | {Cell(m, row.Format)} | {Cell(a, row.Format)} | {Ratio(a)} |{string.Concat(relayCells)}");
         }
 
         Console.WriteLine();
         Console.WriteLine("The generator's own CPU (getrusage) against the broker's over the same window, % of a core (medians):");
         Console.WriteLine();
-        Console.WriteLine("| scenario | generator vs mosquitto | generator vs app |");
-        Console.WriteLine("|---|---:|---:|");
+        Console.WriteLine($"| scenario |{string.Concat(names.Select(n => $" generator vs {n} |"))}");
+        Console.WriteLine($"|---|{string.Concat(names.Select(_ => "---:|"))}");
         foreach (var scenario in Scenarios)
         {
             string Pair(string broker) => scenario.Key == "idle"
                 ? $"{Cell(Median(broker, "idle", "gen_cpu_s"), "F2")} s / {Cell(Median(broker, "idle", "broker_cpu_s"), "F2")} s CPU"
                 : $"{Cell(Median(broker, scenario.Key, "gen_pct"), "F1")} % / {Cell(Median(broker, scenario.Key, "broker_pct"), "F1")} %";
-            Console.WriteLine($"| {scenario.Title} | {Pair(BrokerProcess.MosquittoName)} | {Pair(BrokerProcess.DashboardName)} |");
+            Console.WriteLine($"| {scenario.Title} |{string.Concat(names.Select(n => $" {Pair(n)} |"))}");
         }
     }
 }
