@@ -1,5 +1,6 @@
 using System.Text;
 using Dashboard.Broker.Admin;
+using Dashboard.Broker.Subscriptions;
 using Dashboard.Broker.Transport;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
@@ -29,6 +30,20 @@ internal sealed partial class BrokerHost
             e.ReasonString = "Not authorized: the ACL does not allow this client to subscribe to this filter";
             e.ProcessSubscription = false;
             Denied(BrokerAuditKind.SubscribeDenied, e.ClientId, e.UserName, filter, 0x87, 0x80, "the ACL does not allow subscribing to this filter");
+        }
+        else if (options.Value.MaxSubscriptionsPerClient is > 0 and var max && !_restoringSessions
+            && SubscriptionIndex.FiltersHeld(BrokerServer.MqttSessionOf(e.Session), filter, out var renewing) >= max && !renewing)
+        {
+            metrics.SubscriptionRefused();
+            e.Response.ReasonCode = MqttSubscribeReasonCode.QuotaExceeded;
+            e.ReasonString = $"Quota exceeded: this client already holds {max} subscriptions (Broker:MaxSubscriptionsPerClient)";
+            e.ProcessSubscription = false;
+            if (_subscriptionLimitLog.ShouldLog())
+            {
+                logger.LogWarning("Client {ClientId}: SUBSCRIBE to a new filter refused, it holds {Max} (Broker:MaxSubscriptionsPerClient)", e.ClientId, max);
+            }
+
+            Denied(BrokerAuditKind.SubscribeDenied, e.ClientId, e.UserName, filter, 0x97, 0x80, $"the client holds {max} subscriptions (Broker:MaxSubscriptionsPerClient)");
         }
 
         return Task.CompletedTask;

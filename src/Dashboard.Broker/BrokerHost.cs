@@ -57,6 +57,8 @@ internal sealed partial class BrokerHost(
     ILogger<BrokerHost> logger) : IHostedService
 {
     private readonly LogLimiter _topicLog = new(TimeSpan.FromSeconds(10));
+    private readonly LogLimiter _subscriptionLimitLog = new(TimeSpan.FromSeconds(10));
+    private volatile bool _restoringSessions;
     private readonly LogLimiter _rateLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _willLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _takeoverLog = new(TimeSpan.FromSeconds(10));
@@ -148,14 +150,22 @@ internal sealed partial class BrokerHost(
     private async Task RestoreSessionsAsync(List<SessionRecord> records)
     {
         sessions.Restore(records);
-        foreach (var record in records)
+        _restoringSessions = true; // a stored session keeps every filter it had, whatever Broker:MaxSubscriptionsPerClient says now
+        try
         {
-            identities.Restore(record.ClientId, record.UserName);
-            await transport.ReplayAsync(new SessionReplayChannel(record));
-            foreach (var (filter, subscription) in record.Subscriptions)
+            foreach (var record in records)
             {
-                shared.Restore(record.ClientId, filter, subscription.Qos);
+                identities.Restore(record.ClientId, record.UserName);
+                await transport.ReplayAsync(new SessionReplayChannel(record));
+                foreach (var (filter, subscription) in record.Subscriptions)
+                {
+                    shared.Restore(record.ClientId, filter, subscription.Qos);
+                }
             }
+        }
+        finally
+        {
+            _restoringSessions = false;
         }
     }
 

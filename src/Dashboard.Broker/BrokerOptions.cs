@@ -139,6 +139,14 @@ public sealed class BrokerOptions
     [Range(1, 1_000_000)]
     public int MaxQueuedMessages { get; set; } = 1000;
 
+    /// <summary>
+    /// Topic filters one client's session may hold; a SUBSCRIBE to a further new one is refused in SUBACK (MQTT 5: 0x97
+    /// "quota exceeded", 3.1.1: 0x80) while those already held still renew. Each costs the broker about 1.4 KB, so this
+    /// bounds what one client can make it hold (a flood of 100,000 filters took 140 MB). Zero: no limit (Mosquitto's default).
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxSubscriptionsPerClient { get; set; } = 10_000;
+
     /// <summary>Queue QoS 0 messages for offline persistent sessions (Mosquitto's queue_qos0_messages).</summary>
     public bool QueueQos0Messages { get; set; }
 

@@ -61,6 +61,9 @@ internal sealed class BrokerServer(TimeProvider clock, PublishTracker tracker) :
     /// <summary>MQTTnet's session itself: its checks of a subscription and its queue are not on the wrapper.</summary>
     public MqttSession? FindMqttSession(string clientId) => FindSession(clientId) is { } status ? SessionField(status) : null;
 
+    /// <summary>MQTTnet's session behind the wrapper its events carry.</summary>
+    public static MqttSession MqttSessionOf(MqttSessionStatus status) => SessionField(status);
+
     public async Task DeleteSessionAsync(string clientId)
     {
         if (FindSession(clientId) is { } session)

@@ -22,6 +22,7 @@ public sealed class BrokerMetrics : IDisposable
     private long _ingestionDropped;
     private long _connectionsRefused;
     private long _topicsRefused;
+    private long _subscriptionsRefused;
     private long _publishRateExceeded;
     private long _willsRefused;
     private long _packetsMalformed;
@@ -43,6 +44,7 @@ public sealed class BrokerMetrics : IDisposable
         _meter.CreateObservableCounter("mqtt.messages.too_large_for_client", () => MessagesTooLargeForClient, description: "Messages not sent to an MQTT 5 client because they exceed the Maximum Packet Size it set in CONNECT");
         _meter.CreateObservableCounter("mqtt.connections.refused", () => ConnectionsRefused, description: "Connections closed because Broker:MaxConnections were open");
         _meter.CreateObservableCounter("mqtt.topics.refused", () => TopicsRefused, description: "Topics and filters refused for Broker:MaxTopicLength or MaxTopicLevels");
+        _meter.CreateObservableCounter("mqtt.subscriptions.refused", () => SubscriptionsRefused, description: "SUBSCRIBEs to a new filter refused because the client held Broker:MaxSubscriptionsPerClient");
         _meter.CreateObservableCounter("mqtt.messages.rate_limited", () => PublishRateExceeded, description: "Messages dropped because a client exceeded Broker:MaxPublishRatePerClient");
         _meter.CreateObservableCounter("mqtt.wills.refused", () => WillsRefused, description: "Last Wills refused at CONNECT or dropped when due, for the ACL or a reserved topic");
         _meter.CreateObservableCounter("mqtt.connections.refused_pending", () => PendingConnectionsRefused, description: "Connections closed because Broker:MaxPendingConnections or MaxPendingConnectionsPerAddress had not completed CONNECT");
@@ -63,6 +65,7 @@ public sealed class BrokerMetrics : IDisposable
     public long IngestionDropped => Interlocked.Read(ref _ingestionDropped);
     public long ConnectionsRefused => Interlocked.Read(ref _connectionsRefused);
     public long TopicsRefused => Interlocked.Read(ref _topicsRefused);
+    public long SubscriptionsRefused => Interlocked.Read(ref _subscriptionsRefused);
     public long PublishRateExceeded => Interlocked.Read(ref _publishRateExceeded);
     public long WillsRefused => Interlocked.Read(ref _willsRefused);
     public long PacketsMalformed => Interlocked.Read(ref _packetsMalformed);
@@ -91,6 +94,7 @@ public sealed class BrokerMetrics : IDisposable
     public void MessageDropped() => Interlocked.Increment(ref _messagesDropped);
     public void ConnectionRefused() => Interlocked.Increment(ref _connectionsRefused);
     public void TopicRefused() => Interlocked.Increment(ref _topicsRefused);
+    public void SubscriptionRefused() => Interlocked.Increment(ref _subscriptionsRefused);
     public void PublishRateLimited() => Interlocked.Increment(ref _publishRateExceeded);
     public void WillRefused() => Interlocked.Increment(ref _willsRefused);
     public void PendingConnectionRefused() => Interlocked.Increment(ref _pendingRefused);

@@ -27,12 +27,14 @@ public sealed record BrokerStatus(
     long LoginsFailed = 0,
     long WillsRefused = 0,
     long PacketsMalformed = 0,
+    long SubscriptionsRefused = 0,
     External.ExternalBrokerState? External = null)
 {
     /// <summary>Something was refused or dropped since start: the Overview shows a warning line.</summary>
     public bool HasRefusals =>
         MessagesDropped > 0 || IngestionDropped > 0 || PacketsTooLarge > 0 || ConnectionsRefused > 0 || TopicsRefused > 0 || PublishRateExceeded > 0
-        || PendingConnectionsRefused > 0 || LoginsThrottled > 0 || LoginsFailed > 0 || WillsRefused > 0 || PacketsMalformed > 0;
+        || PendingConnectionsRefused > 0 || LoginsThrottled > 0 || LoginsFailed > 0 || WillsRefused > 0 || PacketsMalformed > 0
+        || SubscriptionsRefused > 0;
 
     public static readonly BrokerStatus Starting = new(
         DateTimeOffset.MinValue, TimeSpan.Zero, [], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);

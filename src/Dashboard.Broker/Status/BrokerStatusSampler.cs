@@ -68,7 +68,8 @@ internal sealed class BrokerStatusSampler(
                     metrics.LoginsThrottled,
                     metrics.LoginsFailed,
                     metrics.WillsRefused,
-                    metrics.PacketsMalformed);
+                    metrics.PacketsMalformed,
+                    metrics.SubscriptionsRefused);
                 previous = (now, received, sent);
                 feed.Publish(status);
 

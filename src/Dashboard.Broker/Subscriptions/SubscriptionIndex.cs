@@ -311,6 +311,24 @@ internal sealed class SubscriptionIndex
         }
     }
 
+    /// <summary>How many filters MQTTnet's session holds now (those granted earlier in the same SUBSCRIBE included), and whether <paramref name="filter"/> is one.</summary>
+    public static int FiltersHeld(MqttSession session, string filter, out bool holdsFilter)
+    {
+        var manager = SubscriptionsManager(session);
+        var guard = SubscriptionsLock(manager);
+        guard.EnterReadLock();
+        try
+        {
+            var subscriptions = Subscriptions(manager);
+            holdsFilter = subscriptions.ContainsKey(filter);
+            return subscriptions.Count;
+        }
+        finally
+        {
+            guard.ExitReadLock();
+        }
+    }
+
     /// <summary>The subscription MQTTnet's session holds for a filter, with what it granted (QoS, options, identifier).</summary>
     private static MqttSubscription? SubscriptionOf(MqttSession session, string filter)
     {

@@ -14,6 +14,7 @@ public sealed class LimitsAppFixture : IAsyncLifetime
     public const int MaxTopicLength = 64;
     public const int MaxTopicLevels = 4;
     public const int MaxPublishRate = 5;
+    public const int MaxSubscriptions = 3;
 
     public DashboardApp App { get; private set; } = null!;
 
@@ -23,6 +24,7 @@ public sealed class LimitsAppFixture : IAsyncLifetime
         ["Broker:MaxTopicLength"] = $"{MaxTopicLength}",
         ["Broker:MaxTopicLevels"] = $"{MaxTopicLevels}",
         ["Broker:MaxPublishRatePerClient"] = $"{MaxPublishRate}",
+        ["Broker:MaxSubscriptionsPerClient"] = $"{MaxSubscriptions}",
     });
 
     public async Task DisposeAsync() => await App.DisposeAsync();
@@ -99,6 +101,53 @@ public sealed class LimitsTests(LimitsAppFixture fixture) : IClassFixture<Limits
 
         Assert.Equal(MqttClientSubscribeResultCode.TopicFilterInvalid, deep.Items.Single().ResultCode);
         Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, fine.Items.Single().ResultCode);
+    }
+
+    [Fact]
+    public async Task A_client_holding_MaxSubscriptionsPerClient_filters_gets_quota_exceeded_for_a_new_one()
+    {
+        var prefix = $"subs/{Guid.NewGuid():N}"[..20];
+        await using var client = await TestClient.ConnectAsync(App, version: MqttProtocolVersion.V500);
+        var refusedBefore = Metrics.SubscriptionsRefused;
+
+        // One SUBSCRIBE of five filters, at one QoS so that they are taken in order: three fit.
+        var five = new MqttClientSubscribeOptionsBuilder();
+        foreach (var name in "abcde")
+        {
+            five.WithTopicFilter($"{prefix}/{name}", MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        var result = await client.Client.SubscribeAsync(five.Build());
+        Assert.Equal(
+            [.. Enumerable.Repeat(MqttClientSubscribeResultCode.GrantedQoS1, 3), .. Enumerable.Repeat(MqttClientSubscribeResultCode.QuotaExceeded, 2)],
+            result.Items.Select(i => i.ResultCode));
+        Assert.Contains("Broker:MaxSubscriptionsPerClient", result.ReasonString, StringComparison.Ordinal);
+        Assert.Equal(refusedBefore + 2, Metrics.SubscriptionsRefused);
+
+        // A filter it holds still renews (here at another QoS).
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, (await client.SubscribeAsync($"{prefix}/a")).Items.Single().ResultCode);
+
+        // The refused filter gets nothing: the message published after it, on a held filter, is the next to arrive.
+        await using var publisher = await TestClient.ConnectAsync(App);
+        await publisher.PublishAsync($"{prefix}/d", "refused", MqttQualityOfServiceLevel.AtLeastOnce);
+        await publisher.PublishAsync($"{prefix}/b", "held", MqttQualityOfServiceLevel.AtLeastOnce);
+        Assert.Equal($"{prefix}/b", (await client.NextAsync()).Topic);
+
+        // Unsubscribing makes room.
+        await client.Client.UnsubscribeAsync($"{prefix}/c");
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, (await client.SubscribeAsync($"{prefix}/d", MqttQualityOfServiceLevel.AtLeastOnce)).Items.Single().ResultCode);
+    }
+
+    [Fact]
+    public async Task Mosquitto_sub_with_more_filters_than_MaxSubscriptionsPerClient_is_refused_the_rest_in_SUBACK()
+    {
+        var prefix = $"msub/{Guid.NewGuid():N}"[..20];
+        string[] filters = [.. Enumerable.Range(1, LimitsAppFixture.MaxSubscriptions + 1).SelectMany(i => new[] { "-t", $"{prefix}/{i}" })];
+        var (_, output) = await ExternalProcess.RunAsync("mosquitto_sub",
+            ["-h", "127.0.0.1", "-p", App.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-d", "-W", "2", .. filters]);
+
+        // MQTT 3.1.1 has one failure code, 0x80 (128); the three before it are granted QoS 0.
+        Assert.Contains("Subscribed (mid: 1): 0, 0, 0, 128", output, StringComparison.Ordinal);
     }
 
     [Fact]

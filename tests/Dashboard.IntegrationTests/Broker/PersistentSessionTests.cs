@@ -142,6 +142,43 @@ public sealed class PersistentSessionTests
     }
 
     [Fact]
+    public async Task A_stored_session_keeps_its_filters_after_a_restart_with_a_lower_MaxSubscriptionsPerClient()
+    {
+        var database = DashboardApp.NewDatabasePath();
+        var prefix = $"many/{Guid.NewGuid():N}";
+        var device = $"many-{Guid.NewGuid():N}"[..20];
+        await using (var app = await DashboardApp.StartAsync(database))
+        {
+            await using var client = await TestClient.ConnectAsync(Persistent(app, device));
+            foreach (var i in Enumerable.Range(1, 5))
+            {
+                await client.SubscribeAsync($"{prefix}/{i}", MqttQualityOfServiceLevel.AtLeastOnce);
+            }
+        }
+
+        // The session was made under the old limit: it comes back whole, and only new filters meet the new one.
+        await using (var app = await DashboardApp.StartAsync(database, new Dictionary<string, string?> { ["Broker:MaxSubscriptionsPerClient"] = "3" }))
+        {
+            await using var publisher = await TestClient.ConnectAsync(app);
+            foreach (var i in Enumerable.Range(1, 5))
+            {
+                await publisher.PublishAsync($"{prefix}/{i}", $"m{i}", MqttQualityOfServiceLevel.AtLeastOnce);
+            }
+
+            await using var client = await TestClient.ConnectAsync(Persistent(app, device));
+            Assert.True(client.ConnectResult!.IsSessionPresent);
+            var received = new List<string>();
+            foreach (var _ in Enumerable.Range(1, 5))
+            {
+                received.Add((await client.NextAsync()).Text());
+            }
+
+            Assert.Equal(["m1", "m2", "m3", "m4", "m5"], received);
+            Assert.Equal(MqttClientSubscribeResultCode.UnspecifiedError, (await client.SubscribeAsync($"{prefix}/6")).Items.Single().ResultCode);
+        }
+    }
+
+    [Fact]
     public async Task An_expired_session_is_forgotten_in_memory_and_in_the_database()
     {
         var database = DashboardApp.NewDatabasePath();

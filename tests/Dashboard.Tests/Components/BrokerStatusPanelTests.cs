@@ -108,13 +108,14 @@ public sealed class BrokerStatusPanelTests : BunitContext
         var cut = Render<BrokerStatusPanel>();
         Assert.DoesNotContain("refused", cut.Markup);
 
-        _feed.Publish(Status() with { ConnectionsRefused = 2, TopicsRefused = 3, PublishRateExceeded = 1_500 });
+        _feed.Publish(Status() with { ConnectionsRefused = 2, TopicsRefused = 3, PublishRateExceeded = 1_500, SubscriptionsRefused = 7 });
 
         cut.WaitForAssertion(() =>
         {
             Assert.Contains("2 connections refused because Broker:MaxConnections were open", cut.Markup);
             Assert.Contains("3 topics refused for Broker:MaxTopicLength or MaxTopicLevels", cut.Markup);
             Assert.Contains("1,500 messages dropped because a client published faster than Broker:MaxPublishRatePerClient", cut.Markup);
+            Assert.Contains("7 subscriptions refused: a client already held Broker:MaxSubscriptionsPerClient filters", cut.Markup);
         });
     }
 
