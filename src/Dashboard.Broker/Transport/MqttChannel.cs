@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using Dashboard.Broker.Metrics;
@@ -12,8 +13,10 @@ using Microsoft.AspNetCore.Http.Features;
 using MQTTnet.Adapter;
 using MQTTnet.Exceptions;
 using MQTTnet.Formatter;
+using MQTTnet.Internal;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
+using MQTTnet.Server.Internal;
 
 namespace Dashboard.Broker.Transport;
 
@@ -36,6 +39,7 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
     private int _acksOwed; // QoS 1/2 PUBLISHes handed to MQTTnet whose PUBACK/PUBREC has not been written yet
     private int _heldBack; // bytes written and not flushed yet (guarded by _writeLock)
     private const int HoldBackLimit = 64 * 1024;
+    private const int MaxSentPerTurn = 256; // then MQTTnet's loop yields, and the pool's other work gets its turn
 
     public MqttChannel(ConnectionContext connection, ClientConnection client, MqttPacketFormatterAdapter formatter,
         IReadOnlyList<IMqttPacketHook> hooks, BrokerMetrics metrics, WriteAhead writeAhead, int maxPacketSize, Action<ClientConnection, string> refused)
@@ -126,7 +130,7 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
                         if (Client.Reply is { } reply)
                         {
                             Client.Reply = null;
-                            await SendPacketAsync(reply, cancellationToken);
+                            await SendOneAsync(reply, cancellationToken); // from the receive loop: never takes from the session's queue
                         }
 
                         continue;
@@ -171,6 +175,51 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
     }
 
     public async Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
+    {
+        await SendOneAsync(packet, cancellationToken);
+        if (packet is not (MqttConnAckPacket or MqttDisconnectPacket or MqttAuthPacket))
+        {
+            await SendQueuedAsync(cancellationToken); // MQTTnet's send loop brought it from the session's queue
+        }
+    }
+
+    /// <summary>
+    /// Sends what the client's session has queued now, as MQTTnet's send loop would, before that loop takes its next turn.
+    /// The loop yields to the back of the thread pool's queue after every packet (<c>Task.Yield</c>), so a client fed by
+    /// many publishers, whose every packet also queues there, got one packet out per turn of the whole pool: fan-in 8 → 1
+    /// ran at a third of the rate it does this way, and the client's queue grew for the whole run (bench/README.md).
+    /// Only that loop takes from the session's queue, and it is waiting for this call, so what is counted is there.
+    /// </summary>
+    private async ValueTask SendQueuedAsync(CancellationToken cancellationToken)
+    {
+        if (Client.Backlog.Session is not { } session)
+        {
+            return;
+        }
+
+        var queue = PacketBus(session);
+        for (var sent = 0; sent < MaxSentPerTurn && queue.TotalItemsCount > 0 && !Client.TakenOver; sent++)
+        {
+            var item = await session.DequeuePacketAsync(cancellationToken);
+            try
+            {
+                await SendOneAsync(item.Packet, cancellationToken);
+                item.Complete();
+            }
+            catch (OperationCanceledException)
+            {
+                item.Cancel();
+                throw;
+            }
+            catch (Exception ex)
+            {
+                item.Fail(ex);
+                throw;
+            }
+        }
+    }
+
+    private async Task SendOneAsync(MqttPacket packet, CancellationToken cancellationToken)
     {
         if (packet is MqttPublishPacket or MqttPingRespPacket && Client.TakenOver)
         {
@@ -338,4 +387,7 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
 
     /// <summary>Ends the connection without a word: MQTTnet sees the stream end.</summary>
     public void Abort() => _connection.Abort();
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_packetBus")]
+    private static extern ref MqttPacketBus PacketBus(MqttSession session);
 }
