@@ -199,12 +199,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
 
         var broker = Start(MosquittoName, new ProcessStartInfo(executable, ["-c", conf]), port, Path.Combine(tempDir, "mosquitto.log"), settings);
         started?.Invoke(broker);
-        await broker.WaitUntilReadyAsync(async () =>
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
-            return true;
-        }, cancellationToken);
+        await broker.WaitUntilListeningAsync(cancellationToken);
         return broker;
     }
 
@@ -221,12 +216,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
         var settings = $"mode {mode}, DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS={(inlineCompletions ? 1 : 0)}";
         var broker = Start(name, start, port, Path.Combine(tempDir, $"{name}.log"), settings);
         started?.Invoke(broker);
-        await broker.WaitUntilReadyAsync(async () =>
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
-            return true;
-        }, cancellationToken);
+        await broker.WaitUntilListeningAsync(cancellationToken);
         return broker;
     }
 
@@ -312,6 +302,14 @@ internal sealed class BrokerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         return broker;
     }
+
+    /// <summary>Ready once the broker's MQTT port accepts a connection.</summary>
+    private Task WaitUntilListeningAsync(CancellationToken cancellationToken) => WaitUntilReadyAsync(async () =>
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, MqttPort, cancellationToken);
+        return true;
+    }, cancellationToken);
 
     /// <summary>Polls <paramref name="isReady"/> every 100 ms; fails at once if the process exits, and after 60 s.</summary>
     private async Task WaitUntilReadyAsync(Func<Task<bool>> isReady, CancellationToken cancellationToken)

@@ -58,10 +58,10 @@ internal sealed partial class BrokerHost(
 {
     private readonly LogLimiter _topicLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _subscriptionLimitLog = new(TimeSpan.FromSeconds(10));
-    private volatile bool _restoringSessions;
     private readonly LogLimiter _rateLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _willLog = new(TimeSpan.FromSeconds(10));
     private readonly LogLimiter _takeoverLog = new(TimeSpan.FromSeconds(10));
+    private volatile bool _restoringSessions; // stored sessions are being replayed into MQTTnet (start only)
     private MqttServer? _server;
 
     public async Task StartAsync(CancellationToken cancellationToken)

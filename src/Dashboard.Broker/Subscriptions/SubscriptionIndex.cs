@@ -314,30 +314,24 @@ internal sealed class SubscriptionIndex
     /// <summary>How many filters MQTTnet's session holds now (those granted earlier in the same SUBSCRIBE included), and whether <paramref name="filter"/> is one.</summary>
     public static int FiltersHeld(MqttSession session, string filter, out bool holdsFilter)
     {
-        var manager = SubscriptionsManager(session);
-        var guard = SubscriptionsLock(manager);
-        guard.EnterReadLock();
-        try
-        {
-            var subscriptions = Subscriptions(manager);
-            holdsFilter = subscriptions.ContainsKey(filter);
-            return subscriptions.Count;
-        }
-        finally
-        {
-            guard.ExitReadLock();
-        }
+        var (count, held) = ReadSubscriptions(session, filter, static (subscriptions, filter) => (subscriptions.Count, subscriptions.ContainsKey(filter)));
+        holdsFilter = held;
+        return count;
     }
 
     /// <summary>The subscription MQTTnet's session holds for a filter, with what it granted (QoS, options, identifier).</summary>
-    private static MqttSubscription? SubscriptionOf(MqttSession session, string filter)
+    private static MqttSubscription? SubscriptionOf(MqttSession session, string filter) =>
+        ReadSubscriptions(session, filter, static (subscriptions, filter) => subscriptions.GetValueOrDefault(filter));
+
+    /// <summary>Reads MQTTnet's dictionary of the session's subscriptions under its own lock.</summary>
+    private static T ReadSubscriptions<T>(MqttSession session, string filter, Func<Dictionary<string, MqttSubscription>, string, T> read)
     {
         var manager = SubscriptionsManager(session);
         var guard = SubscriptionsLock(manager);
         guard.EnterReadLock();
         try
         {
-            return Subscriptions(manager).GetValueOrDefault(filter);
+            return read(Subscriptions(manager), filter);
         }
         finally
         {
