@@ -1,4 +1,5 @@
 using Dashboard.Broker.Delivery;
+using Dashboard.Broker.Sessions;
 using Dashboard.Broker.Subscriptions;
 using Dashboard.Broker.Tracking;
 using MQTTnet;
@@ -44,7 +45,11 @@ internal sealed partial class BrokerHost
             if (broker.FindMqttSession(e.ClientId) is { } session && ReferenceEquals(session.Items, e.SessionItems))
             {
                 var isNew = !index.Holds(session, e.TopicFilter.Topic);
-                index.Add(session, e.TopicFilter.Topic);
+                if (index.Add(session, e.TopicFilter.Topic) is { } granted)
+                {
+                    sessions.Subscribed(e.ClientId, e.TopicFilter.Topic, StoredSubscription.Of(granted));
+                }
+
                 await SendRetainedMqttnetMissesAsync(session, e.TopicFilter, isNew);
             }
         };
@@ -84,7 +89,7 @@ internal sealed partial class BrokerHost
             if (MqttTopic.Matches(filter.Topic, message.Topic)
                 && MqttTopicFilterComparer.Compare(message.Topic, filter.Topic) != MqttTopicFilterCompareResult.IsMatch
                 && index.TryMatch(session, message.Topic, message.QualityOfServiceLevel, senderId: null, out var subscriber)
-                && Admit(senderId: null, session.Id, message) == Taken.ByMqttnet)
+                && Admit(senderId: null, message, subscriber) == Taken.ByMqttnet)
             {
                 var packet = ClientQueues.PacketFor(message, subscriber);
                 packet.Retain = true;
@@ -146,7 +151,7 @@ internal sealed partial class BrokerHost
     private bool Deliver(string senderId, MqttApplicationMessage message, Subscriber subscriber)
     {
         var session = subscriber.Session;
-        var taken = Admit(senderId, session.Id, message);
+        var taken = Admit(senderId, message, subscriber);
         if (taken == Taken.ByMqttnet
             && session.EnqueueDataPacket(new MqttPacketBusItem(ClientQueues.PacketFor(message, subscriber))) == EnqueueDataPacketResult.Dropped)
         {
@@ -160,8 +165,9 @@ internal sealed partial class BrokerHost
     /// Decides for a message on its way to a subscribed session. Every delivery, retained ones on subscribe included: a deny
     /// entry narrows a wider subscription, and an ACL changed after subscribing applies at once.
     /// </summary>
-    private Taken Admit(string? senderId, string receiverId, MqttApplicationMessage message)
+    private Taken Admit(string? senderId, MqttApplicationMessage message, Subscriber subscriber)
     {
+        var receiverId = subscriber.Session.Id;
         if ((!acl.Unrestricted && !acl.CanRead(receiverId, message.Topic)) || packetSizes.Refuses(receiverId, message))
         {
             tracker.Enqueueing(receiverId, message, DeliveryState.Refused);
@@ -170,7 +176,7 @@ internal sealed partial class BrokerHost
 
         var taken = Taken.ByBroker;
         var state = DeliveryState.Pending;
-        if (sessions.TryTake(receiverId, message, out var stored))
+        if (sessions.TryTake(receiverId, message, subscriber.Qos, subscriber.RetainAsPublished, out var stored))
         {
             state = stored ? DeliveryState.Queued : DeliveryState.Dropped;
         }

@@ -258,7 +258,10 @@ internal sealed partial class BrokerHost(
     private Task OnInterceptingEnqueue(InterceptingClientApplicationMessageEnqueueEventArgs e)
     {
         // MQTTnet asks only for what it still routes itself: retained messages sent on SUBSCRIBE.
-        e.AcceptEnqueue = Admit(e.SenderClientId, e.ReceiverClientId, e.ApplicationMessage) == Taken.ByMqttnet;
+        var message = e.ApplicationMessage;
+        e.AcceptEnqueue = broker.FindMqttSession(e.ReceiverClientId) is { } session
+            && index.TryMatch(session, message.Topic, message.QualityOfServiceLevel, e.SenderClientId, out var subscriber)
+            && Admit(e.SenderClientId, message, subscriber) == Taken.ByMqttnet;
         return Task.CompletedTask;
     }
 

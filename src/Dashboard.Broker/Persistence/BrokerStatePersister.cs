@@ -106,7 +106,7 @@ internal sealed class BrokerStatePersister(
             {
                 lock (record)
                 {
-                    record.SubscriptionsChanged = true;
+                    record.RewriteSubscriptions = true; // what the failed write took is not known to be stored
                 }
 
                 sessions.MarkChanged(record); // try again next time

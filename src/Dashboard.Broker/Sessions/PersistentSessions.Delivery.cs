@@ -14,12 +14,12 @@ namespace Dashboard.Broker.Sessions;
 internal sealed partial class PersistentSessions
 {
     /// <summary>
-    /// Called before MQTTnet queues a message for a subscribed session. A message for an offline persistent session goes
-    /// into the broker's own bounded queue instead (returns true: MQTTnet should not queue it); one for a connected
-    /// persistent session is kept as in flight until the client acknowledges it. <paramref name="stored"/> tells whether
-    /// the session now owes it, so its publisher's acknowledgement waits for the write.
+    /// Called before MQTTnet queues a message for a subscribed session, at the QoS and retain flag its subscriptions give.
+    /// A message for an offline persistent session goes into the broker's own bounded queue instead (returns true: MQTTnet
+    /// should not queue it); one for a connected persistent session is kept as in flight until the client acknowledges it.
+    /// <paramref name="stored"/> tells whether the session now owes it, so its publisher's acknowledgement waits for the write.
     /// </summary>
-    public bool TryTake(string receiverClientId, MqttApplicationMessage message, out bool stored)
+    public bool TryTake(string receiverClientId, MqttApplicationMessage message, MqttQualityOfServiceLevel qos, bool retainAsPublished, out bool stored)
     {
         stored = false;
         if (!_sessions.TryGetValue(receiverClientId, out var record))
@@ -29,19 +29,14 @@ internal sealed partial class PersistentSessions
 
         lock (record)
         {
-            if (record.Match(message.Topic, message.QualityOfServiceLevel) is not { } delivery)
-            {
-                return record.Connection is null;
-            }
-
-            var retain = delivery.RetainAsPublished && message.Retain;
+            var retain = retainAsPublished && message.Retain;
             if (record.Connection is null)
             {
-                stored = Enqueue(record, message.CopyFor(delivery.Qos, retain), delivery.Qos, retain);
+                stored = Enqueue(record, message.CopyFor(qos, retain), qos, retain);
                 return true;
             }
 
-            stored = HandOver(record, message, delivery.Qos, retain);
+            stored = HandOver(record, message, qos, retain);
             return false;
         }
     }

@@ -15,7 +15,7 @@ namespace Dashboard.Broker.Sessions;
 /// <summary>
 /// Persistent sessions that survive a restart. MQTTnet keeps sessions in memory only and would queue
 /// messages for an offline client without bound; here the broker records each persistent session's
-/// subscriptions (from SUBSCRIBE and its SUBACK), keeps the queue of an offline session itself (bounded,
+/// subscriptions (as they are granted), keeps the queue of an offline session itself (bounded,
 /// QoS 0 skipped unless configured), hands the queue back to MQTTnet when the client returns, and notes
 /// every change for <see cref="SessionStore"/> to write in batches.
 /// </summary>
@@ -74,24 +74,16 @@ internal sealed partial class PersistentSessions(
                 }
 
                 break;
-            case MqttSubscribePacket subscribe:
-                // A copy: hooks after this one take shared subscriptions out of the packet.
-                connection.HookState[(this, subscribe.PacketIdentifier)] = new MqttSubscribePacket
-                {
-                    PacketIdentifier = subscribe.PacketIdentifier,
-                    SubscriptionIdentifier = subscribe.SubscriptionIdentifier,
-                    TopicFilters = [.. subscribe.TopicFilters],
-                };
-                break;
             case MqttUnsubscribePacket unsubscribe when _sessions.TryGetValue(connection.ClientId, out var record):
                 lock (record)
                 {
                     foreach (var filter in unsubscribe.TopicFilters)
                     {
-                        record.Subscriptions.Remove(filter);
+                        if (record.Subscriptions.Remove(filter))
+                        {
+                            record.ChangedFilters.Add(filter);
+                        }
                     }
-
-                    record.SubscriptionsChanged = true;
                 }
 
                 MarkChanged(record);
@@ -103,32 +95,38 @@ internal sealed partial class PersistentSessions(
 
     public MqttPacket Sending(ClientConnection connection, MqttPacket packet)
     {
-        if (packet is MqttSubAckPacket subAck
-            && connection.HookState.TryRemove((this, subAck.PacketIdentifier), out var pending)
-            && _sessions.TryGetValue(connection.ClientId, out var record))
+        if (packet is MqttSubAckPacket or MqttUnsubAckPacket && connection.IsPersistentSession && _sessions.ContainsKey(connection.ClientId))
         {
-            var subscribe = (MqttSubscribePacket)pending;
-            lock (record)
-            {
-                for (var i = 0; i < subscribe.TopicFilters.Count && i < subAck.ReasonCodes.Count; i++)
-                {
-                    var code = subAck.ReasonCodes[i];
-                    if ((int)code <= 2)
-                    {
-                        var filter = subscribe.TopicFilters[i];
-                        record.Subscriptions[filter.Topic] = new StoredSubscription(
-                            (MqttQualityOfServiceLevel)code, filter.NoLocal, filter.RetainAsPublished, filter.RetainHandling, subscribe.SubscriptionIdentifier);
-                    }
-                }
-
-                record.SubscriptionsChanged = true;
-            }
-
-            MarkChanged(record);
-            connection.WriteAheadMark = writeAhead.Note(); // the SUBACK waits until the subscription is stored
+            connection.WriteAheadMark = writeAhead.Note(); // the SUBACK (UNSUBACK) waits until what it changed is stored
         }
 
         return packet;
+    }
+
+    /// <summary>
+    /// A subscription was granted (by MQTTnet, or a shared one by the broker): a persistent session's record takes it at
+    /// once, so it holds what MQTTnet holds even when the client leaves before its SUBACK is sent.
+    /// </summary>
+    public void Subscribed(string clientId, string filter, StoredSubscription subscription)
+    {
+        if (!_sessions.TryGetValue(clientId, out var record))
+        {
+            return;
+        }
+
+        lock (record)
+        {
+            if (record.Connection is not { IsPersistentSession: true }
+                || (record.Subscriptions.TryGetValue(filter, out var held) && held == subscription))
+            {
+                return; // not a persistent connection's (a stored session being replayed, a clean one), or renewed unchanged
+            }
+
+            record.Subscriptions[filter] = subscription;
+            record.ChangedFilters.Add(filter);
+        }
+
+        MarkChanged(record);
     }
 
     public void Established(ClientConnection connection)
@@ -231,7 +229,7 @@ internal sealed partial class PersistentSessions(
     private SessionRecord NewRecord(string clientId)
     {
         var sequence = Interlocked.Read(ref _sequence);
-        return new SessionRecord(clientId) { RemovedUpTo = sequence, PersistedUpTo = sequence, SubscriptionsChanged = true };
+        return new SessionRecord(clientId) { RemovedUpTo = sequence, PersistedUpTo = sequence, RewriteSubscriptions = true };
     }
 
 }

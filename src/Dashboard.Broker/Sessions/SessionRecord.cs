@@ -1,14 +1,19 @@
 using System.Buffers;
-using Dashboard.Broker.Shared;
 using Dashboard.Broker.Transport;
 using MQTTnet;
 using MQTTnet.Protocol;
+using MQTTnet.Server.Internal;
 
 namespace Dashboard.Broker.Sessions;
 
 /// <summary>How a persistent session subscribed to one filter.</summary>
 internal readonly record struct StoredSubscription(
-    MqttQualityOfServiceLevel Qos, bool NoLocal, bool RetainAsPublished, MqttRetainHandling RetainHandling, uint Identifier);
+    MqttQualityOfServiceLevel Qos, bool NoLocal, bool RetainAsPublished, MqttRetainHandling RetainHandling, uint Identifier)
+{
+    /// <summary>A subscription as MQTTnet granted it.</summary>
+    public static StoredSubscription Of(MqttSubscription granted) => new(
+        granted.GrantedQualityOfServiceLevel, granted.NoLocal, granted.RetainAsPublished, granted.RetainHandling, granted.Identifier);
+}
 
 /// <summary>The session row's own columns.</summary>
 internal sealed record SessionRow(string? UserName, long ExpirySeconds, DateTime? DisconnectedAt);
@@ -61,8 +66,11 @@ internal sealed class SessionRecord(string clientId)
     /// <summary>The session row as last written (null: none known to be written), so a flush writes it only when it changed.</summary>
     public SessionRow? PersistedRow { get; set; }
 
-    /// <summary>Subscriptions changed since they were last written.</summary>
-    public bool SubscriptionsChanged { get; set; }
+    /// <summary>Filters subscribed, changed or unsubscribed since they were last written.</summary>
+    public HashSet<string> ChangedFilters { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The stored subscriptions are to be replaced by all of <see cref="Subscriptions"/> (a new session, a failed write).</summary>
+    public bool RewriteSubscriptions { get; set; }
 
     /// <summary>Messages for the session dropped since start because its queue was full.</summary>
     public long Dropped { get; set; }
@@ -72,24 +80,6 @@ internal sealed class SessionRecord(string clientId)
 
     public bool IsExpired(DateTime now) =>
         Connection is null && DisconnectedAt is { } since && since.AddSeconds(ExpirySeconds) <= now;
-
-    /// <summary>The QoS and retain flag a message on <paramref name="topic"/> is delivered with, or null when no subscription matches.</summary>
-    public (MqttQualityOfServiceLevel Qos, bool RetainAsPublished)? Match(string topic, MqttQualityOfServiceLevel published)
-    {
-        var best = -1;
-        var retainAsPublished = false;
-        foreach (var (filter, subscription) in Subscriptions)
-        {
-            if (!filter.StartsWith(SharedSubscriptions.Prefix, StringComparison.Ordinal)
-                && MqttTopic.Matches(filter, topic))
-            {
-                best = Math.Max(best, (int)subscription.Qos);
-                retainAsPublished |= subscription.RetainAsPublished;
-            }
-        }
-
-        return best < 0 ? null : ((MqttQualityOfServiceLevel)Math.Min(best, (int)published), retainAsPublished);
-    }
 
     /// <summary>The client acknowledged a message it was sent; false when it was not one this record keeps.</summary>
     public bool Acknowledge(string topic, ReadOnlySequence<byte> payload)

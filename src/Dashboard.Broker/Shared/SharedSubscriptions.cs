@@ -75,7 +75,7 @@ internal sealed partial class SharedSubscriptions(
                     var topicFilter = subscribe.TopicFilters[i];
                     if (IsShared(topicFilter))
                     {
-                        granted.Add((i, Subscribe(connection, topicFilter)));
+                        granted.Add((i, Subscribe(connection, topicFilter, subscribe.SubscriptionIdentifier)));
                     }
                 }
 
@@ -147,7 +147,7 @@ internal sealed partial class SharedSubscriptions(
 
     private static bool IsShared(MqttTopicFilter filter) => filter.Topic?.StartsWith(Prefix, StringComparison.Ordinal) == true;
 
-    private MqttSubscribeReasonCode Subscribe(ClientConnection connection, MqttTopicFilter topicFilter)
+    private MqttSubscribeReasonCode Subscribe(ClientConnection connection, MqttTopicFilter topicFilter, uint identifier)
     {
         if (!TryParse(topicFilter.Topic, out var group, out var filter) || topicFilter.NoLocal)
         {
@@ -168,6 +168,8 @@ internal sealed partial class SharedSubscriptions(
         var qos = topicFilter.QualityOfServiceLevel;
         Remove(connection.ClientId, topicFilter.Topic);
         Add(group, filter, new Member(connection.ClientId, qos, connection));
+        sessions.Subscribed(connection.ClientId, topicFilter.Topic,
+            new StoredSubscription(qos, NoLocal: false, topicFilter.RetainAsPublished, topicFilter.RetainHandling, identifier));
         return (MqttSubscribeReasonCode)(int)qos;
     }
 

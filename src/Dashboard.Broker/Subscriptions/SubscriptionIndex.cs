@@ -48,13 +48,16 @@ internal sealed class SubscriptionIndex
     [ThreadStatic]
     private static Dictionary<MqttSession, int>? _positionsOfThread;
 
-    /// <summary>The session subscribed to <paramref name="filter"/> (again: its options replace the earlier ones).</summary>
-    public void Add(MqttSession session, string filter)
+    /// <summary>
+    /// The session subscribed to <paramref name="filter"/> (again: its options replace the earlier ones); returns the
+    /// subscription as MQTTnet granted it, or null when it was unsubscribed meanwhile.
+    /// </summary>
+    public MqttSubscription? Add(MqttSession session, string filter)
     {
         var subscription = SubscriptionOf(session, filter);
         if (subscription is null)
         {
-            return; // unsubscribed meanwhile
+            return null;
         }
 
         lock (_lock)
@@ -84,6 +87,8 @@ internal sealed class SubscriptionIndex
 
             filters[filter] = subscription;
         }
+
+        return subscription;
     }
 
     /// <summary>Whether the session already holds a subscription to <paramref name="filter"/>.</summary>

@@ -46,7 +46,8 @@ public sealed class DeviceResolver(int maxStatusDevices)
     }
 
     /// <summary>
-    /// A topic that orders a device to do something (<c>…/set</c>, <c>…/command</c>, <c>…/cmd</c>, any case): what is
+    /// A topic that orders a device to do something (<c>…/set</c>, <c>…/command</c>, <c>…/cmd</c>, Tasmota's spelling
+    /// <c>…/cmnd</c>, any case): what is
     /// published there is a wish, not a measurement, so it is no reading.
     /// </summary>
     public static bool IsCommandTopic(string topic)
@@ -54,6 +55,7 @@ public sealed class DeviceResolver(int maxStatusDevices)
         var last = topic.AsSpan(topic.LastIndexOf('/') + 1);
         return last.Equals("set", StringComparison.OrdinalIgnoreCase)
             || last.Equals("command", StringComparison.OrdinalIgnoreCase)
-            || last.Equals("cmd", StringComparison.OrdinalIgnoreCase);
+            || last.Equals("cmd", StringComparison.OrdinalIgnoreCase)
+            || last.Equals("cmnd", StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -5,6 +5,7 @@ using Dashboard.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
 using MQTTnet.Formatter;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
 namespace Dashboard.IntegrationTests.Broker;
@@ -175,6 +176,95 @@ public sealed class PersistentSessionTests
 
             Assert.Equal(["m1", "m2", "m3", "m4", "m5"], received);
             Assert.Equal(MqttClientSubscribeResultCode.UnspecifiedError, (await client.SubscribeAsync($"{prefix}/6")).Items.Single().ResultCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_client_gone_before_its_SUBACKs_keeps_every_filter_it_was_granted_across_a_restart()
+    {
+        var database = DashboardApp.NewDatabasePath();
+        var prefix = $"hasty/{Guid.NewGuid():N}";
+        var device = $"hasty-{Guid.NewGuid():N}"[..20];
+        string Filter(int packet, int i) => $"{prefix}/{packet}/{i}";
+        MqttTopicFilter AtLeastOnce(string topic) => new() { Topic = topic, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce };
+
+        await using (var app = await DashboardApp.StartAsync(database))
+        {
+            // CONNECT, twenty SUBSCRIBEs of 50 filters and one shared subscription in one write; then the client closes its
+            // side. The broker grants them all before it reads the end of the connection, and most SUBACKs never go out.
+            await using (var raw = await RawMqttSocket.ConnectAsync(app.MqttPort))
+            {
+                byte[] bytes =
+                [
+                    .. RawPackets.Connect(device, cleanSession: false),
+                    .. Enumerable.Range(1, 20).SelectMany(p => RawMqttSocket.Encode(new MqttSubscribePacket
+                    {
+                        PacketIdentifier = (ushort)p,
+                        TopicFilters = [.. Enumerable.Range(1, 50).Select(i => AtLeastOnce(Filter(p, i)))],
+                    })),
+                    .. RawMqttSocket.Encode(new MqttSubscribePacket { PacketIdentifier = 21, TopicFilters = [AtLeastOnce($"$share/team/{prefix}/jobs")] }),
+                ];
+                await raw.SendAsync(bytes);
+                raw.CloseSending();
+                await app.WaitForOfflineSessionAsync(device);
+            }
+
+            Assert.True(app.Services.GetRequiredService<PersistentSessions>().TryGet(device, out var record));
+            lock (record)
+            {
+                Assert.Equal(1001, record.Subscriptions.Count);
+            }
+
+            await using var publisher = await TestClient.ConnectAsync(app);
+            await publisher.PublishAsync(Filter(20, 50), "last filter, while away", MqttQualityOfServiceLevel.AtLeastOnce);
+            await publisher.PublishAsync($"{prefix}/jobs", "for the team", MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        await using (var app = await DashboardApp.StartAsync(database))
+        {
+            await using var publisher = await TestClient.ConnectAsync(app);
+            await publisher.PublishAsync(Filter(19, 49), "after a restart", MqttQualityOfServiceLevel.AtLeastOnce);
+
+            await using var client = await TestClient.ConnectAsync(Persistent(app, device));
+            Assert.True(client.ConnectResult!.IsSessionPresent);
+            Assert.Equal(
+                ["last filter, while away", "for the team", "after a restart"],
+                [(await client.NextAsync()).Text(), (await client.NextAsync()).Text(), (await client.NextAsync()).Text()]);
+        }
+    }
+
+    [Fact]
+    public async Task Unsubscribing_and_subscribing_again_at_another_QoS_are_what_a_restart_restores()
+    {
+        var database = DashboardApp.NewDatabasePath();
+        var prefix = $"changes/{Guid.NewGuid():N}";
+        var device = $"changes-{Guid.NewGuid():N}"[..20];
+        await using (var app = await DashboardApp.StartAsync(database))
+        {
+            await using var client = await TestClient.ConnectAsync(Persistent(app, device, MqttProtocolVersion.V500));
+            foreach (var name in new[] { "kept", "dropped", "raised" })
+            {
+                await client.SubscribeAsync($"{prefix}/{name}", MqttQualityOfServiceLevel.AtMostOnce);
+            }
+
+            await client.Client.UnsubscribeAsync($"{prefix}/dropped");
+            await client.SubscribeAsync($"{prefix}/raised", MqttQualityOfServiceLevel.ExactlyOnce);
+        }
+
+        await using (var app = await DashboardApp.StartAsync(database))
+        {
+            await using var client = await TestClient.ConnectAsync(Persistent(app, device, MqttProtocolVersion.V500));
+            Assert.True(client.ConnectResult!.IsSessionPresent);
+            await using var publisher = await TestClient.ConnectAsync(app);
+            foreach (var name in new[] { "kept", "dropped", "raised" })
+            {
+                await publisher.PublishAsync($"{prefix}/{name}", name, MqttQualityOfServiceLevel.ExactlyOnce);
+            }
+
+            Assert.Equal(
+                [($"{prefix}/kept", "kept", MqttQualityOfServiceLevel.AtMostOnce), ($"{prefix}/raised", "raised", MqttQualityOfServiceLevel.ExactlyOnce)],
+                [Describe(await client.NextAsync()), Describe(await client.NextAsync())]);
+            Assert.True(await client.NothingArrivesAsync(TimeSpan.FromMilliseconds(500)), "the filter unsubscribed before the restart stays gone");
         }
     }
 

@@ -34,6 +34,9 @@ public sealed class RawMqttSocket : IAsyncDisposable
 
     public Task SendAsync(MqttPacket packet, MqttProtocolVersion version = MqttProtocolVersion.V311) => SendAsync(Encode(packet, version));
 
+    /// <summary>Closes the sending side (FIN): the broker reads what was sent, then the end of the connection.</summary>
+    public void CloseSending() => _tcp.Client.Shutdown(SocketShutdown.Send);
+
     /// <summary>Reads what the broker sends until it closes the connection; true when it closed within <paramref name="timeout"/>.</summary>
     public async Task<bool> ClosedByBrokerWithinAsync(TimeSpan timeout)
     {

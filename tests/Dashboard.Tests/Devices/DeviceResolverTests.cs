@@ -34,6 +34,7 @@ public sealed class DeviceResolverTests
     [InlineData("home/led/set", true)]
     [InlineData("esphome-node/switch/relay/command", true)]
     [InlineData("devices/pump/CMD", true)]
+    [InlineData("fleet/pump7/cmnd", true)]
     [InlineData("home/led/state", false)]
     [InlineData("home/settings", false)]
     [InlineData("set", true)]
