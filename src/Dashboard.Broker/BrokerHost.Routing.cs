@@ -168,7 +168,7 @@ internal sealed partial class BrokerHost
     private Taken Admit(string? senderId, MqttApplicationMessage message, Subscriber subscriber)
     {
         var receiverId = subscriber.Session.Id;
-        if ((!acl.Unrestricted && !acl.CanRead(receiverId, message.Topic)) || packetSizes.Refuses(receiverId, message))
+        if ((!acl.Unrestricted && !acl.CanRead(receiverId, message.Topic)) || packetSizes.Refuses(receiverId, message, subscriber.Qos, subscriber.Identifiers))
         {
             tracker.Enqueueing(receiverId, message, DeliveryState.Refused);
             return Taken.Refused;

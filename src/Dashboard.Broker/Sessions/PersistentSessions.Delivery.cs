@@ -167,7 +167,7 @@ internal sealed partial class PersistentSessions
                 message.MessageExpiryInterval = deliver ? (uint)Math.Ceiling(left) : 0;
             }
 
-            if (!deliver || packetSizes.Refuses(connection, message))
+            if (!deliver || packetSizes.Refuses(connection, message, queued.Qos, message.SubscriptionIdentifiers))
             {
                 record.Finished.Add(queued.Sequence);
                 continue;

@@ -47,12 +47,13 @@ internal sealed partial class SharedSubscriptions
 
             if (connections.TryGet(member.ClientId, out var connection) && broker.FindSession(member.ClientId) is { } session)
             {
-                if (packetSizes.Refuses(connection, message))
+                var qos = Min(member.Qos, message.QualityOfServiceLevel);
+                if (packetSizes.Refuses(connection, message, qos, message.SubscriptionIdentifiers))
                 {
                     return false; // larger than the Maximum Packet Size this member set: dropped for it, and counted
                 }
 
-                var copy = message.CopyFor(Min(member.Qos, message.QualityOfServiceLevel), retain: false);
+                var copy = message.CopyFor(qos, retain: false);
                 var stored = sessions.TrackInFlight(member.ClientId, copy);
                 if (!session.TryEnqueueApplicationMessage(copy, out _))
                 {

@@ -35,9 +35,7 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     /// MQTT 5's Receive Maximum from CONNECT, as a window: a QoS 1/2 PUBLISH to the client takes a place and its PUBACK
     /// (or PUBCOMP, or a failing PUBREC) gives it back; null when the client set none (65,535).
     /// </summary>
-    public SemaphoreSlim? SendWindow { get; set; }
-
-    public ushort ReceiveMaximum { get; set; } = ushort.MaxValue;
+    public SendWindow? SendWindow { get; set; }
 
     /// <summary>MQTT 5's Maximum Packet Size from CONNECT: the largest packet the client accepts; 0 for no limit.</summary>
     public uint MaxPacketSize { get; set; }

@@ -31,14 +31,17 @@ internal sealed class ClientPacketSizeLimits(ConnectionRegistry connections, Bro
         }
     }
 
-    /// <summary>True (and counted) when <paramref name="message"/> is too large for the connected client <paramref name="clientId"/>.</summary>
-    public bool Refuses(string clientId, MqttApplicationMessage message) =>
-        Volatile.Read(ref _limited) > 0 && connections.TryGet(clientId, out var connection) && Refuses(connection, message);
+    /// <summary>
+    /// True (and counted) when the PUBLISH carrying <paramref name="message"/> to the connected client <paramref name="clientId"/>,
+    /// at <paramref name="qos"/> with its subscription identifiers, would be larger than the client accepts.
+    /// </summary>
+    public bool Refuses(string clientId, MqttApplicationMessage message, MqttQualityOfServiceLevel qos, IReadOnlyCollection<uint>? identifiers) =>
+        Volatile.Read(ref _limited) > 0 && connections.TryGet(clientId, out var connection) && Refuses(connection, message, qos, identifiers);
 
-    /// <summary>True (and counted) when <paramref name="message"/> is too large for <paramref name="connection"/>.</summary>
-    public bool Refuses(ClientConnection connection, MqttApplicationMessage message)
+    /// <summary>True (and counted) when the PUBLISH carrying <paramref name="message"/> is too large for <paramref name="connection"/>.</summary>
+    public bool Refuses(ClientConnection connection, MqttApplicationMessage message, MqttQualityOfServiceLevel qos, IReadOnlyCollection<uint>? identifiers)
     {
-        if (connection.MaxPacketSize == 0 || PublishSize(message) <= connection.MaxPacketSize)
+        if (connection.MaxPacketSize == 0 || PublishSize(message, qos, identifiers) <= connection.MaxPacketSize)
         {
             return false;
         }
@@ -48,10 +51,11 @@ internal sealed class ClientPacketSizeLimits(ConnectionRegistry connections, Bro
     }
 
     /// <summary>
-    /// At least the size of the PUBLISH that carries <paramref name="message"/> to an MQTT 5 client: fixed header, topic,
-    /// packet id, every property the message has (subscription identifiers counted at their largest) and the payload.
+    /// The size of the PUBLISH that carries <paramref name="message"/> to an MQTT 5 client at <paramref name="qos"/>: fixed
+    /// header, topic, packet id, every property the message has, the subscription identifiers, and the payload. Exact, as a
+    /// client with a small limit (an ESP32 asking for 256 bytes) must get every message that fits.
     /// </summary>
-    internal static long PublishSize(MqttApplicationMessage message)
+    internal static long PublishSize(MqttApplicationMessage message, MqttQualityOfServiceLevel qos, IReadOnlyCollection<uint>? identifiers)
     {
         long properties = 0;
         properties += message.PayloadFormatIndicator != MqttPayloadFormatIndicator.Unspecified ? 2 : 0;
@@ -59,13 +63,18 @@ internal sealed class ClientPacketSizeLimits(ConnectionRegistry connections, Bro
         properties += message.ContentType is { } contentType ? 3 + Encoding.UTF8.GetByteCount(contentType) : 0;
         properties += message.ResponseTopic is { } responseTopic ? 3 + Encoding.UTF8.GetByteCount(responseTopic) : 0;
         properties += message.CorrelationData is { } correlation ? 3 + correlation.Length : 0;
-        properties += 6 * 4; // a few subscription identifiers (1 + up to 4 bytes each), which depend on the receiver
+        foreach (var identifier in identifiers ?? [])
+        {
+            properties += 1 + VarIntSize(identifier);
+        }
+
         foreach (var property in message.UserProperties ?? [])
         {
             properties += 5 + Encoding.UTF8.GetByteCount(property.Name) + property.ValueBuffer.Length;
         }
 
-        var body = 2 + Encoding.UTF8.GetByteCount(message.Topic) + 2 + VarIntSize(properties) + properties + message.Payload.Length;
+        var packetId = qos > MqttQualityOfServiceLevel.AtMostOnce ? 2 : 0;
+        var body = 2 + Encoding.UTF8.GetByteCount(message.Topic) + packetId + VarIntSize(properties) + properties + message.Payload.Length;
         return 1 + VarIntSize(body) + body;
     }
 

@@ -85,8 +85,7 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
         connection.RequestProblemInformation = version != MqttProtocolVersion.V500 || connect.RequestProblemInformation;
         if (version == MqttProtocolVersion.V500 && connect.ReceiveMaximum is > 0 and < ushort.MaxValue)
         {
-            connection.ReceiveMaximum = connect.ReceiveMaximum;
-            connection.SendWindow = new SemaphoreSlim(connect.ReceiveMaximum, connect.ReceiveMaximum); // [MQTT-3.3.4-9]
+            connection.SendWindow = new SendWindow(connect.ReceiveMaximum);
         }
         connection.RequestedSessionExpiry = version == MqttProtocolVersion.V500 ? connect.SessionExpiryInterval : 0;
         connection.SessionExpirySeconds = version == MqttProtocolVersion.V500

@@ -114,7 +114,11 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
                             _metrics.MessageReceived();
                         }
 
-                        OpenSendWindow(packet);
+                        if (OpenSendWindow(packet) is { } waiting)
+                        {
+                            await WriteAsync(waiting, cancellationToken); // its place in the window came free
+                        }
+
                         var received = packet;
                         packet = RunReceivedHooks(packet);
                         if (received is MqttPublishPacket { QualityOfServiceLevel: > MqttQualityOfServiceLevel.AtMostOnce })
@@ -235,16 +239,13 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
             packet = _hooks[i].Sending(Client, packet);
         }
 
-        if (packet is MqttPublishPacket { QualityOfServiceLevel: > MqttQualityOfServiceLevel.AtMostOnce } && Client.SendWindow is { } window)
+        if (packet is MqttPublishPacket { QualityOfServiceLevel: > MqttQualityOfServiceLevel.AtMostOnce } publish
+            && Client.SendWindow is { } window && !window.TryTake(publish))
         {
-            // The client's Receive Maximum: no more unacknowledged QoS 1/2 messages than it allows; the rest wait in
-            // its queue, as this is MQTTnet's send loop for the client. What it has been sent must reach it first.
-            if (window.CurrentCount == 0)
-            {
-                await FlushHeldBackAsync(cancellationToken);
-            }
-
-            await window.WaitAsync(cancellationToken);
+            // Beyond the client's Receive Maximum: it waits for an acknowledgement (the receive loop sends it then), and
+            // this loop goes on with what else is queued. What the client has been sent must reach it first.
+            await FlushHeldBackAsync(cancellationToken);
+            return;
         }
 
         if (packet is MqttPubAckPacket or MqttPubRecPacket or MqttSubAckPacket && !_writeAhead.IsCommitted(Client.WriteAheadMark))
@@ -258,6 +259,12 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
             Client.Pending?.Release();
         }
 
+        await WriteAsync(packet, cancellationToken);
+    }
+
+    /// <summary>Writes a packet the hooks have seen, and flushes unless more messages for the client are queued behind it.</summary>
+    private async Task WriteAsync(MqttPacket packet, CancellationToken cancellationToken)
+    {
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -352,16 +359,15 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
         }
     }
 
-    /// <summary>An acknowledgement that ends a QoS 1/2 delivery gives its place in the Receive Maximum window back.</summary>
-    private void OpenSendWindow(MqttPacket packet)
-    {
-        if (Client.SendWindow is { } window
+    /// <summary>
+    /// An acknowledgement that ends a QoS 1/2 delivery gives its place in the Receive Maximum window back; returns the
+    /// PUBLISH that was waiting for it, if any.
+    /// </summary>
+    private MqttPublishPacket? OpenSendWindow(MqttPacket packet) =>
+        Client.SendWindow is { } window
             && (packet is MqttPubAckPacket or MqttPubCompPacket || packet is MqttPubRecPacket { ReasonCode: >= MqttPubRecReasonCode.UnspecifiedError })
-            && window.CurrentCount < Client.ReceiveMaximum)
-        {
-            window.Release();
-        }
-    }
+            ? window.Release()
+            : null;
 
     public void ResetStatistics()
     {

@@ -79,6 +79,57 @@ public sealed class ClientLimitsTests
         Assert.False(await ArrivesWithinAsync(slow.ReadPacketAsync(), TimeSpan.FromMilliseconds(500)), "a fourth message came with two unacknowledged");
     }
 
+    [Fact]
+    public async Task A_full_receive_maximum_holds_back_only_messages_to_the_client_never_its_own_PUBACKs_or_PINGRESP()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        var topic = $"echo/{Guid.NewGuid():N}"[..15];
+        await using var client = await RawMqttSocket.ConnectAsync(app.MqttPort);
+        await client.SendAsync(new MqttConnectPacket { ClientId = "echo-device", CleanSession = true, KeepAlivePeriod = 60, ReceiveMaximum = 2 }, MqttProtocolVersion.V500);
+        Assert.Equal(0x20, (await client.ReadPacketAsync())[0]);
+        await client.SendAsync(new MqttSubscribePacket
+        {
+            PacketIdentifier = 1,
+            TopicFilters = [new MqttTopicFilter { Topic = topic, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }],
+        }, MqttProtocolVersion.V500);
+        Assert.Equal(0x90, (await client.ReadPacketAsync())[0]);
+
+        // It publishes three QoS 1 messages to its own topic and pings, acknowledging nothing it receives (as paho's
+        // interoperability test of flow control does): two come back, and every PUBACK and the PINGRESP still arrive.
+        for (ushort id = 1; id <= 3; id++)
+        {
+            await client.SendAsync(new MqttPublishPacket
+            {
+                Topic = topic,
+                PacketIdentifier = id,
+                QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
+                Payload = new System.Buffers.ReadOnlySequence<byte>(Encoding.UTF8.GetBytes($"m{id}")),
+            }, MqttProtocolVersion.V500);
+        }
+
+        await client.SendAsync(new MqttPingReqPacket(), MqttProtocolVersion.V500);
+        var publishes = new List<byte[]>();
+        var (pubAcks, pingResps) = (0, 0);
+        while (pubAcks < 3 || pingResps < 1 || publishes.Count < 2)
+        {
+            var packet = await client.ReadPacketAsync();
+            switch (packet[0] & 0xF0)
+            {
+                case 0x30: publishes.Add(packet); break;
+                case 0x40: pubAcks++; break;
+                case 0xD0: pingResps++; break;
+                default: Assert.Fail($"unexpected packet type 0x{packet[0]:X2}"); break;
+            }
+        }
+
+        Assert.Equal(2, publishes.Count);
+        var third = client.ReadPacketAsync();
+        Assert.False(await ArrivesWithinAsync(third, TimeSpan.FromMilliseconds(500)), "a third message came with two unacknowledged");
+
+        await client.SendAsync(new MqttPubAckPacket { PacketIdentifier = PacketId(publishes[0]) }, MqttProtocolVersion.V500);
+        Assert.EndsWith("m3", Encoding.UTF8.GetString(await third), StringComparison.Ordinal);
+    }
+
     /// <summary>The packet id of a QoS 1 PUBLISH to an MQTT 5 client: after the fixed header and the topic.</summary>
     private static ushort PacketId(byte[] publish)
     {

@@ -144,6 +144,26 @@ public sealed class Mqtt5ServerTests(AppFixture fixture) : IClassFixture<AppFixt
     }
 
     [Fact]
+    public async Task Mosquitto_sub_with_a_maximum_packet_size_gets_every_message_that_fits_to_the_byte()
+    {
+        // 64 bytes, as in paho's interoperability test. The topic is 19 characters: a QoS 0 PUBLISH of it with a 40-byte
+        // payload is exactly 64 bytes (2 of fixed header, 21 of topic, 1 of properties), and with 41 it is one too many.
+        var topic = $"fit/{Guid.NewGuid():N}"[..19];
+        var clientId = Id("msub-fit");
+        await using var sub = ExternalProcess.Start("stdbuf",
+            ["-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", Port, "-V", "mqttv5", "-i", clientId, "-t", topic, "-d", "-C", "2", "-D", "connect", "maximum-packet-size", "64"]);
+        await sub.WaitForLineAsync("SUBACK");
+        await using var publisher = await TestClient.ConnectAsync(App);
+        await publisher.PublishAsync(topic, new string('a', 40));
+        await publisher.PublishAsync(topic, new string('b', 41));
+        await publisher.PublishAsync(topic, new string('c', 32));
+
+        await sub.WaitForExitAsync(TestClient.Patience);
+        var payloads = sub.Output.Split('\n').Where(line => line.Length > 0 && !line.StartsWith("Client ", StringComparison.Ordinal) && !line.StartsWith("Subscribed", StringComparison.Ordinal));
+        Assert.True(payloads.SequenceEqual([new string('a', 40), new string('c', 32)]), sub.Output);
+    }
+
+    [Fact]
     public async Task A_client_with_more_unacknowledged_publishes_than_the_receive_maximum_gets_DISCONNECT_0x93()
     {
         await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:ReceiveMaximum"] = "2" });
