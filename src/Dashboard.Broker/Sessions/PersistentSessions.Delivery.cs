@@ -145,7 +145,8 @@ internal sealed partial class PersistentSessions
     /// <summary>
     /// Moves an offline queue into the client's MQTTnet session, in order; what it still owes stays in the database as in
     /// flight until acknowledged. Expired messages are discarded, and so are those the user's ACL no longer lets it read
-    /// (it may have changed while the client was away).
+    /// (it may have changed while the client was away). Each carries the identifiers of the subscriptions it matches,
+    /// which the session keeps (and a restart restores), so the queue need not store them.
     /// </summary>
     private void DrainInto(SessionRecord record, ClientConnection connection)
     {
@@ -155,10 +156,16 @@ internal sealed partial class PersistentSessions
         }
 
         var session = broker.FindSession(record.ClientId);
+        var subscriptions = broker.FindMqttSession(record.ClientId);
         var now = clock.GetUtcNow().UtcDateTime;
         while (record.Queue.TryDequeue(out var queued))
         {
             var message = queued.Message;
+            if (subscriptions is not null && index.TryMatch(subscriptions, message.Topic, queued.Qos, senderId: null, out var subscriber))
+            {
+                message.SubscriptionIdentifiers = subscriber.Identifiers; // [MQTT-3.3.4-3], as if it were delivered now
+            }
+
             var deliver = acl.Unrestricted || acl.CanRead(record.UserName, record.ClientId, message.Topic);
             if (deliver && message.MessageExpiryInterval > 0)
             {

@@ -3,6 +3,7 @@ using Dashboard.Broker.Auth;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Persistence;
 using Dashboard.Broker.Shared;
+using Dashboard.Broker.Subscriptions;
 using Dashboard.Broker.Transport;
 using Microsoft.Extensions.Options;
 using MQTTnet;
@@ -21,6 +22,7 @@ namespace Dashboard.Broker.Sessions;
 /// </summary>
 internal sealed partial class PersistentSessions(
     BrokerServer broker,
+    SubscriptionIndex index,
     BrokerAuthorizer acl,
     BrokerMetrics metrics,
     WriteAhead writeAhead,

@@ -269,6 +269,41 @@ public sealed class PersistentSessionTests
     }
 
     [Fact]
+    public async Task Messages_queued_for_an_MQTT_5_session_carry_its_subscription_identifiers_also_after_a_restart()
+    {
+        var database = DashboardApp.NewDatabasePath();
+        var prefix = $"ids/{Guid.NewGuid():N}";
+        var device = $"ids-{Guid.NewGuid():N}"[..20];
+        await using (var app = await DashboardApp.StartAsync(database))
+        {
+            await using (var client = await TestClient.ConnectAsync(Persistent(app, device, MqttProtocolVersion.V500)))
+            {
+                await client.Client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+                    .WithTopicFilter($"{prefix}/#", MqttQualityOfServiceLevel.AtLeastOnce).WithSubscriptionIdentifier(7).Build());
+                await client.Client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+                    .WithTopicFilter($"{prefix}/+/cmd", MqttQualityOfServiceLevel.AtLeastOnce).WithSubscriptionIdentifier(9).Build());
+            }
+
+            await app.WaitForOfflineSessionAsync(device);
+            await using var publisher = await TestClient.ConnectAsync(app);
+            await publisher.PublishAsync($"{prefix}/pump/cmd", "while away", MqttQualityOfServiceLevel.AtLeastOnce);
+            await publisher.PublishAsync($"{prefix}/pump/state", "state, while away", MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        // [MQTT-3.3.4-3]: every identifier of the matching subscriptions, whether the message waited in memory or on disk.
+        await using (var app = await DashboardApp.StartAsync(database))
+        {
+            await using var client = await TestClient.ConnectAsync(Persistent(app, device, MqttProtocolVersion.V500));
+            var (command, state) = (await client.NextAsync(), await client.NextAsync());
+            Assert.Equal("while away", command.Text());
+            Assert.Equal([7u, 9u], (command.SubscriptionIdentifiers ?? []).Order());
+            Assert.Equal("state, while away", state.Text());
+            Assert.Equal([7u], state.SubscriptionIdentifiers ?? []);
+            await client.Client.DisconnectAsync();
+        }
+    }
+
+    [Fact]
     public async Task An_expired_session_is_forgotten_in_memory_and_in_the_database()
     {
         var database = DashboardApp.NewDatabasePath();
