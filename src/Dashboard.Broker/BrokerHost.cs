@@ -159,7 +159,7 @@ internal sealed partial class BrokerHost(
                 await transport.ReplayAsync(new SessionReplayChannel(record));
                 foreach (var (filter, subscription) in record.Subscriptions)
                 {
-                    shared.Restore(record.ClientId, filter, subscription.Qos);
+                    shared.Restore(record.ClientId, filter, subscription.Qos, subscription.Identifier);
                 }
             }
         }

@@ -88,11 +88,13 @@ internal sealed partial class PersistentSessions
     }
 
     /// <summary>Queues a message for an offline session chosen by a shared subscription; true when it was queued.</summary>
-    public bool EnqueueOffline(SessionRecord record, MqttApplicationMessage message, MqttQualityOfServiceLevel qos)
+    public bool EnqueueOffline(SessionRecord record, MqttApplicationMessage message, MqttQualityOfServiceLevel qos, List<uint>? identifiers)
     {
+        var copy = message.CopyFor(qos, retain: false);
+        copy.SubscriptionIdentifiers = identifiers;
         lock (record)
         {
-            return Enqueue(record, message.CopyFor(qos, retain: false), qos, retain: false);
+            return Enqueue(record, copy, qos, retain: false);
         }
     }
 

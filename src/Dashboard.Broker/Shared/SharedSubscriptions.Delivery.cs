@@ -48,12 +48,13 @@ internal sealed partial class SharedSubscriptions
             if (connections.TryGet(member.ClientId, out var connection) && broker.FindSession(member.ClientId) is { } session)
             {
                 var qos = Min(member.Qos, message.QualityOfServiceLevel);
-                if (packetSizes.Refuses(connection, message, qos, message.SubscriptionIdentifiers))
+                if (packetSizes.Refuses(connection, message, qos, member.Identifiers))
                 {
                     return false; // larger than the Maximum Packet Size this member set: dropped for it, and counted
                 }
 
                 var copy = message.CopyFor(qos, retain: false);
+                copy.SubscriptionIdentifiers = member.Identifiers;
                 var stored = sessions.TrackInFlight(member.ClientId, copy);
                 if (!session.TryEnqueueApplicationMessage(copy, out _))
                 {
@@ -72,7 +73,7 @@ internal sealed partial class SharedSubscriptions
             var member = members[(start + i) % members.Length];
             if ((!checkAcl || acl.CanRead(member.ClientId, message.Topic)) && sessions.TryGet(member.ClientId, out var record))
             {
-                return sessions.EnqueueOffline(record, message, Min(member.Qos, message.QualityOfServiceLevel));
+                return sessions.EnqueueOffline(record, message, Min(member.Qos, message.QualityOfServiceLevel), member.Identifiers);
             }
         }
 

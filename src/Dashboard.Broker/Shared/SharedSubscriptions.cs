@@ -29,7 +29,12 @@ internal sealed partial class SharedSubscriptions(
     private readonly Lock _lock = new();
     private ImmutableArray<Group> _groups = [];
 
-    private sealed record Member(string ClientId, MqttQualityOfServiceLevel Qos, ClientConnection? Owner);
+    /// <summary>A client in a group: the QoS it was granted and its SUBSCRIBE's subscription identifier (0: none).</summary>
+    private sealed record Member(string ClientId, MqttQualityOfServiceLevel Qos, uint Identifier, ClientConnection? Owner)
+    {
+        /// <summary>What a message to this member carries [MQTT-3.3.4-3].</summary>
+        public List<uint>? Identifiers { get; } = Identifier > 0 ? [Identifier] : null;
+    }
 
     private sealed class Group(string name, string filter)
     {
@@ -137,11 +142,11 @@ internal sealed partial class SharedSubscriptions(
     public void RemoveClient(string clientId) => Update(clientId, _ => []);
 
     /// <summary>Adds a membership of a persistent session loaded from the database.</summary>
-    public void Restore(string clientId, string topicFilter, MqttQualityOfServiceLevel qos)
+    public void Restore(string clientId, string topicFilter, MqttQualityOfServiceLevel qos, uint identifier)
     {
         if (TryParse(topicFilter, out var group, out var filter))
         {
-            Add(group, filter, new Member(clientId, qos, null));
+            Add(group, filter, new Member(clientId, qos, identifier, null));
         }
     }
 
@@ -167,7 +172,7 @@ internal sealed partial class SharedSubscriptions(
 
         var qos = topicFilter.QualityOfServiceLevel;
         Remove(connection.ClientId, topicFilter.Topic);
-        Add(group, filter, new Member(connection.ClientId, qos, connection));
+        Add(group, filter, new Member(connection.ClientId, qos, identifier, connection));
         sessions.Subscribed(connection.ClientId, topicFilter.Topic,
             new StoredSubscription(qos, NoLocal: false, topicFilter.RetainAsPublished, topicFilter.RetainHandling, identifier));
         return (MqttSubscribeReasonCode)(int)qos;

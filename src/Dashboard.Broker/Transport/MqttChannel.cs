@@ -164,9 +164,12 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
             await TellMalformedAsync(malformed, cancellationToken);
             throw; // and MQTTnet closes the connection
         }
-        catch (MqttPacketTooLargeException)
+        catch (MqttPacketTooLargeException tooLarge)
         {
+            // MQTT 5 §4.13: DISCONNECT 0x95 once CONNACK is out (a CONNECT's protocol version is not known yet).
             _metrics.PacketTooLarge();
+            _refused(Client, tooLarge.Message);
+            await TellMalformedAsync(new MalformedPacketException(tooLarge.Message, reasonCode: MqttDisconnectReasonCode.PacketTooLarge), cancellationToken);
             throw; // MQTTnet ends the connection and calls DisconnectAsync
         }
         catch (IOException ex)

@@ -3,6 +3,8 @@ using Dashboard.Broker.Metrics;
 using Dashboard.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
 namespace Dashboard.IntegrationTests.Broker;
@@ -74,6 +76,19 @@ public sealed class BadInputTests(StrictAppFixture fixture) : IClassFixture<Stri
     {
         await using var socket = await RawMqttSocket.ConnectAsync(App.MqttPort);
 
+        Assert.True(await socket.ClosedByBrokerWithinAsync(Prompt));
+    }
+
+    [Fact]
+    public async Task An_MQTT_5_client_sending_a_packet_over_the_maximum_size_is_told_with_DISCONNECT_0x95()
+    {
+        await using var socket = await RawMqttSocket.ConnectAsync(App.MqttPort);
+        await socket.SendAsync(new MqttConnectPacket { ClientId = "big-talker-5", CleanSession = true, KeepAlivePeriod = 30 }, MqttProtocolVersion.V500);
+        Assert.Equal(0x20, (await socket.ReadPacketAsync())[0]);
+
+        await socket.SendAsync(RawPackets.Header(0x30, 100_000_000));
+
+        Assert.Equal(new byte[] { 0xE0, 0x01, 0x95 }, await socket.ReadPacketAsync()); // Packet too large
         Assert.True(await socket.ClosedByBrokerWithinAsync(Prompt));
     }
 

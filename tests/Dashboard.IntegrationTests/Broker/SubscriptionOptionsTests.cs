@@ -18,6 +18,23 @@ public sealed class SubscriptionOptionsTests
     }
 
     [Fact]
+    public async Task A_shared_subscriptions_identifier_comes_with_the_messages_it_delivers()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        var topic = $"jobs/{Guid.NewGuid():N}";
+        await using var worker = await TestClient.ConnectAsync(app, version: MqttProtocolVersion.V500);
+        await worker.Client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter($"$share/workers/{topic}", MqttQualityOfServiceLevel.AtLeastOnce).WithSubscriptionIdentifier(5).Build());
+        await using var publisher = await TestClient.ConnectAsync(app);
+
+        await publisher.PublishAsync(topic, "job 1", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        var message = await worker.NextAsync();
+        Assert.Equal("job 1", message.Text());
+        Assert.Equal([5u], message.SubscriptionIdentifiers ?? []); // [MQTT-3.3.4-3]
+    }
+
+    [Fact]
     public async Task No_local_keeps_a_clients_own_publishes_from_coming_back_to_it()
     {
         await using var app = await DashboardApp.StartAsync();
