@@ -45,6 +45,7 @@ internal static class CostBench
             ["flow", "--pubs", "1", "--subs", "1", "--qos", "1", "--rate", "1000", "--warmup", "2", "--seconds", "8", "--devices", "5000"]),
         new("fanin", "fan-in 8 → 1, QoS 1, window 100", ["flow", "--pubs", "8", "--subs", "1", "--qos", "1", "--window", "100", "--warmup", "1", "--seconds", "4", "--max-messages", "200000"]),
         new("fanout", "fan-out 1 → 50, QoS 0", ["flow", "--pubs", "1", "--subs", "50", "--qos", "0", "--window", "1000", "--warmup", "1", "--seconds", "4", "--max-messages", "100000"]),
+        new("order", "SUBSCRIBE on one connection, PUBLISH at once on another (30 rounds)", ["order", "--rounds", "30", "--gap", "0", "--idle", "50"]),
     ];
 
     private static readonly Row[] Rows =
@@ -61,6 +62,8 @@ internal static class CostBench
         new("fan-in 8 → 1 flat out, QoS 1: msg/s", "fanin", "messages_per_s", "N0", LowerIsBetter: false),
         new("… latency p99 (ms)", "fanin", "p99_ms", "F1"),
         new("fan-out 1 → 50, QoS 0: deliveries/s", "fanout", "deliveries_per_s", "N0", LowerIsBetter: false),
+        new("SUBSCRIBE, then at once a PUBLISH from another client: delivered (%)", "order", "delivered_pct", "F0", LowerIsBetter: false),
+        new("PINGREQ → PINGRESP after 50 ms idle, median (µs)", "order", "idle_pingresp_us", "N0"),
         new("idle process RSS after start (MiB)", "start", "rss_mib", "F1"),
         new("start → first CONNACK (ms)", "start", "connack_ms", "N0"),
     ];
@@ -90,7 +93,7 @@ internal static class CostBench
                     scenarios = [.. Scenarios.Where(s => keys.Contains(s.Key))];
                     break;
                 default:
-                    Console.Error.WriteLine($"unknown option {args[i]}\n\nbench/run.sh cost [--runs 3] [--only idle,connect,paced1,fleet,paced10,fanin,fanout] [--floor] [--keep-temp] [--mosquitto PATH] [--dashboard-dll PATH] [--loadgen PATH] [--relay PATH]");
+                    Console.Error.WriteLine($"unknown option {args[i]}\n\nbench/run.sh cost [--runs 3] [--only idle,connect,paced1,fleet,paced10,fanin,fanout,order] [--floor] [--keep-temp] [--mosquitto PATH] [--dashboard-dll PATH] [--loadgen PATH] [--relay PATH]");
                     return args[i] is "--help" or "-h" ? 0 : 2;
             }
         }
