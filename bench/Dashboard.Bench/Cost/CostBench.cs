@@ -209,6 +209,8 @@ internal static class CostBench
         string Get(string k, string format) => f.TryGetValue(k, out var v) ? v.ToString(format, Invariant) : "-";
         return f.ContainsKey("bytes_per_conn")
             ? $"{Get("conns", "N0")} connections, RSS {Get("rss_before_kb", "N0")} → {Get("rss_after_kb", "N0")} KiB = {Get("bytes_per_conn", "N0")} B each; opened in {Get("connect_s", "F2")} s; generator CPU {Get("gen_cpu_s", "F2")} s, broker {Get("broker_cpu_s", "F2")} s"
+            : f.ContainsKey("delivered_pct")
+                ? $"{Get("delivered", "N0")}/{Get("rounds", "N0")} delivered ({Get("delivered_pct", "F0")} %), PINGRESP after 50 ms idle {Get("idle_pingresp_us", "N0")} µs; failures {Get("failures", "N0")}"
             : f.ContainsKey("opened")
                 ? $"{Get("connacks", "N0")}/{Get("opened", "N0")} CONNACKs, p50 {Get("p50_ms", "F2")} ms, p99 {Get("p99_ms", "F2")} ms, max {Get("max_ms", "F1")} ms; broker {Get("broker_pct", "F1")} %, generator {Get("gen_pct", "F1")} % of a core; failures {Get("failures", "N0")}"
                 : $"{Get("messages_per_s", "N0")} msg/s ({Get("deliveries_per_s", "N0")} deliveries/s), p50 {Get("p50_ms", "F3")} ms, p99 {Get("p99_ms", "F2")} ms, max {Get("max_ms", "F1")} ms; " +
