@@ -90,11 +90,9 @@ internal sealed partial class PersistentSessions
     /// <summary>Queues a message for an offline session chosen by a shared subscription; true when it was queued.</summary>
     public bool EnqueueOffline(SessionRecord record, MqttApplicationMessage message, MqttQualityOfServiceLevel qos, List<uint>? identifiers)
     {
-        var copy = message.CopyFor(qos, retain: false);
-        copy.SubscriptionIdentifiers = identifiers;
         lock (record)
         {
-            return Enqueue(record, copy, qos, retain: false);
+            return Enqueue(record, message.CopyFor(qos, retain: false, identifiers), qos, retain: false);
         }
     }
 

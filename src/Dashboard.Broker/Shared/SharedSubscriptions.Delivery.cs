@@ -53,8 +53,7 @@ internal sealed partial class SharedSubscriptions
                     return false; // larger than the Maximum Packet Size this member set: dropped for it, and counted
                 }
 
-                var copy = message.CopyFor(qos, retain: false);
-                copy.SubscriptionIdentifiers = member.Identifiers;
+                var copy = message.CopyFor(qos, retain: false, member.Identifiers);
                 var stored = sessions.TrackInFlight(member.ClientId, copy);
                 if (!session.TryEnqueueApplicationMessage(copy, out _))
                 {

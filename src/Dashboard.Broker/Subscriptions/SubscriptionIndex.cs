@@ -48,6 +48,9 @@ internal sealed class SubscriptionIndex
     [ThreadStatic]
     private static Dictionary<MqttSession, int>? _positionsOfThread;
 
+    [ThreadStatic]
+    private static List<(MqttSession Session, MqttSubscription Subscription)>? _sessionFoundOfThread; // TryMatch's own
+
     /// <summary>
     /// The session subscribed to <paramref name="filter"/> (again: its options replace the earlier ones); returns the
     /// subscription as MQTTnet granted it, or null when it was unsubscribed meanwhile.
@@ -154,19 +157,33 @@ internal sealed class SubscriptionIndex
         }
     }
 
-    /// <summary>Whether the session is still subscribed to a message it was held for, and how (as <see cref="Match"/>).</summary>
+    /// <summary>
+    /// Whether one session is subscribed to a message, and how (as <see cref="Match"/>): a message held for it, a retained
+    /// one sent on SUBSCRIBE, its offline queue handed over. The tree is walked for the topic, as for routing, so the cost
+    /// does not grow with how many filters the session holds (Home Assistant holds thousands).
+    /// </summary>
     public bool TryMatch(MqttSession session, string topic, MqttQualityOfServiceLevel qos, string? senderId, out Subscriber subscriber)
     {
+        var found = _sessionFoundOfThread ??= [];
         Subscriber? merged = null;
-        lock (_lock)
+        try
         {
-            foreach (var (filter, subscription) in FiltersOf(session, create: false) ?? [])
+            lock (_lock)
             {
-                if (MqttTopic.Matches(filter, topic))
+                Collect(_root, topic, wildcards: !topic.StartsWith('$'), found);
+            }
+
+            foreach (var (candidate, subscription) in found)
+            {
+                if (ReferenceEquals(candidate, session))
                 {
                     merged = Combine(merged, session, subscription, qos, senderId);
                 }
             }
+        }
+        finally
+        {
+            found.Clear();
         }
 
         subscriber = merged.GetValueOrDefault();
