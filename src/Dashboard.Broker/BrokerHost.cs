@@ -54,6 +54,7 @@ internal sealed partial class BrokerHost(
     BrokerListeners listeners,
     ConnectionLimit connectionLimit,
     ILoggerFactory loggerFactory,
+    IHostApplicationLifetime lifetime,
     ILogger<BrokerHost> logger) : IHostedService
 {
     private readonly LogLimiter _topicLog = new(TimeSpan.FromSeconds(10));
@@ -109,9 +110,15 @@ internal sealed partial class BrokerHost(
             events.Publish(BrokerEvent.Published(message, clientId: null, clock.GetUtcNow(), restored: true));
         }
 
+        // Kestrel starts its listeners after the hosted services: "listening" is true only once the host has started.
+        lifetime.ApplicationStarted.Register(() => LogStarted(retainedMessages.Count, storedSessions.Count));
+    }
+
+    private void LogStarted(int retainedCount, int sessionCount)
+    {
         logger.LogInformation("Broker started: {Retained} retained messages and {Sessions} persistent sessions restored; listening on {Listeners}; " +
             "at most {MaxConnections} connections (open-file limit {OpenFiles})",
-            retainedMessages.Count, storedSessions.Count, string.Join(", ", listeners.Open.Select(l => l.Url)),
+            retainedCount, sessionCount, string.Join(", ", listeners.Open.Select(l => l.Url)),
             connectionLimit.Max, connectionLimit.OpenFiles?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
         if (connectionLimit.Lowered)
         {

@@ -116,7 +116,7 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
 
                         if (OpenSendWindow(packet) is { } waiting)
                         {
-                            await WriteAsync(waiting, cancellationToken); // its place in the window came free
+                            await WriteAsync(RunSendingHooks(waiting), cancellationToken); // its place in the window came free
                         }
 
                         var received = packet;
@@ -237,19 +237,17 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 
-        for (var i = _hooks.Count - 1; i >= 0; i--)
-        {
-            packet = _hooks[i].Sending(Client, packet);
-        }
-
         if (packet is MqttPublishPacket { QualityOfServiceLevel: > MqttQualityOfServiceLevel.AtMostOnce } publish
             && Client.SendWindow is { } window && !window.TryTake(publish))
         {
             // Beyond the client's Receive Maximum: it waits for an acknowledgement (the receive loop sends it then), and
-            // this loop goes on with what else is queued. What the client has been sent must reach it first.
+            // this loop goes on with what else is queued. What the client has been sent must reach it first. The hooks
+            // see it when it leaves: until then it is queued, not sent.
             await FlushHeldBackAsync(cancellationToken);
             return;
         }
+
+        packet = RunSendingHooks(packet);
 
         if (packet is MqttPubAckPacket or MqttPubRecPacket or MqttSubAckPacket && !_writeAhead.IsCommitted(Client.WriteAheadMark))
         {
@@ -360,6 +358,16 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
         {
             hook.Established(Client);
         }
+    }
+
+    private MqttPacket RunSendingHooks(MqttPacket packet)
+    {
+        for (var i = _hooks.Count - 1; i >= 0; i--)
+        {
+            packet = _hooks[i].Sending(Client, packet);
+        }
+
+        return packet;
     }
 
     /// <summary>

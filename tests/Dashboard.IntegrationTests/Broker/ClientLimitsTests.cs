@@ -65,7 +65,7 @@ public sealed class ClientLimitsTests
         Assert.False(await ArrivesWithinAsync(next, TimeSpan.FromMilliseconds(700)), "a third message came before any PUBACK");
 
         // Each PUBACK lets exactly one more through, in order.
-        await slow.SendAsync(new MqttPubAckPacket { PacketIdentifier = PacketId(first) }, MqttProtocolVersion.V500);
+        await slow.SendAsync(new MqttPubAckPacket { PacketIdentifier = RawPackets.PublishPacketId(first) }, MqttProtocolVersion.V500);
         Assert.EndsWith("m3", Encoding.UTF8.GetString(await next), StringComparison.Ordinal);
         Assert.EndsWith("m2", Encoding.UTF8.GetString(second), StringComparison.Ordinal);
         Assert.False(await ArrivesWithinAsync(slow.ReadPacketAsync(), TimeSpan.FromMilliseconds(500)), "a fourth message came with two unacknowledged");
@@ -110,7 +110,7 @@ public sealed class ClientLimitsTests
         var third = client.ReadPacketAsync();
         Assert.False(await ArrivesWithinAsync(third, TimeSpan.FromMilliseconds(500)), "a third message came with two unacknowledged");
 
-        await client.SendAsync(new MqttPubAckPacket { PacketIdentifier = PacketId(publishes[0]) }, MqttProtocolVersion.V500);
+        await client.SendAsync(new MqttPubAckPacket { PacketIdentifier = RawPackets.PublishPacketId(publishes[0]) }, MqttProtocolVersion.V500);
         Assert.EndsWith("m3", Encoding.UTF8.GetString(await third), StringComparison.Ordinal);
     }
 
@@ -127,21 +127,6 @@ public sealed class ClientLimitsTests
         }, MqttProtocolVersion.V500);
         Assert.Equal(0x90, (await client.ReadPacketAsync())[0]);
         return client;
-    }
-
-    /// <summary>The packet id of a QoS 1 PUBLISH to an MQTT 5 client: after the fixed header and the topic.</summary>
-    private static ushort PacketId(byte[] publish)
-    {
-        var header = 1;
-        while ((publish[header] & 0x80) != 0)
-        {
-            header++;
-        }
-
-        var topicStart = header + 1;
-        var topicLength = (publish[topicStart] << 8) | publish[topicStart + 1];
-        var id = topicStart + 2 + topicLength;
-        return (ushort)((publish[id] << 8) | publish[id + 1]);
     }
 
     private static async Task<bool> ArrivesWithinAsync(Task<byte[]> read, TimeSpan wait) =>

@@ -6,6 +6,8 @@ using Dashboard.Broker.Tracking;
 using Dashboard.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
 namespace Dashboard.IntegrationTests.Broker;
@@ -42,6 +44,35 @@ public sealed class TrackedPublishTests(AppFixture fixture) : IClassFixture<AppF
         var byClient = tracked.Deliveries.ToDictionary(d => d.ClientId);
         Assert.Equal((DeliveryState.Acknowledged, MqttQualityOfServiceLevel.ExactlyOnce), (byClient["exactly-" + topic[8..]].State, byClient["exactly-" + topic[8..]].Qos));
         Assert.Equal((DeliveryState.Sent, MqttQualityOfServiceLevel.AtMostOnce), (byClient["atmost-" + topic[8..]].State, byClient["atmost-" + topic[8..]].Qos));
+    }
+
+    [Fact]
+    public async Task A_message_waiting_for_a_place_in_the_clients_receive_maximum_is_pending_until_it_is_written()
+    {
+        var topic = "tracked/" + Guid.NewGuid().ToString("N")[..8];
+        await using var device = await RawMqttSocket.ConnectAsync(App.MqttPort);
+        await device.SendAsync(new MqttConnectPacket { ClientId = "one-at-a-time-" + topic[8..], CleanSession = true, KeepAlivePeriod = 60, ReceiveMaximum = 1 }, MqttProtocolVersion.V500);
+        Assert.Equal(0x20, (await device.ReadPacketAsync())[0]);
+        await device.SendAsync(new MqttSubscribePacket
+        {
+            PacketIdentifier = 1,
+            TopicFilters = [new MqttTopicFilter { Topic = topic, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }],
+        }, MqttProtocolVersion.V500);
+        Assert.Equal(0x90, (await device.ReadPacketAsync())[0]);
+
+        using var first = await Publisher.PublishTrackedAsync(Message(topic, MqttQualityOfServiceLevel.AtLeastOnce), "tests", CancellationToken.None);
+        var firstPublish = await device.ReadPacketAsync();
+        using var second = await Publisher.PublishTrackedAsync(Message(topic, MqttQualityOfServiceLevel.AtLeastOnce), "tests", CancellationToken.None);
+        await DashboardApp.WaitUntilAsync(() => first.Deliveries is [{ State: DeliveryState.Sent }], "the first sent");
+        await Task.Delay(500); // the broker's send loop has long taken the second from the queue; it waits for a place
+
+        Assert.Equal(DeliveryState.Pending, Assert.Single(second.Deliveries).State);
+
+        await device.SendAsync(new MqttPubAckPacket { PacketIdentifier = RawPackets.PublishPacketId(firstPublish) }, MqttProtocolVersion.V500);
+        var secondPublish = await device.ReadPacketAsync();
+        await DashboardApp.WaitUntilAsync(() => second.Deliveries is [{ State: DeliveryState.Sent }], "the second sent once the first was acknowledged");
+        await device.SendAsync(new MqttPubAckPacket { PacketIdentifier = RawPackets.PublishPacketId(secondPublish) }, MqttProtocolVersion.V500);
+        await DashboardApp.WaitUntilAsync(() => first.Deliveries is [{ State: DeliveryState.Acknowledged }] && second.Deliveries is [{ State: DeliveryState.Acknowledged }], "both acknowledged");
     }
 
     [Fact]

@@ -10,7 +10,7 @@ public sealed class PortInUseTests
     [Theory]
     [InlineData("Http")]
     [InlineData("Mqtt")]
-    public async Task A_port_in_use_ends_the_start_with_a_line_that_says_which_and_exit_code_1(string endpoint)
+    public async Task A_port_in_use_ends_the_start_with_a_line_that_says_which_and_exit_code_1_and_never_claims_to_listen(string endpoint)
     {
         var ports = new Dictionary<string, int> { ["Http"] = FreePort.Next(), ["Mqtt"] = FreePort.Next(), ["MqttWebSockets"] = FreePort.Next() };
         using var squatter = new TcpListener(IPAddress.Loopback, ports[endpoint]);
@@ -38,6 +38,8 @@ public sealed class PortInUseTests
             Assert.Contains("Kestrel__Endpoints__", lastLine, StringComparison.Ordinal);
             Assert.DoesNotContain("Unhandled exception", process.Output, StringComparison.Ordinal);
             Assert.DoesNotContain("BackgroundService failed", process.Output, StringComparison.Ordinal);
+            // The broker's start line says where it listens: it must wait for Kestrel's listeners, which never opened.
+            Assert.DoesNotContain("Broker started", process.Output, StringComparison.Ordinal);
         }
         finally
         {

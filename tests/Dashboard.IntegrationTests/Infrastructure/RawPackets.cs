@@ -23,6 +23,21 @@ public static class RawPackets
     public static byte[] ConnectV5(string clientId, ushort keepAlive = 30) =>
         Packet(0x10, [.. String("MQTT"), 5, 0x02, (byte)(keepAlive >> 8), (byte)keepAlive, 0, .. String(clientId)]);
 
+    /// <summary>The packet id of a QoS 1/2 PUBLISH received by a client: after the fixed header and the topic.</summary>
+    public static ushort PublishPacketId(byte[] publish)
+    {
+        var header = 1;
+        while ((publish[header] & 0x80) != 0)
+        {
+            header++;
+        }
+
+        var topicStart = header + 1;
+        var topicLength = (publish[topicStart] << 8) | publish[topicStart + 1];
+        var id = topicStart + 2 + topicLength;
+        return (ushort)((publish[id] << 8) | publish[id + 1]);
+    }
+
     /// <summary>A length-prefixed string field made of exactly these bytes, UTF-8 or not.</summary>
     public static byte[] Field(byte[] bytes) => [(byte)(bytes.Length >> 8), (byte)bytes.Length, .. bytes];
 
