@@ -1,6 +1,7 @@
 using Dashboard.Broker.Auth;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Persistence;
+using Dashboard.Broker.Shared;
 using Dashboard.Broker.Transport;
 using Microsoft.Extensions.Options;
 using MQTTnet;
@@ -158,12 +159,19 @@ internal sealed partial class PersistentSessions
         var session = broker.FindSession(record.ClientId);
         var subscriptions = broker.FindMqttSession(record.ClientId);
         var now = clock.GetUtcNow().UtcDateTime;
+        List<(string Filter, uint Identifier)>? shared = null;
         while (record.Queue.TryDequeue(out var queued))
         {
             var message = queued.Message;
             if (subscriptions is not null && index.TryMatch(subscriptions, message.Topic, queued.Qos, senderId: null, out var subscriber))
             {
                 message.SubscriptionIdentifiers = subscriber.Identifiers; // [MQTT-3.3.4-3], as if it were delivered now
+            }
+            else if (message.SubscriptionIdentifiers is null)
+            {
+                // Owed through a $share/ subscription (which MQTTnet's index never holds) and read back from the database.
+                shared ??= SharedIdentifiers(record);
+                message.SubscriptionIdentifiers = shared.Where(s => MqttTopic.Matches(s.Filter, message.Topic)).Select(s => s.Identifier).ToList() is { Count: > 0 } ids ? ids : null;
             }
 
             var deliver = acl.Unrestricted || acl.CanRead(record.UserName, record.ClientId, message.Topic);
@@ -195,5 +203,19 @@ internal sealed partial class PersistentSessions
                 record.Forget(message);
             }
         }
+    }
+
+    private static List<(string Filter, uint Identifier)> SharedIdentifiers(SessionRecord record)
+    {
+        var shared = new List<(string, uint)>();
+        foreach (var (topicFilter, subscription) in record.Subscriptions)
+        {
+            if (subscription.Identifier > 0 && SharedSubscriptions.TryParse(topicFilter, out _, out var filter))
+            {
+                shared.Add((filter, subscription.Identifier));
+            }
+        }
+
+        return shared;
     }
 }

@@ -282,12 +282,15 @@ public sealed class PersistentSessionTests
                     .WithTopicFilter($"{prefix}/#", MqttQualityOfServiceLevel.AtLeastOnce).WithSubscriptionIdentifier(7).Build());
                 await client.Client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
                     .WithTopicFilter($"{prefix}/+/cmd", MqttQualityOfServiceLevel.AtLeastOnce).WithSubscriptionIdentifier(9).Build());
+                await client.Client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+                    .WithTopicFilter($"$share/workers/{prefix}-jobs/#", MqttQualityOfServiceLevel.AtLeastOnce).WithSubscriptionIdentifier(11).Build());
             }
 
             await app.WaitForOfflineSessionAsync(device);
             await using var publisher = await TestClient.ConnectAsync(app);
             await publisher.PublishAsync($"{prefix}/pump/cmd", "while away", MqttQualityOfServiceLevel.AtLeastOnce);
             await publisher.PublishAsync($"{prefix}/pump/state", "state, while away", MqttQualityOfServiceLevel.AtLeastOnce);
+            await publisher.PublishAsync($"{prefix}-jobs/1", "a job, while away", MqttQualityOfServiceLevel.AtLeastOnce);
         }
 
         // [MQTT-3.3.4-3]: every identifier of the matching subscriptions, whether the message waited in memory or on disk.
@@ -299,6 +302,9 @@ public sealed class PersistentSessionTests
             Assert.Equal([7u, 9u], (command.SubscriptionIdentifiers ?? []).Order());
             Assert.Equal("state, while away", state.Text());
             Assert.Equal([7u], state.SubscriptionIdentifiers ?? []);
+            var job = await client.NextAsync();
+            Assert.Equal("a job, while away", job.Text());
+            Assert.Equal([11u], job.SubscriptionIdentifiers ?? []); // the shared subscription's, which MQTTnet never holds
             await client.Client.DisconnectAsync();
         }
     }
