@@ -76,6 +76,7 @@ internal sealed partial class MqttChannel
         }
 
         byte[] packet = isConnect ? [0x20, 0x03, 0x00, 0x81, 0x00] : [0xE0, 0x01, (byte)malformed.ReasonCode];
+        LingerOnClose();
         await _writeLock.WaitAsync(cancellationToken);
         try
         {

@@ -18,6 +18,8 @@ using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using MQTTnet.Server.Internal;
 
+using Dashboard.Broker.Transport.Sockets;
+
 namespace Dashboard.Broker.Transport;
 
 /// <summary>
@@ -154,6 +156,7 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
         catch (ConnectRefusedException refused)
         {
             ConnectRefused?.Invoke(Client, refused.ReturnCode, refused.Message);
+            LingerOnClose();
             await _output.WriteAsync(new byte[] { 0x20, 0x02, 0x00, refused.ReturnCode }, cancellationToken); // CONNACK
             throw; // and MQTTnet closes the connection
         }
@@ -284,6 +287,11 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
 
             BytesSent += buffer.Length;
             _metrics.BytesSent(buffer.Length);
+            if (packet is MqttDisconnectPacket || packet is MqttConnAckPacket refusal && !IsSuccess(refusal))
+            {
+                LingerOnClose(); // the broker's last word
+            }
+
             if (packet is MqttConnAckPacket connAck && IsSuccess(connAck))
             {
                 // Before the flush: a client that has read its CONNACK may open another connection at once (a
@@ -401,6 +409,8 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
 
     private static bool IsSuccess(MqttConnAckPacket connAck) =>
         connAck.ReasonCode == MqttConnectReasonCode.Success && connAck.ReturnCode == MqttConnectReturnCode.ConnectionAccepted;
+
+    private void LingerOnClose() => _connection.Features.Get<ILingeringCloseFeature>()?.LingerOnClose();
 
     /// <summary>Ends the connection without a word: MQTTnet sees the stream end.</summary>
     public void Abort() => _connection.Abort();

@@ -164,6 +164,37 @@ public sealed class Mqtt5ServerTests(AppFixture fixture) : IClassFixture<AppFixt
     }
 
     [Fact]
+    public async Task A_client_that_goes_on_sending_after_its_DISCONNECT_still_reads_the_reason_not_a_reset()
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:ReceiveMaximum"] = "2" });
+        var topic = $"quota/{Guid.NewGuid():N}";
+        await using var greedy = await ConnectRawAsync(app, new MqttConnectPacket { ClientId = Id("still-talking") });
+
+        // As Paho's flow-control test does: three QoS 2 publishes without PUBREL, and more publishes before it reads
+        // anything. The broker closes with bytes of the client's still unread: a plain close would be a reset, and the
+        // client's next write and its read of the DISCONNECT would fail.
+        for (ushort id = 1; id <= 3; id++)
+        {
+            await greedy.SendAsync(new MqttPublishPacket { Topic = topic, PacketIdentifier = id, QualityOfServiceLevel = MqttQualityOfServiceLevel.ExactlyOnce, PayloadSegment = "too many"u8.ToArray() }, MqttProtocolVersion.V500);
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            await Task.Delay(50);
+            await greedy.SendAsync(new MqttPublishPacket { Topic = topic, PayloadSegment = new byte[1000] }, MqttProtocolVersion.V500);
+        }
+
+        var packets = new List<byte[]>();
+        do
+        {
+            packets.Add(await greedy.ReadPacketAsync());
+        }
+        while (packets[^1] is [0x50, ..]);
+        Assert.Equal([0xE0, 0x01, 0x93], packets[^1]);
+        Assert.True(await greedy.ClosedByBrokerWithinAsync(TestClient.Patience));
+    }
+
+    [Fact]
     public async Task A_client_with_more_unacknowledged_publishes_than_the_receive_maximum_gets_DISCONNECT_0x93()
     {
         await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:ReceiveMaximum"] = "2" });

@@ -11,8 +11,10 @@ namespace Dashboard.Broker.Transport.Sockets;
 /// output pipe. The input always completes without an error (end of stream, reset, or abort alike), so whatever
 /// arrived before stays readable.
 /// </summary>
-internal sealed class MqttSocketConnection : ConnectionContext
+internal sealed class MqttSocketConnection : ConnectionContext, ILingeringCloseFeature
 {
+    private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(2);
+
     private readonly Socket _socket;
     private readonly Pipe _input;
     private readonly Pipe _output;
@@ -20,6 +22,7 @@ internal sealed class MqttSocketConnection : ConnectionContext
     private Task _receiving = Task.CompletedTask;
     private Task _sending = Task.CompletedTask;
     private int _aborted;
+    private volatile bool _linger;
 
     private MqttSocketConnection(Socket socket, string id, PipeOptions input, PipeOptions output)
     {
@@ -31,6 +34,7 @@ internal sealed class MqttSocketConnection : ConnectionContext
         _output = new Pipe(output);
         Transport = new DuplexPipe(_input.Reader, _output.Writer);
         ConnectionClosed = _closed.Token;
+        Features.Set<ILingeringCloseFeature>(this);
     }
 
     public override string ConnectionId { get; set; }
@@ -68,7 +72,14 @@ internal sealed class MqttSocketConnection : ConnectionContext
     public override async ValueTask DisposeAsync()
     {
         _output.Writer.Complete();
-        await _sending; // what the broker wrote last (a CONNACK refusal, a DISCONNECT) still goes out
+        await _sending; // what the broker wrote last (a CONNACK refusal, a DISCONNECT) still goes out, then FIN
+        if (_linger && Volatile.Read(ref _aborted) == 0)
+        {
+            // The receive loop reads and drops what still comes until the client closes its side or the time is up.
+            _input.Reader.Complete();
+            await Task.WhenAny(_receiving, Task.Delay(LingerTime));
+        }
+
         _socket.Dispose(); // ends a receive that waits for data
         await _receiving;
         _input.Reader.Complete();
@@ -93,7 +104,13 @@ internal sealed class MqttSocketConnection : ConnectionContext
 
                 writer.Advance(received);
                 var flushed = await writer.FlushAsync();
-                if (flushed.IsCompleted || flushed.IsCanceled)
+                if (flushed.IsCompleted)
+                {
+                    await DrainAsync(); // nobody reads any more: the connection is closing (LingerOnClose)
+                    break;
+                }
+
+                if (flushed.IsCanceled)
                 {
                     break;
                 }
@@ -107,6 +124,16 @@ internal sealed class MqttSocketConnection : ConnectionContext
         {
             await writer.CompleteAsync();
             _closed.Cancel();
+        }
+    }
+
+    public void LingerOnClose() => _linger = true;
+
+    private async Task DrainAsync()
+    {
+        var scratch = new byte[1024];
+        while (await _socket.ReceiveAsync(scratch, SocketFlags.None) > 0)
+        {
         }
     }
 
