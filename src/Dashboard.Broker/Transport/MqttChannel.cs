@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using Dashboard.Broker.Metrics;
 using Dashboard.Broker.Persistence;
+using Dashboard.Broker.Transport.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Connections.Features;
@@ -17,8 +18,6 @@ using MQTTnet.Internal;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using MQTTnet.Server.Internal;
-
-using Dashboard.Broker.Transport.Sockets;
 
 namespace Dashboard.Broker.Transport;
 
