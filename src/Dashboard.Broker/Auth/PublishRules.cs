@@ -29,12 +29,16 @@ internal sealed class PublishRules(IOptions<BrokerOptions> options, BrokerAuthor
     private readonly int _maxTopicLength = options.Value.MaxTopicLength;
     private readonly int _maxTopicLevels = options.Value.MaxTopicLevels;
 
-    /// <summary>A <c>$</c> topic or one under a reserved prefix: no client may publish there, whatever its ACL.</summary>
+    /// <summary>
+    /// A <c>$</c> topic or one under a reserved prefix: no client may publish there, whatever its ACL. One exception:
+    /// <c>$SYS/broker/connection/{name}/state</c>, where a Mosquitto bridge reports itself (1 when it connects, 0 as its
+    /// Last Will); refusing it would refuse the bridge's CONNECT.
+    /// </summary>
     public bool IsReserved(string topic)
     {
         if (topic.StartsWith('$'))
         {
-            return true;
+            return !IsBridgeState(topic);
         }
 
         foreach (var prefix in _reservedPrefixes)
@@ -46,6 +50,18 @@ internal sealed class PublishRules(IOptions<BrokerOptions> options, BrokerAuthor
         }
 
         return false;
+    }
+
+    private static bool IsBridgeState(string topic)
+    {
+        const string Prefix = "$SYS/broker/connection/", Suffix = "/state";
+        if (!topic.StartsWith(Prefix, StringComparison.Ordinal) || !topic.EndsWith(Suffix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var name = topic.AsSpan(Prefix.Length, Math.Max(0, topic.Length - Prefix.Length - Suffix.Length));
+        return name.Length > 0 && !name.Contains('/');
     }
 
     /// <summary>Within Broker:MaxTopicLength (UTF-8 bytes) and MaxTopicLevels; for topic names and filters alike.</summary>

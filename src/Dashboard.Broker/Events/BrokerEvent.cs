@@ -77,11 +77,13 @@ public sealed record ClientInfo(
         WillTopic: connection.WillTopicAtConnect,
         end);
 
-    internal static string ProtocolName(ClientConnection connection) => connection.ProtocolVersion switch
+    internal static string ProtocolName(ClientConnection connection) => (connection.ProtocolVersion, connection.IsBridge) switch
     {
-        MQTTnet.Formatter.MqttProtocolVersion.V310 => "3.1",
-        MQTTnet.Formatter.MqttProtocolVersion.V311 => "3.1.1",
-        MQTTnet.Formatter.MqttProtocolVersion.V500 => "5.0",
+        (MQTTnet.Formatter.MqttProtocolVersion.V310, false) => "3.1",
+        (MQTTnet.Formatter.MqttProtocolVersion.V310, true) => "3.1 bridge",
+        (MQTTnet.Formatter.MqttProtocolVersion.V311, false) => "3.1.1",
+        (MQTTnet.Formatter.MqttProtocolVersion.V311, true) => "3.1.1 bridge",
+        (MQTTnet.Formatter.MqttProtocolVersion.V500, _) => "5.0",
         _ => "unknown",
     };
 }

@@ -28,6 +28,13 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     public string? AuthenticatedUser => Identity?.UserName;
 
     public MqttProtocolVersion ProtocolVersion { get; set; }
+
+    /// <summary>
+    /// A broker bridging to this one: an MQTT 3.1/3.1.1 CONNECT whose protocol level has the bridge bit (0x80, Mosquitto's
+    /// <c>try_private</c>). As Mosquitto does, its subscriptions are No Local and Retain As Published (see <see cref="ConnectHook"/>).
+    /// </summary>
+    public bool IsBridge { get; set; }
+
     public bool CleanStart { get; set; }
     public ushort KeepAliveSeconds { get; set; }
 

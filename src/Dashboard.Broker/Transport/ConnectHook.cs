@@ -26,6 +26,9 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
             case MqttConnectPacket connect:
                 OnConnect(connection, connect);
                 break;
+            case MqttSubscribePacket subscribe when connection.IsBridge:
+                AsBridge(subscribe);
+                break;
             case MqttDisconnectPacket disconnect:
                 OnDisconnect(connection);
                 connection.ClientDisconnect = disconnect;
@@ -67,6 +70,23 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
         return packet;
     }
 
+    /// <summary>
+    /// A bridge is not sent back what it published (else a topic bridged both ways would come back to where it started)
+    /// and gets each message's retain flag as published (so retained messages stay retained across it), as Mosquitto
+    /// treats a bridge. A shared subscription cannot be No Local [MQTT-3.8.3-4]: those are left as asked.
+    /// </summary>
+    private static void AsBridge(MqttSubscribePacket subscribe)
+    {
+        foreach (var filter in subscribe.TopicFilters)
+        {
+            if (!filter.Topic.StartsWith(Shared.SharedSubscriptions.Prefix, StringComparison.Ordinal))
+            {
+                filter.NoLocal = true;
+                filter.RetainAsPublished = true;
+            }
+        }
+    }
+
     private void OnConnect(ClientConnection connection, MqttConnectPacket connect)
     {
         var version = connection.ProtocolVersion;
@@ -78,6 +98,7 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
         connection.ClientId = connect.ClientId ?? "";
         connection.Connect = connect;
         connection.UserName = connect.Username;
+        connection.IsBridge = connect.TryPrivate && version != MqttProtocolVersion.V500;
         connection.CleanStart = connect.CleanSession;
         LimitKeepAlive(connection, connect);
         connection.KeepAliveSeconds = connect.KeepAlivePeriod;

@@ -23,7 +23,8 @@ public sealed class Mosquitto : IAsyncDisposable
 
     public string Output => _process?.Output ?? "";
 
-    public static async Task<Mosquitto> StartAsync()
+    /// <param name="configuration">More lines for its configuration (a bridge, say).</param>
+    public static async Task<Mosquitto> StartAsync(params string[] configuration)
     {
         var folder = Path.Combine(Path.GetTempPath(), "dashboard-tests", "mosquitto-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
@@ -38,6 +39,7 @@ public sealed class Mosquitto : IAsyncDisposable
             "log_dest stdout",
             // As root mosquitto would switch to the user "mosquitto", which cannot write this folder.
             .. Environment.UserName == "root" ? ["user root"] : Array.Empty<string>(),
+            .. configuration,
         ]);
         await broker.StartAgainAsync();
         return broker;
@@ -76,6 +78,26 @@ public sealed class Mosquitto : IAsyncDisposable
             await process.WaitForExitAsync();
             await process.DisposeAsync();
         }
+    }
+
+    /// <summary>SIGKILL: nothing is said to anyone, as when its machine loses power.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Runs mosquitto_sub against this broker until it has <paramref name="count"/> messages or <paramref name="seconds"/> pass; its lines ("topic payload").</summary>
+    public async Task<string[]> SubscribeAsync(string filter, int count, int seconds)
+    {
+        var (_, output) = await ExternalProcess.RunAsync("mosquitto_sub",
+            ["-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-q", "1", "-v", "-t", filter,
+             "-C", count.ToString(System.Globalization.CultureInfo.InvariantCulture), "-W", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(line => !line.StartsWith("Timed out", StringComparison.Ordinal)).ToArray();
     }
 
     /// <summary>The app's settings for a dashboard using this broker.</summary>

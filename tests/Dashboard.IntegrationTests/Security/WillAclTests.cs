@@ -63,6 +63,8 @@ public sealed class WillAclTests(WillAclFixture fixture) : IClassFixture<WillAcl
         { "devices/{other}/status", MqttProtocolVersion.V500 },
         { "$SYS/broker/uptime", MqttProtocolVersion.V311 },
         { "$SYS/broker/uptime", MqttProtocolVersion.V500 },
+        { "$SYS/broker/connection/spoofed-bridge/state", MqttProtocolVersion.V311 }, // a bridge's state topic, but not in this user's ACL
+        { "$SYS/broker/connection/a/b/state", MqttProtocolVersion.V311 },
         { "dashboard/alerts/forged", MqttProtocolVersion.V311 },
         { "dashboard/alerts/forged", MqttProtocolVersion.V500 },
         { "$share/group/devices/{user}/status", MqttProtocolVersion.V500 },
