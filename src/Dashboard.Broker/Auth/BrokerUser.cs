@@ -32,3 +32,9 @@ internal enum AuthenticationOutcome
     /// <summary>Too many password checks are waiting (Broker:MaxPendingPasswordChecks): refused at once, the client may retry.</summary>
     ServerBusy,
 }
+
+/// <summary>
+/// What an import of Mosquitto's files did: the users made, those left out (already here, or a line that could not be
+/// taken) and, with an ACL file, the anonymous clients' new ACL.
+/// </summary>
+public sealed record MosquittoImportResult(IReadOnlyList<string> Created, IReadOnlyList<string> Skipped, IReadOnlyList<AclEntry>? AnonymousAcl);

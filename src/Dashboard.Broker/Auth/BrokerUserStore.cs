@@ -122,6 +122,78 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
         return removed;
     }
 
+    /// <summary>
+    /// Adds the users of Mosquitto's <c>password_file</c> with their hashes as they are, and with <c>acl_file</c> their ACLs
+    /// and the anonymous clients' as Mosquitto applies them: a user's lines and every <c>pattern</c> line; whoever the file
+    /// gives nothing is denied everything (<c># deny</c>), as Mosquitto denies what its ACL file does not grant. Existing
+    /// users are left as they are. Users are added at once, not one at a time.
+    /// </summary>
+    public async Task<MosquittoImportResult> ImportMosquittoAsync(string passwordFile, string? aclFile)
+    {
+        var skipped = new List<string>();
+        var acl = aclFile is null ? null : MosquittoFiles.ReadAcl(aclFile);
+        skipped.AddRange(acl?.Problems.Select(p => $"ACL file {p}") ?? []);
+        List<AclEntry> AclOf(string? user)
+        {
+            if (acl is null)
+            {
+                return [];
+            }
+
+            var lines = (user is null ? acl.Anonymous : acl.Users.GetValueOrDefault(user) ?? []).Concat(acl.Patterns).ToList();
+            var (entries, errors) = BrokerUserValidator.ParseAcl(lines);
+            skipped.AddRange(errors.Select(e => $"ACL of {user ?? "anonymous clients"}: {e}"));
+            return entries.Count > 0 ? entries : [new AclEntry("#", AclAccess.Deny)];
+        }
+
+        var created = new List<(string Name, string Hash, List<AclEntry> Acl)>();
+        foreach (var line in MosquittoFiles.ReadPasswords(passwordFile))
+        {
+            var problem = line.Problem
+                ?? (BrokerUserValidator.NameError(line.Name) is { } error ? $"line {line.Number} ({line.Name}): {error}" : null)
+                ?? (Find(line.Name) is not null || created.Any(c => c.Name == line.Name) ? $"line {line.Number} ({line.Name}): already a user here" : null);
+            if (problem is null)
+            {
+                created.Add((line.Name, line.Hash!, AclOf(line.Name)));
+            }
+            else
+            {
+                skipped.Add(problem);
+            }
+        }
+
+        skipped.AddRange(acl?.Users.Keys.Where(u => created.All(c => c.Name != u) && Find(u) is null)
+            .Select(u => $"ACL file: user {u} has no line in the password file") ?? []);
+        var anonymous = acl is null ? null : AclOf(null);
+        await _writeLock.WaitAsync();
+        try
+        {
+            using var scope = scopes.CreateScope();
+            var db = BrokerDatabase.Get(scope.ServiceProvider);
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var now = time.GetUtcNow().UtcDateTime;
+            db.AddRange(created.Select(c => new BrokerUserEntity { Name = c.Name, PasswordHash = c.Hash, UpdatedAt = now }));
+            db.AddRange(created.SelectMany(c => c.Acl.Select((entry, i) =>
+                new BrokerAclEntryEntity { UserName = c.Name, Position = i, Filter = entry.Filter, Access = entry.Access })));
+            await db.SaveChangesAsync();
+            if (anonymous is not null)
+            {
+                await ReplaceAclAsync(db, null, anonymous);
+            }
+
+            await transaction.CommitAsync();
+            await LoadAsync(db, CancellationToken.None);
+        }
+        finally
+        {
+            _writeLock.Release();
+            _changed.Publish(new BrokerUsersChanged());
+        }
+
+        logger.LogInformation("Imported {Created} broker users from Mosquitto's files; {Skipped} lines left out", created.Count, skipped.Count);
+        return new MosquittoImportResult([.. created.Select(c => c.Name)], skipped, anonymous);
+    }
+
     /// <summary>Replaces the anonymous ACL; the errors are those of the entries.</summary>
     public async Task<IReadOnlyList<string>> SetAnonymousAclAsync(IReadOnlyList<AclEntryInput>? input)
     {

@@ -129,7 +129,10 @@ internal sealed class CredentialCheck(
             await _hashGate.WaitAsync();
             try
             {
-                if (BrokerUserStore.Hasher.VerifyHashedPassword(stored.Entity, stored.Entity.PasswordHash, password) == PasswordVerificationResult.Failed)
+                var hash = stored.Entity.PasswordHash;
+                if (MosquittoFiles.IsMosquittoHash(hash)
+                    ? !MosquittoFiles.Verify(hash, password) // imported from Mosquitto's password_file
+                    : BrokerUserStore.Hasher.VerifyHashedPassword(stored.Entity, hash, password) == PasswordVerificationResult.Failed)
                 {
                     return false;
                 }

@@ -22,6 +22,7 @@ internal static class BrokerUserApi
         users.MapPost("/", CreateUserAsync);
         users.MapPut("/{name}", UpdateUserAsync);
         users.MapDelete("/{name}", DeleteUserAsync);
+        users.MapPost("/import/mosquitto", ImportMosquittoAsync);
 
         var anonymous = app.MapGroup("/api/broker-acl/anonymous").WithTags("Broker users").RequireAuthorization(DashboardPolicies.Admin)
             .RequireEmbeddedBroker();
@@ -65,6 +66,61 @@ internal static class BrokerUserApi
         return result.NotFound ? NotFound(name)
             : result.User is { } user ? TypedResults.Ok(BrokerUserDto.From(user))
             : Invalid(result.Errors);
+    }
+
+    /// <summary>
+    /// Mosquitto's files as a form: <c>passwords</c> (its password_file) and, optionally, <c>acl</c> (its acl_file), as files
+    /// or fields: <c>curl -F passwords=@/etc/mosquitto/passwd -F acl=@/etc/mosquitto/acl</c>.
+    /// </summary>
+    private static async Task<Results<Ok<MosquittoImportDto>, ValidationProblem, ProblemHttpResult>> ImportMosquittoAsync(HttpRequest request, BrokerUserStore store)
+    {
+        if (!request.HasFormContentType)
+        {
+            return TypedResults.Problem("Send a form (multipart/form-data) with the file \"passwords\" and, if you have one, \"acl\".",
+                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type");
+        }
+
+        var form = await request.ReadFormAsync();
+        var (passwords, passwordsError) = await TextOfAsync(form, "passwords");
+        var (acl, aclError) = await TextOfAsync(form, "acl");
+        var errors = new Dictionary<string, string[]>();
+        if ((passwordsError ?? (passwords is null ? "Send Mosquitto's password_file as \"passwords\"." : null)) is { } error)
+        {
+            errors["passwords"] = [error];
+        }
+
+        if (aclError is not null)
+        {
+            errors["acl"] = [aclError];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Invalid(errors, "The files cannot be imported.");
+        }
+
+        var result = await store.ImportMosquittoAsync(passwords!, acl);
+        return TypedResults.Ok(new MosquittoImportDto(result.Created, result.Skipped, result.AnonymousAcl?.Select(AclEntryDto.From).ToList()));
+    }
+
+    /// <summary>A form file's or field's text; files larger than Mosquitto's files ever are are refused.</summary>
+    private static async Task<(string? Text, string? Error)> TextOfAsync(IFormCollection form, string name)
+    {
+        const int MaxLength = 1024 * 1024;
+        if (form.Files.GetFile(name) is { } file)
+        {
+            if (file.Length > MaxLength)
+            {
+                return (null, $"At most {MaxLength / 1024} KiB.");
+            }
+
+            using var reader = new StreamReader(file.OpenReadStream());
+            return (await reader.ReadToEndAsync(), null);
+        }
+
+        return form.TryGetValue(name, out var field) && field.ToString() is { Length: > 0 } text
+            ? text.Length > MaxLength ? (null, $"At most {MaxLength / 1024} KiB.") : (text, null)
+            : (null, null);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteUserAsync(string name, BrokerUserStore store) =>
@@ -143,6 +199,9 @@ internal sealed record AclEntryDto(string Filter, string Access)
 {
     public static AclEntryDto From(AclEntry entry) => new(entry.Filter, BrokerUserValidator.Format(entry.Access));
 }
+
+/// <summary>An import's outcome: the users made, the lines left out and why, and the anonymous clients' ACL when an ACL file set it.</summary>
+internal sealed record MosquittoImportDto(IReadOnlyList<string> Created, IReadOnlyList<string> Skipped, IReadOnlyList<AclEntryDto>? AnonymousAcl);
 
 internal sealed record AnonymousAclDto(bool AllowAnonymous, IReadOnlyList<AclEntryDto> Acl);
 

@@ -34,6 +34,36 @@ public sealed class SettingsPageTests(Browser browser) : IClassFixture<Browser>
     }
 
     [Fact]
+    public async Task Users_imported_from_mosquittos_files_in_settings_connect_with_their_old_passwords()
+    {
+        var folder = Directory.CreateTempSubdirectory("dashboard-mosquitto-files-");
+        try
+        {
+            var (passwd, acl) = (Path.Combine(folder.FullName, "passwd"), Path.Combine(folder.FullName, "acl"));
+            var (exitCode, output) = await ExternalProcess.RunAsync("mosquitto_passwd", ["-c", "-b", passwd, "boiler", "boiler password"]);
+            Assert.True(exitCode == 0, output);
+            await File.WriteAllTextAsync(acl, "user boiler\ntopic readwrite plant/boiler/#\n");
+            await using var app = await DashboardApp.StartAsync();
+            var page = await browser.OpenAsync(app, "settings");
+
+            await page.ClickAsync(".import-mosquitto");
+            await page.SetInputFilesAsync(".mosquitto-passwords", passwd);
+            await page.SetInputFilesAsync(".mosquitto-acl", acl);
+            await page.ClickAsync(".import-run");
+            await Assertions.Expect(page.Locator(".import-result")).ToContainTextAsync("Imported 1: boiler.");
+            await page.ClickAsync(".mosquitto-import-dialog button:has-text('Close')");
+
+            await Assertions.Expect(page.Locator(".user-row[data-user='boiler']")).ToContainTextAsync("readwrite plant/boiler/#");
+            await using var boiler = await TestClient.ConnectAsync(TestClient.Options(app).WithCredentials("boiler", "boiler password").Build());
+            Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, (await boiler.SubscribeAsync("plant/boiler/#")).Items.Single().ResultCode);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task No_banner_once_anonymous_access_is_off()
     {
         await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:AllowAnonymous"] = "false" });
