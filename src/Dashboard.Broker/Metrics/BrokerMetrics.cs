@@ -16,7 +16,9 @@ public sealed class BrokerMetrics : IDisposable
     private long _bytesReceived;
     private long _bytesSent;
     private long _openConnections;
+    private long _socketsOpened;
     private long _connectedClients;
+    private long _clientsConnected;
     private long _packetsTooLarge;
     private long _messagesDropped;
     private long _ingestionDropped;
@@ -60,6 +62,9 @@ public sealed class BrokerMetrics : IDisposable
     public long TotalBytesSent => Interlocked.Read(ref _bytesSent);
     public long OpenConnections => Interlocked.Read(ref _openConnections);
     public long ConnectedClients => Interlocked.Read(ref _connectedClients);
+
+    /// <summary>Connections accepted since start, and of those the clients whose CONNECT was accepted (Mosquitto's sockets and connections loads).</summary>
+    public (long Sockets, long Clients) OpenedSinceStart => (Interlocked.Read(ref _socketsOpened), Interlocked.Read(ref _clientsConnected));
     public long PacketsTooLarge => Interlocked.Read(ref _packetsTooLarge);
     public long MessagesDropped => Interlocked.Read(ref _messagesDropped);
     public long IngestionDropped => Interlocked.Read(ref _ingestionDropped);
@@ -85,9 +90,19 @@ public sealed class BrokerMetrics : IDisposable
     public void BytesReceived(long count) => Interlocked.Add(ref _bytesReceived, count);
     public void BytesSent(long count) => Interlocked.Add(ref _bytesSent, count);
     /// <summary>Counts a new connection; returns the number open, this one included.</summary>
-    public long ConnectionOpened() => Interlocked.Increment(ref _openConnections);
+    public long ConnectionOpened()
+    {
+        Interlocked.Increment(ref _socketsOpened);
+        return Interlocked.Increment(ref _openConnections);
+    }
+
     public void ConnectionClosed() => Interlocked.Decrement(ref _openConnections);
-    public void ClientConnected() => Interlocked.Increment(ref _connectedClients);
+    public void ClientConnected()
+    {
+        Interlocked.Increment(ref _clientsConnected);
+        Interlocked.Increment(ref _connectedClients);
+    }
+
     public void ClientDisconnected() => Interlocked.Decrement(ref _connectedClients);
     public void PacketTooLarge() => Interlocked.Increment(ref _packetsTooLarge);
     public void PacketMalformed() => Interlocked.Increment(ref _packetsMalformed);

@@ -34,6 +34,7 @@ internal sealed partial class PersistentSessions
             }
         }
 
+        Interlocked.Add(ref _expired, removed);
         return removed;
     }
 

@@ -33,6 +33,7 @@ internal sealed partial class PersistentSessions(
 {
     private readonly ConcurrentDictionary<string, SessionRecord> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SessionRecord> _offline = new(StringComparer.Ordinal);
+    private long _expired;
     private readonly ConcurrentDictionary<string, SessionRecord> _changed = new(StringComparer.Ordinal);
     private readonly LogLimiter _dropLog = new(TimeSpan.FromSeconds(10));
     private long _sequence;
@@ -44,6 +45,24 @@ internal sealed partial class PersistentSessions(
 
     public int OfflineCount => _offline.Count;
 
+    /// <summary>Messages kept for persistent sessions: queued while they are offline, and sent but not acknowledged yet.</summary>
+    public long StoredMessageCount()
+    {
+        long count = 0;
+        foreach (var record in _sessions.Values)
+        {
+            lock (record)
+            {
+                count += record.Queue.Count + record.InFlight.Count;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Sessions ended by their expiry interval since start (Mosquitto's <c>$SYS/broker/clients/expired</c>).</summary>
+    public long ExpiredCount => Interlocked.Read(ref _expired);
+
     public bool TryGet(string clientId, out SessionRecord record) => _sessions.TryGetValue(clientId, out record!);
 
     public MqttPacket? Received(ClientConnection connection, MqttPacket packet)
@@ -53,6 +72,7 @@ internal sealed partial class PersistentSessions(
         {
             // Expired while offline, and the sweep has not ended it yet: the client starts afresh (CONNACK session present 0),
             // as MQTTnet would otherwise resume its copy. Established ends the old record.
+            Interlocked.Increment(ref _expired);
             connect.CleanSession = true;
             connection.CleanStart = true;
         }

@@ -24,6 +24,11 @@ internal sealed class BrokerStatusSampler(
     TimeProvider clock,
     ILogger<BrokerStatusSampler> logger) : BackgroundService
 {
+    private readonly SysLoad[] _loads = [.. new[] { "messages/received", "messages/sent", "publish/received", "publish/sent", "publish/dropped",
+        "bytes/received", "bytes/sent", "sockets", "connections" }.Select(topic => new SysLoad(topic))];
+    private DateTimeOffset? _lastSys;
+    private long _maxClients;
+
     private static readonly string Version =
         typeof(BrokerStatusSampler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "dev";
 
@@ -85,21 +90,45 @@ internal sealed class BrokerStatusSampler(
         }
     }
 
-    /// <summary>The $SYS/broker topics Mosquitto users look for, as retained messages.</summary>
+    /// <summary>
+    /// The $SYS/broker topics Mosquitto users look for (Mosquitto 2.0's names and formats, so its monitoring recipes work
+    /// unchanged), as retained messages. Messages are PUBLISH packets: <c>messages/…</c> and <c>publish/messages/…</c> agree.
+    /// </summary>
     private async Task PublishSysTopicsAsync(BrokerStatus status)
     {
+        static string Text(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (sockets, connections) = metrics.OpenedSinceStart;
+        var total = status.ConnectedClients + status.OfflineSessions;
+        _maxClients = Math.Max(_maxClients, total);
+        var seconds = _lastSys is { } last ? (status.Time - last).TotalSeconds : 0;
+        _lastSys = status.Time;
+        long[] counters = [status.MessagesReceived, status.MessagesSent, status.MessagesReceived, status.MessagesSent, status.MessagesDropped,
+            metrics.TotalBytesReceived, metrics.TotalBytesSent, sockets, connections];
+        var stored = status.RetainedMessages + sessions.StoredMessageCount();
         (string Topic, string Value)[] values =
         [
             ("version", $"Dashboard {Version} (MQTTnet)"),
             ("uptime", $"{(long)status.Uptime.TotalSeconds} seconds"),
-            ("clients/connected", status.ConnectedClients.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("messages/received", status.MessagesReceived.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("messages/sent", status.MessagesSent.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("bytes/received", metrics.TotalBytesReceived.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("bytes/sent", metrics.TotalBytesSent.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("subscriptions/count", (subscriptions.Count + shared.Count).ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("retained messages/count", status.RetainedMessages.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("publish/messages/dropped", status.MessagesDropped.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("clients/connected", Text(status.ConnectedClients)),
+            ("clients/active", Text(status.ConnectedClients)), // Mosquitto's older name
+            ("clients/disconnected", Text(status.OfflineSessions)),
+            ("clients/inactive", Text(status.OfflineSessions)),
+            ("clients/total", Text(total)),
+            ("clients/maximum", Text(_maxClients)),
+            ("clients/expired", Text(sessions.ExpiredCount)),
+            ("messages/received", Text(status.MessagesReceived)),
+            ("messages/sent", Text(status.MessagesSent)),
+            ("publish/messages/received", Text(status.MessagesReceived)),
+            ("publish/messages/sent", Text(status.MessagesSent)),
+            ("messages/stored", Text(stored)),
+            ("store/messages/count", Text(stored)),
+            ("bytes/received", Text(metrics.TotalBytesReceived)),
+            ("bytes/sent", Text(metrics.TotalBytesSent)),
+            ("subscriptions/count", Text(subscriptions.Count + shared.Count)),
+            ("shared_subscriptions/count", Text(shared.Count)),
+            ("retained messages/count", Text(status.RetainedMessages)),
+            ("publish/messages/dropped", Text(status.MessagesDropped)),
+            .. _loads.SelectMany((load, i) => load.Update(counters[i], seconds)),
             // Ours: what was refused since start (the Overview's warning line names each with its setting).
             ("refused/logins", status.LoginsFailed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("refused/wills", status.WillsRefused.ToString(System.Globalization.CultureInfo.InvariantCulture)),

@@ -99,6 +99,45 @@ public sealed class KeepAliveAndSysTests
     }
 
     [Fact]
+    public async Task Mosquittos_sys_topics_are_there_for_its_monitoring_recipes_loads_included()
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:SysInterval"] = "00:00:01" });
+        await using var client = await TestClient.ConnectAsync(app);
+        await client.SubscribeAsync("$SYS/broker/load/messages/received/1min");
+        string load;
+        do
+        {
+            await client.PublishAsync("sensors/kitchen/temperature", "21.5"); // traffic, so the load rises
+            load = (await client.NextOnAsync("$SYS/broker/load/messages/received/1min")).Text();
+        }
+        while (load == "0.00");
+
+        Assert.Matches(@"^\d+\.\d\d$", load);
+
+        // What a Mosquitto user's monitoring reads, read with mosquitto_sub, after a refresh or two ("retained messages/count"
+        // has a space in it: topic and payload are split by a tab).
+        var (_, output) = await ExternalProcess.RunAsync("mosquitto_sub",
+            ["-h", "127.0.0.1", "-p", app.MqttPort.ToString(CultureInfo.InvariantCulture), "-F", "%t\t%p", "-t", "$SYS/#", "-W", "3"]);
+        var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t', 2)).Where(parts => parts.Length == 2 && parts[0].StartsWith("$SYS/", StringComparison.Ordinal))
+            .GroupBy(parts => parts[0]).ToDictionary(g => g.Key, g => g.Last()[1].Trim());
+        string[] mosquittos =
+        [
+            "clients/connected", "clients/disconnected", "clients/total", "clients/maximum", "clients/expired",
+            "messages/received", "messages/sent", "messages/stored", "publish/messages/received", "publish/messages/sent",
+            "publish/messages/dropped", "bytes/received", "bytes/sent", "store/messages/count", "subscriptions/count",
+            "shared_subscriptions/count", "retained messages/count", "uptime", "version",
+            "load/messages/received/1min", "load/messages/sent/5min", "load/publish/received/15min", "load/bytes/received/1min",
+            "load/connections/1min", "load/sockets/5min",
+        ];
+        var missing = mosquittos.Where(topic => !values.ContainsKey("$SYS/broker/" + topic)).ToList();
+        Assert.True(missing.Count == 0, "missing: " + string.Join(", ", missing));
+        Assert.Matches(@"^\d+ seconds$", values["$SYS/broker/uptime"]);
+        Assert.True(long.Parse(values["$SYS/broker/clients/total"], CultureInfo.InvariantCulture) >= 2, values["$SYS/broker/clients/total"]); // both clients
+        Assert.True(long.Parse(values["$SYS/broker/publish/messages/received"], CultureInfo.InvariantCulture) > 0);
+    }
+
+    [Fact]
     public async Task The_dashboards_ingestion_counters_and_heap_are_published_under_sys()
     {
         await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:SysInterval"] = "00:00:01" });
