@@ -51,7 +51,7 @@ public sealed class ClientLimitsTests
     {
         await using var app = await DashboardApp.StartAsync();
         var topic = $"window/{Guid.NewGuid():N}"[..15];
-        await using var slow = await SubscribeWithReceiveMaximumTwoAsync(app, "slow-reader", topic);
+        await using var slow = await RawMqttSocket.SubscribeWithReceiveMaximumAsync(app.MqttPort, "slow-reader", topic, receiveMaximum: 2);
 
         await using var publisher = await TestClient.ConnectAsync(app);
         for (var i = 1; i <= 5; i++)
@@ -76,7 +76,7 @@ public sealed class ClientLimitsTests
     {
         await using var app = await DashboardApp.StartAsync();
         var topic = $"echo/{Guid.NewGuid():N}"[..15];
-        await using var client = await SubscribeWithReceiveMaximumTwoAsync(app, "echo-device", topic);
+        await using var client = await RawMqttSocket.SubscribeWithReceiveMaximumAsync(app.MqttPort, "echo-device", topic, receiveMaximum: 2);
 
         // It publishes three QoS 1 messages to its own topic and pings, acknowledging nothing it receives (as paho's
         // interoperability test of flow control does): two come back, and every PUBACK and the PINGRESP still arrive.
@@ -112,21 +112,6 @@ public sealed class ClientLimitsTests
 
         await client.SendAsync(new MqttPubAckPacket { PacketIdentifier = RawPackets.PublishPacketId(publishes[0]) }, MqttProtocolVersion.V500);
         Assert.EndsWith("m3", Encoding.UTF8.GetString(await third), StringComparison.Ordinal);
-    }
-
-    /// <summary>A raw MQTT 5 client with a Receive Maximum of 2, subscribed to <paramref name="topic"/> at QoS 1.</summary>
-    private static async Task<RawMqttSocket> SubscribeWithReceiveMaximumTwoAsync(DashboardApp app, string clientId, string topic)
-    {
-        var client = await RawMqttSocket.ConnectAsync(app.MqttPort);
-        await client.SendAsync(new MqttConnectPacket { ClientId = clientId, CleanSession = true, KeepAlivePeriod = 60, ReceiveMaximum = 2 }, MqttProtocolVersion.V500);
-        Assert.Equal(0x20, (await client.ReadPacketAsync())[0]);
-        await client.SendAsync(new MqttSubscribePacket
-        {
-            PacketIdentifier = 1,
-            TopicFilters = [new MqttTopicFilter { Topic = topic, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }],
-        }, MqttProtocolVersion.V500);
-        Assert.Equal(0x90, (await client.ReadPacketAsync())[0]);
-        return client;
     }
 
     private static async Task<bool> ArrivesWithinAsync(Task<byte[]> read, TimeSpan wait) =>

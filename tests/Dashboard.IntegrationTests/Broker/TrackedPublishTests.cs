@@ -50,15 +50,7 @@ public sealed class TrackedPublishTests(AppFixture fixture) : IClassFixture<AppF
     public async Task A_message_waiting_for_a_place_in_the_clients_receive_maximum_is_pending_until_it_is_written()
     {
         var topic = "tracked/" + Guid.NewGuid().ToString("N")[..8];
-        await using var device = await RawMqttSocket.ConnectAsync(App.MqttPort);
-        await device.SendAsync(new MqttConnectPacket { ClientId = "one-at-a-time-" + topic[8..], CleanSession = true, KeepAlivePeriod = 60, ReceiveMaximum = 1 }, MqttProtocolVersion.V500);
-        Assert.Equal(0x20, (await device.ReadPacketAsync())[0]);
-        await device.SendAsync(new MqttSubscribePacket
-        {
-            PacketIdentifier = 1,
-            TopicFilters = [new MqttTopicFilter { Topic = topic, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }],
-        }, MqttProtocolVersion.V500);
-        Assert.Equal(0x90, (await device.ReadPacketAsync())[0]);
+        await using var device = await RawMqttSocket.SubscribeWithReceiveMaximumAsync(App.MqttPort, "one-at-a-time-" + topic[8..], topic, receiveMaximum: 1);
 
         using var first = await Publisher.PublishTrackedAsync(Message(topic, MqttQualityOfServiceLevel.AtLeastOnce), "tests", CancellationToken.None);
         var firstPublish = await device.ReadPacketAsync();

@@ -23,6 +23,21 @@ public sealed class RawMqttSocket : IAsyncDisposable
         return new RawMqttSocket(tcp);
     }
 
+    /// <summary>An MQTT 5 client with the given Receive Maximum, subscribed to <paramref name="topic"/> at QoS 1 (CONNACK and SUBACK read).</summary>
+    public static async Task<RawMqttSocket> SubscribeWithReceiveMaximumAsync(int port, string clientId, string topic, ushort receiveMaximum)
+    {
+        var client = await ConnectAsync(port);
+        await client.SendAsync(new MqttConnectPacket { ClientId = clientId, CleanSession = true, KeepAlivePeriod = 60, ReceiveMaximum = receiveMaximum }, MqttProtocolVersion.V500);
+        Assert.Equal(0x20, (await client.ReadPacketAsync())[0]);
+        await client.SendAsync(new MqttSubscribePacket
+        {
+            PacketIdentifier = 1,
+            TopicFilters = [new MqttTopicFilter { Topic = topic, QualityOfServiceLevel = MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce }],
+        }, MqttProtocolVersion.V500);
+        Assert.Equal(0x90, (await client.ReadPacketAsync())[0]);
+        return client;
+    }
+
     public static byte[] Encode(MqttPacket packet, MqttProtocolVersion version = MqttProtocolVersion.V311) =>
         new MqttPacketFormatterAdapter(version, new MqttBufferWriter(4096, 65535)).Encode(packet).ToArray();
 
