@@ -117,11 +117,17 @@ public sealed class BrokerOptions
 
     /// <summary>
     /// MQTT 5 Topic Alias Maximum told to clients in CONNACK (Mosquitto's <c>max_topic_alias</c>): the highest topic alias a
-    /// client may use; one of 0 or above it disconnects the client with 0x94 "topic alias invalid". Zero: no aliases. (The
-    /// broker itself never sends aliases.)
+    /// client may use; one of 0 or above it disconnects the client with 0x94 "topic alias invalid". Zero: no aliases.
     /// </summary>
     [Range(0, 65_535)]
     public int TopicAliasMaximum { get; set; } = 10;
+
+    /// <summary>
+    /// Send topic aliases to MQTT 5 clients whose CONNECT sets a Topic Alias Maximum (up to it). Off by default: libmosquitto
+    /// (mosquitto_sub -V 5), MQTTnet's client and paho-mqtt let users set that property, yet cannot read an alias they receive;
+    /// MQTT.js and Eclipse Paho's C and Java clients can.
+    /// </summary>
+    public bool SendTopicAliases { get; set; }
 
     /// <summary>
     /// MQTT 5 Receive Maximum told to clients in CONNACK: QoS 1/2 PUBLISHes a client may have unacknowledged by the broker at

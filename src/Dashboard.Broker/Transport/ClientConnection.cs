@@ -44,6 +44,9 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     /// </summary>
     public SendWindow? SendWindow { get; set; }
 
+    /// <summary>Topic aliases sent to the client (<c>Broker:SendTopicAliases</c>, and a Topic Alias Maximum in its CONNECT); null: none.</summary>
+    public OutboundTopicAliases? OutboundAliases { get; set; }
+
     /// <summary>MQTT 5's Maximum Packet Size from CONNECT: the largest packet the client accepts; 0 for no limit.</summary>
     public uint MaxPacketSize { get; set; }
 

@@ -108,6 +108,11 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
         {
             connection.SendWindow = new SendWindow(connect.ReceiveMaximum);
         }
+
+        if (version == MqttProtocolVersion.V500 && connect.TopicAliasMaximum > 0 && options.Value.SendTopicAliases)
+        {
+            connection.OutboundAliases = new OutboundTopicAliases(connect.TopicAliasMaximum);
+        }
         connection.RequestedSessionExpiry = version == MqttProtocolVersion.V500 ? connect.SessionExpiryInterval : 0;
         connection.SessionExpirySeconds = version == MqttProtocolVersion.V500
             ? Cap(connect.SessionExpiryInterval)

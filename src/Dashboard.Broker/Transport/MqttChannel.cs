@@ -271,7 +271,22 @@ internal sealed partial class MqttChannel : IMqttChannelAdapter
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            var buffer = PacketFormatterAdapter.Encode(packet);
+            var (encoded, newAlias) = packet is MqttPublishPacket publish && Client.OutboundAliases is { } aliases ? aliases.Apply(publish) : (packet, (ushort)0);
+            var buffer = PacketFormatterAdapter.Encode(encoded);
+            if (newAlias > 0)
+            {
+                if (Client.MaxPacketSize > 0 && buffer.Length > Client.MaxPacketSize)
+                {
+                    // The alias property's 3 bytes would take it over the client's Maximum Packet Size: the topic alone, then.
+                    PacketFormatterAdapter.Cleanup();
+                    buffer = PacketFormatterAdapter.Encode(packet);
+                }
+                else
+                {
+                    Client.OutboundAliases!.Remember(((MqttPublishPacket)packet).Topic, newAlias);
+                }
+            }
+
             try
             {
                 var span = _output.GetSpan(buffer.Length);

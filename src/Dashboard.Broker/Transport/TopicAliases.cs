@@ -10,8 +10,7 @@ namespace Dashboard.Broker.Transport;
 /// CONNACK); an alias above it gets DISCONNECT 0x94 [MQTT-3.3.2-9] (alias 0 is caught by <see cref="MqttPacketRules"/>),
 /// an empty topic with an alias never set gets 0x82. MQTTnet accepts any alias and delivers an unknown one with an empty
 /// topic, so aliases are resolved here, before every other hook, and MQTTnet never sees one.
-/// The broker sends no aliases itself, whatever a client's Topic Alias Maximum (the spec allows it): libmosquitto and
-/// MQTTnet's client both let that property be set, yet neither resolves an alias it receives.
+/// Aliases towards clients are <see cref="OutboundTopicAliases"/>' (off unless <c>Broker:SendTopicAliases</c>).
 /// </summary>
 internal sealed class TopicAliases(IOptions<BrokerOptions> options) : IMqttPacketHook
 {

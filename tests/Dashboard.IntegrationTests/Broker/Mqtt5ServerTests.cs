@@ -164,6 +164,64 @@ public sealed class Mqtt5ServerTests(AppFixture fixture) : IClassFixture<AppFixt
     }
 
     [Fact]
+    public async Task With_SendTopicAliases_a_client_that_allows_aliases_gets_each_topic_once_then_its_alias_up_to_its_maximum()
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:SendTopicAliases"] = "true" });
+        var prefix = $"aliased/{Guid.NewGuid():N}";
+        await using var reader = await ConnectRawAsync(app, new MqttConnectPacket { ClientId = Id("alias-reader"), TopicAliasMaximum = 2 });
+        await reader.SendAsync(new MqttSubscribePacket { PacketIdentifier = 1, TopicFilters = [new MqttTopicFilter { Topic = $"{prefix}/#" }] }, MqttProtocolVersion.V500);
+        Assert.Equal(0x90, (await reader.ReadPacketAsync())[0]);
+        await using var plain = await ConnectRawAsync(app, new MqttConnectPacket { ClientId = Id("alias-less") }); // sets no maximum
+        await plain.SendAsync(new MqttSubscribePacket { PacketIdentifier = 1, TopicFilters = [new MqttTopicFilter { Topic = $"{prefix}/#" }] }, MqttProtocolVersion.V500);
+        Assert.Equal(0x90, (await plain.ReadPacketAsync())[0]);
+
+        await using var publisher = await TestClient.ConnectAsync(app);
+        string[] topics = ["a", "b", "a", "c", "b", "c"];
+        foreach (var (topic, i) in topics.Select((t, i) => (t, i)))
+        {
+            await publisher.PublishAsync($"{prefix}/{topic}", $"m{i}");
+        }
+
+        var received = new List<(string Topic, ushort Alias, string Payload)>();
+        for (var i = 0; i < topics.Length; i++)
+        {
+            var publish = Assert.IsType<MqttPublishPacket>(RawMqttSocket.Decode(await reader.ReadPacketAsync(), MqttProtocolVersion.V500));
+            received.Add((publish.Topic, publish.TopicAlias, Encoding.UTF8.GetString(publish.Payload)));
+        }
+
+        // [MQTT-3.3.2-10/11]: a, b get aliases 1 and 2 with their topics, then the alias alone; c, past the maximum, goes whole.
+        Assert.Equal([($"{prefix}/a", 1, "m0"), ($"{prefix}/b", 2, "m1"), ("", 1, "m2"), ($"{prefix}/c", 0, "m3"), ("", 2, "m4"), ($"{prefix}/c", 0, "m5")],
+            received.Select(r => (r.Topic, (int)r.Alias, r.Payload)));
+        for (var i = 0; i < topics.Length; i++)
+        {
+            var publish = Assert.IsType<MqttPublishPacket>(RawMqttSocket.Decode(await plain.ReadPacketAsync(), MqttProtocolVersion.V500));
+            Assert.Equal(($"{prefix}/{topics[i]}", 0), (publish.Topic, (int)publish.TopicAlias));
+        }
+    }
+
+    [Fact]
+    public async Task An_alias_that_would_take_a_message_over_the_clients_maximum_packet_size_is_left_out_and_the_message_still_arrives()
+    {
+        await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:SendTopicAliases"] = "true" });
+        var topic = $"fit/{Guid.NewGuid():N}"[..19];
+        // 64 bytes: header 2, topic 2 + 19, properties 1, payload 40. With an alias, 67.
+        await using var reader = await ConnectRawAsync(app, new MqttConnectPacket { ClientId = Id("tight"), TopicAliasMaximum = 5, MaximumPacketSize = 64 });
+        await reader.SendAsync(new MqttSubscribePacket { PacketIdentifier = 1, TopicFilters = [new MqttTopicFilter { Topic = topic }] }, MqttProtocolVersion.V500);
+        Assert.Equal(0x90, (await reader.ReadPacketAsync())[0]);
+
+        await using var publisher = await TestClient.ConnectAsync(app);
+        await publisher.PublishAsync(topic, new string('a', 40));
+        await publisher.PublishAsync(topic, new string('b', 40));
+
+        foreach (var payload in new[] { new string('a', 40), new string('b', 40) })
+        {
+            var bytes = await reader.ReadPacketAsync();
+            var publish = Assert.IsType<MqttPublishPacket>(RawMqttSocket.Decode(bytes, MqttProtocolVersion.V500));
+            Assert.Equal((64, topic, 0, payload), (bytes.Length, publish.Topic, (int)publish.TopicAlias, Encoding.UTF8.GetString(publish.Payload)));
+        }
+    }
+
+    [Fact]
     public async Task A_client_that_goes_on_sending_after_its_DISCONNECT_still_reads_the_reason_not_a_reset()
     {
         await using var app = await DashboardApp.StartAsync(settings: new Dictionary<string, string?> { ["Broker:ReceiveMaximum"] = "2" });

@@ -38,6 +38,19 @@ public sealed class RawMqttSocket : IAsyncDisposable
         return client;
     }
 
+    /// <summary>A whole packet as read by <see cref="ReadPacketAsync"/>, decoded by MQTTnet's formatter for <paramref name="version"/>.</summary>
+    public static MqttPacket Decode(byte[] packet, MqttProtocolVersion version)
+    {
+        var header = 1;
+        while ((packet[header] & 0x80) != 0)
+        {
+            header++;
+        }
+
+        var body = new ArraySegment<byte>(packet, header + 1, packet.Length - header - 1);
+        return new MqttPacketFormatterAdapter(version, new MqttBufferWriter(4096, 65535)).Decode(new MQTTnet.Adapter.ReceivedMqttPacket(packet[0], body, packet.Length));
+    }
+
     public static byte[] Encode(MqttPacket packet, MqttProtocolVersion version = MqttProtocolVersion.V311) =>
         new MqttPacketFormatterAdapter(version, new MqttBufferWriter(4096, 65535)).Encode(packet).ToArray();
 
