@@ -80,7 +80,16 @@ internal static class BrokerUserApi
                 statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type");
         }
 
-        var form = await request.ReadFormAsync();
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            return TypedResults.Problem($"The form cannot be read: {ex.Message}", statusCode: StatusCodes.Status400BadRequest, title: "The files cannot be imported.");
+        }
+
         var (passwords, passwordsError) = await TextOfAsync(form, "passwords");
         var (acl, aclError) = await TextOfAsync(form, "acl");
         var errors = new Dictionary<string, string[]>();

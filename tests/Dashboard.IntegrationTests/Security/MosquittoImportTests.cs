@@ -92,6 +92,11 @@ public sealed class MosquittoImportTests
         using var response = await http.PostAsync("/api/broker-users/import/mosquitto", form);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("password_file", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("passwords")[0].GetString(), StringComparison.Ordinal);
+        using var broken = new StringContent("--x\r\nno headers, no end");
+        broken.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data"); // and no boundary
+        using var unreadable = await http.PostAsync("/api/broker-users/import/mosquitto", broken);
+        Assert.Equal(HttpStatusCode.BadRequest, unreadable.StatusCode);
+        Assert.Contains("The form cannot be read", await unreadable.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal("[]", await http.GetStringAsync("/api/broker-users"));
     }
 
