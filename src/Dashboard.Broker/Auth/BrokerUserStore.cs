@@ -146,28 +146,30 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
             return entries.Count > 0 ? entries : [new AclEntry("#", AclAccess.Deny)];
         }
 
-        var created = new List<(string Name, string Hash, List<AclEntry> Acl)>();
-        foreach (var line in MosquittoFiles.ReadPasswords(passwordFile))
-        {
-            var problem = line.Problem
-                ?? (BrokerUserValidator.NameError(line.Name) is { } error ? $"line {line.Number} ({line.Name}): {error}" : null)
-                ?? (Find(line.Name) is not null || created.Any(c => c.Name == line.Name) ? $"line {line.Number} ({line.Name}): already a user here" : null);
-            if (problem is null)
-            {
-                created.Add((line.Name, line.Hash!, AclOf(line.Name)));
-            }
-            else
-            {
-                skipped.Add(problem);
-            }
-        }
-
-        skipped.AddRange(acl?.Users.Keys.Where(u => created.All(c => c.Name != u) && Find(u) is null)
-            .Select(u => $"ACL file: user {u} has no line in the password file") ?? []);
         var anonymous = acl is null ? null : AclOf(null);
+
+        // Under the lock from here: who is "already a user here" cannot change before the new ones are written.
         await _writeLock.WaitAsync();
+        var created = new List<(string Name, string Hash, List<AclEntry> Acl)>();
         try
         {
+            foreach (var line in MosquittoFiles.ReadPasswords(passwordFile))
+            {
+                var problem = line.Problem
+                    ?? (BrokerUserValidator.NameError(line.Name) is { } error ? $"line {line.Number} ({line.Name}): {error}" : null)
+                    ?? (Find(line.Name) is not null || created.Any(c => c.Name == line.Name) ? $"line {line.Number} ({line.Name}): already a user here" : null);
+                if (problem is null)
+                {
+                    created.Add((line.Name, line.Hash!, AclOf(line.Name)));
+                }
+                else
+                {
+                    skipped.Add(problem);
+                }
+            }
+
+            skipped.AddRange(acl?.Users.Keys.Where(u => created.All(c => c.Name != u) && Find(u) is null)
+                .Select(u => $"ACL file: user {u} has no line in the password file") ?? []);
             using var scope = scopes.CreateScope();
             var db = BrokerDatabase.Get(scope.ServiceProvider);
             await using var transaction = await db.Database.BeginTransactionAsync();

@@ -24,8 +24,7 @@ internal sealed class BrokerStatusSampler(
     TimeProvider clock,
     ILogger<BrokerStatusSampler> logger) : BackgroundService
 {
-    private readonly SysLoad[] _loads = [.. new[] { "messages/received", "messages/sent", "publish/received", "publish/sent", "publish/dropped",
-        "bytes/received", "bytes/sent", "sockets", "connections" }.Select(topic => new SysLoad(topic))];
+    private readonly Dictionary<string, SysLoad> _loads = [];
     private DateTimeOffset? _lastSys;
     private long _maxClients;
 
@@ -90,6 +89,8 @@ internal sealed class BrokerStatusSampler(
         }
     }
 
+    private SysLoad LoadOf(string topic) => _loads.TryGetValue(topic, out var load) ? load : _loads[topic] = new SysLoad(topic);
+
     /// <summary>
     /// The $SYS/broker topics Mosquitto users look for (Mosquitto 2.0's names and formats, so its monitoring recipes work
     /// unchanged), as retained messages. Messages are PUBLISH packets: <c>messages/…</c> and <c>publish/messages/…</c> agree.
@@ -102,8 +103,12 @@ internal sealed class BrokerStatusSampler(
         _maxClients = Math.Max(_maxClients, total);
         var seconds = _lastSys is { } last ? (status.Time - last).TotalSeconds : 0;
         _lastSys = status.Time;
-        long[] counters = [status.MessagesReceived, status.MessagesSent, status.MessagesReceived, status.MessagesSent, status.MessagesDropped,
-            metrics.TotalBytesReceived, metrics.TotalBytesSent, sockets, connections];
+        (string Topic, long Counter)[] loads =
+        [
+            ("messages/received", status.MessagesReceived), ("messages/sent", status.MessagesSent),
+            ("publish/received", status.MessagesReceived), ("publish/sent", status.MessagesSent), ("publish/dropped", status.MessagesDropped),
+            ("bytes/received", metrics.TotalBytesReceived), ("bytes/sent", metrics.TotalBytesSent), ("sockets", sockets), ("connections", connections),
+        ];
         var stored = status.RetainedMessages + sessions.StoredMessageCount();
         (string Topic, string Value)[] values =
         [
@@ -128,19 +133,19 @@ internal sealed class BrokerStatusSampler(
             ("shared_subscriptions/count", Text(shared.Count)),
             ("retained messages/count", Text(status.RetainedMessages)),
             ("publish/messages/dropped", Text(status.MessagesDropped)),
-            .. _loads.SelectMany((load, i) => load.Update(counters[i], seconds)),
+            .. loads.SelectMany(l => LoadOf(l.Topic).Update(l.Counter, seconds)),
             // Ours: what was refused since start (the Overview's warning line names each with its setting).
-            ("refused/logins", status.LoginsFailed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("refused/wills", status.WillsRefused.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("refused/packets", status.PacketsMalformed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("refused/connections", (status.ConnectionsRefused + status.PendingConnectionsRefused).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("refused/logins", Text(status.LoginsFailed)),
+            ("refused/wills", Text(status.WillsRefused)),
+            ("refused/packets", Text(status.PacketsMalformed)),
+            ("refused/connections", Text(status.ConnectionsRefused + status.PendingConnectionsRefused)),
             // Ours, not Mosquitto's: whether the dashboard keeps up with the broker (events handed to ingestion and
             // not yet read, read so far, and dropped because its channel was full).
-            ("ingestion/processed", status.IngestionProcessed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("ingestion/backlog", status.IngestionBacklog.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("ingestion/dropped", status.IngestionDropped.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("ingestion/processed", Text(status.IngestionProcessed)),
+            ("ingestion/backlog", Text(status.IngestionBacklog)),
+            ("ingestion/dropped", Text(status.IngestionDropped)),
             // Mosquitto's name for the memory it has allocated; here the managed (GC) heap in bytes, garbage not yet collected included.
-            ("heap/current", GC.GetTotalMemory(forceFullCollection: false).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("heap/current", Text(GC.GetTotalMemory(forceFullCollection: false))),
         ];
         try
         {

@@ -46,15 +46,13 @@ public sealed class MosquittoBridgeTests
         Assert.Equal("61.5", (await central.NextOnAsync("sensors/boiler/temperature")).Text());
 
         // In: a retained command reaches the edge retained, so a device subscribing there later still gets it.
-        var live = edge.SubscribeAsync("cmd/#", count: 1, seconds: 8);
-        await Task.Delay(500); // that mosquitto_sub has subscribed
+        var live = await edge.StartSubscriberAsync("cmd/#", count: 1, seconds: 8);
         await central.PublishAsync("cmd/boiler/mode", "eco", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
         Assert.Equal(["cmd/boiler/mode eco"], await live);
         Assert.Equal(["cmd/boiler/mode eco"], await edge.SubscribeAsync("cmd/#", count: 1, seconds: 3));
 
         // Both ways: what the edge publishes comes to the centre once and is not sent back to the edge.
-        var atEdge = edge.SubscribeAsync("loop/#", count: 2, seconds: 4);
-        await Task.Delay(500);
+        var atEdge = await edge.StartSubscriberAsync("loop/#", count: 2, seconds: 4);
         await edge.PublishAsync("loop/valve", "open");
         Assert.Equal("open", (await central.NextOnAsync("loop/valve")).Text());
         Assert.Equal(["loop/valve open"], await atEdge);

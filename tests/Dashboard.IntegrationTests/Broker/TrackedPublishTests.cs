@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Dashboard.Broker;
+using Dashboard.Broker.Admin;
 using Dashboard.Broker.Subscriptions;
 using Dashboard.Broker.Tracking;
 using Dashboard.IntegrationTests.Infrastructure;
@@ -56,7 +57,9 @@ public sealed class TrackedPublishTests(AppFixture fixture) : IClassFixture<AppF
         var firstPublish = await device.ReadPacketAsync();
         using var second = await Publisher.PublishTrackedAsync(Message(topic, MqttQualityOfServiceLevel.AtLeastOnce), "tests", CancellationToken.None);
         await DashboardApp.WaitUntilAsync(() => first.Deliveries is [{ State: DeliveryState.Sent }], "the first sent");
-        await Task.Delay(500); // the broker's send loop has long taken the second from the queue; it waits for a place
+        var clients = App.Services.GetRequiredService<BrokerClients>();
+        await DashboardApp.WaitUntilAsync(async () => await clients.FindAsync("one-at-a-time-" + topic[8..]) is { Queued: 0 },
+            "the broker's send loop to take the second from the queue (it then waits for a place)");
 
         Assert.Equal(DeliveryState.Pending, Assert.Single(second.Deliveries).State);
 

@@ -91,13 +91,41 @@ public sealed class Mosquitto : IAsyncDisposable
     }
 
     /// <summary>Runs mosquitto_sub against this broker until it has <paramref name="count"/> messages or <paramref name="seconds"/> pass; its lines ("topic payload").</summary>
-    public async Task<string[]> SubscribeAsync(string filter, int count, int seconds)
+    public async Task<string[]> SubscribeAsync(string filter, int count, int seconds) => await await StartSubscriberAsync(filter, count, seconds);
+
+    /// <summary>
+    /// Starts mosquitto_sub as <see cref="SubscribeAsync"/> does and returns once its SUBACK has come, so what is published
+    /// from then on is its to receive; the task it returns ends with its lines.
+    /// </summary>
+    public async Task<Task<string[]>> StartSubscriberAsync(string filter, int count, int seconds)
     {
-        var (_, output) = await ExternalProcess.RunAsync("mosquitto_sub",
-            ["-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-q", "1", "-v", "-t", filter,
+        // stdbuf: mosquitto_sub's output to a pipe is block-buffered, and its SUBACK line would come only when it exits.
+        var process = ExternalProcess.Start("stdbuf",
+            ["-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-q", "1", "-d", "-v", "-t", filter,
              "-C", count.ToString(System.Globalization.CultureInfo.InvariantCulture), "-W", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(line => !line.StartsWith("Timed out", StringComparison.Ordinal)).ToArray();
+        try
+        {
+            await process.WaitForLineAsync("received SUBACK");
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+
+        return MessagesAsync(process, TimeSpan.FromSeconds(seconds + 5));
+
+        static async Task<string[]> MessagesAsync(ExternalProcess process, TimeSpan patience)
+        {
+            await using (process)
+            {
+                await process.WaitForExitAsync(patience);
+                return process.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Where(line => !line.StartsWith("Client ", StringComparison.Ordinal) && !line.StartsWith("Subscribed", StringComparison.Ordinal)
+                        && !line.StartsWith("Timed out", StringComparison.Ordinal))
+                    .ToArray();
+            }
+        }
     }
 
     /// <summary>The app's settings for a dashboard using this broker.</summary>
