@@ -14,6 +14,8 @@ namespace Dashboard.Broker.Transport.Sockets;
 internal sealed class MqttSocketConnection : ConnectionContext, ILingeringCloseFeature
 {
     private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(2);
+    private const int MaxLingering = 256; // a flood of bad clients must not hold sockets (and file descriptors) beyond that
+    private static int _lingering;
 
     private readonly Socket _socket;
     private readonly Pipe _input;
@@ -75,9 +77,14 @@ internal sealed class MqttSocketConnection : ConnectionContext, ILingeringCloseF
         await _sending; // what the broker wrote last (a CONNACK refusal, a DISCONNECT) still goes out, then FIN
         if (_linger && Volatile.Read(ref _aborted) == 0)
         {
-            // The receive loop reads and drops what still comes until the client closes its side or the time is up.
-            _input.Reader.Complete();
-            await Task.WhenAny(_receiving, Task.Delay(LingerTime));
+            if (Interlocked.Increment(ref _lingering) <= MaxLingering)
+            {
+                // The receive loop reads and drops what still comes until the client closes its side or the time is up.
+                _input.Reader.Complete();
+                await Task.WhenAny(_receiving, Task.Delay(LingerTime));
+            }
+
+            Interlocked.Decrement(ref _lingering);
         }
 
         _socket.Dispose(); // ends a receive that waits for data
