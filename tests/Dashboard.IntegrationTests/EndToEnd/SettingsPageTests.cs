@@ -51,6 +51,7 @@ public sealed class SettingsPageTests(Browser browser) : IClassFixture<Browser>
             await page.SetInputFilesAsync(".mosquitto-acl", acl);
             await page.ClickAsync(".import-run");
             await Assertions.Expect(page.Locator(".import-result")).ToContainTextAsync("Imported 1: boiler.");
+            await Assertions.Expect(page.Locator(".import-anonymous")).ToContainTextAsync("Anonymous clients are now denied every topic");
             await page.ClickAsync(".mosquitto-import-dialog button:has-text('Close')");
 
             await Assertions.Expect(page.Locator(".user-row[data-user='boiler']")).ToContainTextAsync("readwrite plant/boiler/#");
