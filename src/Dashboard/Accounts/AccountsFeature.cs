@@ -80,6 +80,7 @@ public static class AccountsFeature
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(DashboardRoles.All).Build())
             .AddPolicy(DashboardPolicies.Admin, policy => policy.RequireRole(DashboardRoles.Admin));
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingAccountStateProvider>();

@@ -82,4 +82,27 @@ public sealed class KioskPageTests(Browser browser, AppFixture fixture) : IClass
         var hub = await kiosk.Context.APIRequest.PostAsync(new Uri(App.HttpBase, "hubs/telemetry/negotiate?negotiateVersion=1").ToString());
         Assert.Equal(401, hub.Status);
     }
+
+    [Fact]
+    public async Task A_kiosk_browser_routed_from_another_live_page_sees_no_dashboard_page()
+    {
+        var topic = $"hall/{Guid.NewGuid():N}/secret";
+        var (_, _, url) = await BoardWithKioskAsync(topic);
+        await using var sensor = await TestClient.ConnectAsync(App);
+        await sensor.PublishAsync(topic, "42", MqttQualityOfServiceLevel.AtLeastOnce);
+        var kiosk = await browser.OpenSignedOutAsync(App);
+        await kiosk.GotoAsync(url);
+        await kiosk.Locator("[data-circuit=connected]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+
+        // The error page needs no sign-in and is interactively routed: its circuit carries the kiosk's cookie.
+        await kiosk.GotoAsync(new Uri(App.HttpBase, "error").ToString());
+        await kiosk.Locator("[data-circuit=connected]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        foreach (var page in new[] { "/", "/topics", "/devices", "/history", "/alerts", "/boards" })
+        {
+            await kiosk.EvaluateAsync("path => Blazor.navigateTo(path)", page);
+            await Assertions.Expect(kiosk.Locator(".not-allowed")).ToContainTextAsync("kiosk link");
+            await Assertions.Expect(kiosk.Locator("nav, .mud-drawer, .mud-appbar")).ToHaveCountAsync(0);
+            Assert.DoesNotContain(topic, await kiosk.ContentAsync(), StringComparison.Ordinal);
+        }
+    }
 }
