@@ -1,6 +1,7 @@
 using Dashboard.Accounts;
 using Dashboard.Broker;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Protocol;
 
@@ -20,10 +21,10 @@ internal static class PublishApi
     }
 
     private static async Task<Results<Ok<PublishedDto>, ValidationProblem, ProblemHttpResult>> PublishAsync(
-        PublishInput input, IBrokerPublisher broker, HttpContext http)
+        PublishInput input, IBrokerPublisher broker, IOptions<BrokerOptions> limits, HttpContext http)
     {
         var errors = new Dictionary<string, string[]>();
-        if (PublishChecks.Topic(input.Topic) is { } topicError)
+        if (PublishChecks.Topic(input.Topic, limits.Value) is { } topicError)
         {
             errors["topic"] = [topicError];
         }

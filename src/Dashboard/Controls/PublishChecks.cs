@@ -11,6 +11,15 @@ public static class PublishChecks
         _ when topic.Contains('+') || topic.Contains('#') => "Wildcards (+, #) are for subscribing; publish to one topic.",
         _ when topic.StartsWith('$') => "Topics starting with $ are the broker's own.",
         _ when !MqttTopic.IsValidTopicName(topic) => "This is not a valid topic.",
+        _ when System.Text.Encoding.UTF8.GetByteCount(topic) > ushort.MaxValue => "A topic is at most 65,535 bytes long (MQTT's limit).",
+        _ => null,
+    };
+
+    /// <summary>As <see cref="Topic(string?)"/>, and within the broker's topic limits, which its clients' publishes meet too.</summary>
+    public static string? Topic(string? topic, BrokerOptions broker) => Topic(topic) ?? (topic!, System.Text.Encoding.UTF8.GetByteCount(topic!)) switch
+    {
+        (_, var bytes) when bytes > broker.MaxTopicLength => $"This topic is {bytes:N0} bytes long; the broker takes at most {broker.MaxTopicLength:N0} (Broker:MaxTopicLength).",
+        var (name, _) when name.AsSpan().Count('/') >= broker.MaxTopicLevels => $"This topic has more than {broker.MaxTopicLevels} levels, the broker's limit (Broker:MaxTopicLevels).",
         _ => null,
     };
 

@@ -35,9 +35,9 @@ internal sealed partial class DeviceTracker
     }
 
     /// <summary>
-    /// A device with a status topic is left to it, except when its client's connection is lost with no will on that topic
-    /// to say so (offline): a clean DISCONNECT had its chance to publish "offline" (and is often a one-shot publisher, not
-    /// the device), and a will is about to. A device that never gave a presence signal is offline when a long-lived
+    /// A device with a status topic is left to it, except when its client's long-lived connection is lost with no will on
+    /// that topic to say so (offline): a clean DISCONNECT had its chance to publish "offline", a will is about to, and a
+    /// connection of moments is a one-shot publisher (the tutorials' retained-status script), not the device. A device that never gave a presence signal is offline when a long-lived
     /// connection of its client is lost, and "unknown" when its client disconnects cleanly or lived only moments: a
     /// sensor that publishes and exits (mosquitto_pub, the tutorials' scripts, whose exit may reset the connection) is
     /// not offline, only not connected. The broker stopping says nothing about the devices.
@@ -86,13 +86,13 @@ internal sealed partial class DeviceTracker
             _ => (PresenceCause.ConnectionLost, $"client {info.ClientId} lost its connection"),
         };
         var graceful = cause == PresenceCause.Disconnected;
+        var lived = !graceful && time - info.ConnectedAt >= OneShotConnection;
         if (device.StatusTopic is null)
         {
-            var lived = !graceful && time - info.ConnectedAt >= OneShotConnection;
             SetStatus(device, lived ? DeviceStatus.Offline : DeviceStatus.Unknown, cause,
                 lived ? detail : detail + "; no status topic says whether the device is offline", time, restored: false);
         }
-        else if (!graceful && info.WillTopic != device.StatusTopic)
+        else if (lived && info.WillTopic != device.StatusTopic)
         {
             SetStatus(device, DeviceStatus.Offline, cause, detail, time, restored: false);
         }

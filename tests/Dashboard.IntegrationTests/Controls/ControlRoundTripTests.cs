@@ -186,6 +186,10 @@ public sealed class ControlRoundTripTests(AppFixture fixture) : IClassFixture<Ap
         await AssertProblemAsync(await http.PostAsJsonAsync("api/publish", new { topic = "home/+/set", payload = "ON" }), "topic");
         await AssertProblemAsync(await http.PostAsJsonAsync("api/publish", new { topic = "$SYS/x", payload = "ON" }), "topic");
         await AssertProblemAsync(await http.PostAsJsonAsync("api/publish", new { payload = "ON" }), "topic");
+        // Longer than the broker takes from its clients (Broker:MaxTopicLength 1024), or than MQTT allows at all: retained,
+        // it would have been stored, yet no subscriber can be sent it.
+        await AssertProblemAsync(await http.PostAsJsonAsync("api/publish", new { topic = "big/" + new string('b', 2000), payload = "x", retain = true }), "topic");
+        await AssertProblemAsync(await http.PostAsJsonAsync("api/publish", new { topic = "big/" + new string('b', 70_000), payload = "x", retain = true }), "topic");
         await AssertProblemAsync(await http.PostAsJsonAsync("api/publish", new { topic, payload = "ON", qos = 3 }), "qos");
         using var viewer = App.CreateHttpClient(await App.CreateApiKeyAsync("Viewer"));
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync("api/publish", new { topic, payload = "ON" })).StatusCode);

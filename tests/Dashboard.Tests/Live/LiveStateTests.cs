@@ -86,9 +86,22 @@ public sealed class LiveStateTests
         live.Connect("esp32-1");
         live.Publish("home/sensor1/status", "online", "esp32-1");
 
+        live.Clock = live.Clock.AddMinutes(5); // the device's own, long-lived connection
         live.Disconnect("esp32-1", graceful: false, willTopic: null);
 
         Assert.Equal(DeviceStatus.Offline, live.Device("home/sensor1").Status);
+    }
+
+    [Fact]
+    public void The_tutorials_retained_status_script_leaves_the_status_it_published_when_its_exit_resets_the_connection()
+    {
+        using var live = new LiveFixture();
+        live.Connect("paho-retained"); // connect, publish a retained "online", exit without DISCONNECT
+        live.Publish("home/status", "online", "paho-retained", retain: true);
+
+        live.Disconnect("paho-retained", graceful: false);
+
+        Assert.Equal(DeviceStatus.Online, live.Device("home").Status);
     }
 
     [Fact]
