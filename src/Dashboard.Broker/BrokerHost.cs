@@ -219,7 +219,7 @@ internal sealed partial class BrokerHost(
         }
 
         var isSys = message.Topic.StartsWith("$SYS/", StringComparison.Ordinal);
-        if (fromClient && rules.IsReserved(message.Topic))
+        if (fromClient && rules.IsReserved(message.Topic, e.ClientId))
         {
             // $SYS/…, $share/…, any other $ topic, and the host's own prefixes (Broker:ReservedTopicPrefixes).
             e.ProcessPublish = false;

@@ -30,20 +30,23 @@ internal sealed class PublishRules(IOptions<BrokerOptions> options, BrokerAuthor
     private readonly int _maxTopicLevels = options.Value.MaxTopicLevels;
 
     /// <summary>
-    /// A <c>$</c> topic or one under a reserved prefix: no client may publish there, whatever its ACL. One exception:
-    /// <c>$SYS/broker/connection/{name}/state</c>, where a Mosquitto bridge reports itself (1 when it connects, 0 as its
-    /// Last Will); refusing it would refuse the bridge's CONNECT.
+    /// A <c>$</c> topic or one under a reserved prefix (the prefix's own level included: <c>dashboard/alerts</c> as well as
+    /// <c>dashboard/alerts/…</c>, which a <c>dashboard/alerts/#</c> subscriber gets both of): no client may publish there,
+    /// whatever its ACL. One exception: <c>$SYS/broker/connection/{client id}/state</c>, where a Mosquitto bridge reports
+    /// itself (1 when it connects, 0 as its Last Will) under the client id it connects with; refusing it would refuse the
+    /// bridge's CONNECT. Another client's name there would be a forged bridge state.
     /// </summary>
-    public bool IsReserved(string topic)
+    public bool IsReserved(string topic, string clientId)
     {
         if (topic.StartsWith('$'))
         {
-            return !IsBridgeState(topic);
+            return !IsOwnBridgeState(topic, clientId);
         }
 
         foreach (var prefix in _reservedPrefixes)
         {
-            if (topic.StartsWith(prefix, StringComparison.Ordinal))
+            if (topic.StartsWith(prefix, StringComparison.Ordinal)
+                || (prefix.EndsWith('/') && topic.Length == prefix.Length - 1 && prefix.StartsWith(topic, StringComparison.Ordinal)))
             {
                 return true;
             }
@@ -52,16 +55,12 @@ internal sealed class PublishRules(IOptions<BrokerOptions> options, BrokerAuthor
         return false;
     }
 
-    private static bool IsBridgeState(string topic)
+    private static bool IsOwnBridgeState(string topic, string clientId)
     {
         const string Prefix = "$SYS/broker/connection/", Suffix = "/state";
-        if (!topic.StartsWith(Prefix, StringComparison.Ordinal) || !topic.EndsWith(Suffix, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        var name = topic.AsSpan(Prefix.Length, Math.Max(0, topic.Length - Prefix.Length - Suffix.Length));
-        return name.Length > 0 && !name.Contains('/');
+        return clientId.Length > 0 && !clientId.Contains('/') && topic.Length == Prefix.Length + clientId.Length + Suffix.Length
+            && topic.StartsWith(Prefix, StringComparison.Ordinal) && topic.EndsWith(Suffix, StringComparison.Ordinal)
+            && topic.AsSpan(Prefix.Length, clientId.Length).SequenceEqual(clientId);
     }
 
     /// <summary>Within Broker:MaxTopicLength (UTF-8 bytes) and MaxTopicLevels; for topic names and filters alike.</summary>
@@ -79,7 +78,7 @@ internal sealed class PublishRules(IOptions<BrokerOptions> options, BrokerAuthor
             return PublishRefusal.TopicLimits;
         }
 
-        if (IsReserved(topic))
+        if (IsReserved(topic, clientId))
         {
             return PublishRefusal.Reserved;
         }

@@ -62,4 +62,21 @@ public sealed class MosquittoBridgeTests
         await edge.KillAsync();
         Assert.Equal("0", (await central.NextOnAsync(State)).Text());
     }
+
+    [Fact]
+    public async Task Only_the_bridge_itself_publishes_its_state_another_client_naming_it_is_refused()
+    {
+        await using var app = await DashboardApp.StartAsync(); // anonymous clients, no ACL: only the reserved-topic rule stands
+        await using var watcher = await TestClient.ConnectAsync(app);
+        await watcher.SubscribeAsync("$SYS/broker/connection/+/state");
+
+        await using var impostor = await TestClient.ConnectAsync(app, version: MQTTnet.Formatter.MqttProtocolVersion.V500);
+        var forged = await impostor.PublishAsync(State, "0", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+        Assert.Equal(MQTTnet.MqttClientPublishReasonCode.NotAuthorized, forged.ReasonCode);
+        Assert.True(await watcher.NothingArrivesAsync(TimeSpan.FromMilliseconds(300)), "no forged bridge state");
+
+        await using var bridge = await TestClient.ConnectAsync(app, BridgeId, version: MQTTnet.Formatter.MqttProtocolVersion.V500);
+        await bridge.PublishAsync(State, "1", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+        Assert.Equal("1", (await watcher.NextOnAsync(State)).Text());
+    }
 }

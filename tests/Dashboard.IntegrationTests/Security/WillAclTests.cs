@@ -67,6 +67,7 @@ public sealed class WillAclTests(WillAclFixture fixture) : IClassFixture<WillAcl
         { "$SYS/broker/connection/a/b/state", MqttProtocolVersion.V311 },
         { "dashboard/alerts/forged", MqttProtocolVersion.V311 },
         { "dashboard/alerts/forged", MqttProtocolVersion.V500 },
+        { "dashboard/alerts", MqttProtocolVersion.V500 }, // the prefix's own level, which dashboard/alerts/# matches
         { "$share/group/devices/{user}/status", MqttProtocolVersion.V500 },
     };
 
@@ -121,6 +122,8 @@ public sealed class WillAclTests(WillAclFixture fixture) : IClassFixture<WillAcl
         await using var admin = await ConnectAsync("admin", WillAclFixture.AdminPassword, MqttProtocolVersion.V500);
         var publish = await admin.PublishAsync("dashboard/alerts/forged", "x", MqttQualityOfServiceLevel.AtLeastOnce);
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, publish.ReasonCode); // an admin with no ACL at all, too
+        var parent = await admin.PublishAsync("dashboard/alerts", "x", MqttQualityOfServiceLevel.AtLeastOnce);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, parent.ReasonCode);
     }
 
     [Fact]
