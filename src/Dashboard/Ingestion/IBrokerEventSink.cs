@@ -22,12 +22,12 @@ public interface IBrokerEventSink
 /// <see cref="SeriesTopic"/> is the topic its readings' series are keyed by when a convention names one (a Sparkplug
 /// birth's metrics are the series of its DATA topic); sinks key series by <see cref="ReadingsTopic"/>.
 /// <see cref="Request"/> is a message a convention asks the dashboard to publish (ingestion sends it).
-/// <see cref="ClaimedTopics"/> are topics a discovery config assigns to <see cref="DeviceId"/> from now on; <see cref="Controls"/> the
-/// controls it declares.
+/// <see cref="ClaimedTopics"/> are topics a discovery config assigns to <see cref="DeviceId"/> from now on, <see cref="ReleasedTopics"/>
+/// those no config declares any more; <see cref="Controls"/> the controls it declares.
 /// </summary>
 public readonly record struct IngestedEvent(
     BrokerEvent Event, PresenceReport? Presence, ParsedPayload? Payload, string? DeviceId, string? SeriesTopic = null, ConventionRequest? Request = null,
-    IReadOnlyList<string>? ClaimedTopics = null, Devices.Controls.DeclaredControls? Controls = null)
+    IReadOnlyList<string>? ClaimedTopics = null, Devices.Controls.DeclaredControls? Controls = null, IReadOnlyList<string>? ReleasedTopics = null)
 {
     /// <summary>The topic of the readings' series: the publish's own unless a convention named another.</summary>
     public string? ReadingsTopic => SeriesTopic ?? Event.Topic;
@@ -51,7 +51,8 @@ public readonly record struct IngestedEvent(
         var payload = brokerEvent.Payload.Span;
         if (conventions?.Read(topic, payload, brokerEvent.Time) is { } reading)
         {
-            return new(brokerEvent, reading.Presence, reading.Payload, reading.DeviceId, reading.SeriesTopic, reading.Request, reading.ClaimedTopics, reading.Controls);
+            return new(brokerEvent, reading.Presence, reading.Payload, reading.DeviceId, reading.SeriesTopic, reading.Request, reading.ClaimedTopics, reading.Controls,
+                reading.ReleasedTopics);
         }
 
         if (payload.Length > 0 && presence.TryParse(topic, payload, out var report))

@@ -141,6 +141,11 @@ public sealed partial class LiveState : IBrokerEventSink
             Claim(claimant, claimed, e.Time);
         }
 
+        if (ingested.ReleasedTopics is { Count: > 0 } released)
+        {
+            Release(released);
+        }
+
         var hasReadings = ingested.Payload is { Values.Count: > 0 };
         // A convention may report presence with readings (an OwnTracks location: the app is online); replayed at start,
         // such a retained reading is old news about presence, unlike a retained status.
@@ -211,6 +216,39 @@ public sealed partial class LiveState : IBrokerEventSink
             topic.Version = _versions.Next();
             owner.Version = _versions.Next();
             DropIfOrphaned(previous);
+        }
+    }
+
+    /// <summary>
+    /// Topics no discovery config declares any more: the series read from them and the status they gave go from their
+    /// device (their history stays stored), and the device goes too if nothing else is left of it, as Home Assistant drops
+    /// a device with its last entity. Whatever publishes there next is read afresh (a Tasmota's own topics, by its convention).
+    /// </summary>
+    private void Release(IReadOnlyList<string> released)
+    {
+        foreach (var topicName in released)
+        {
+            if (!_topics.TryGetValue(topicName, out var topic) || topic.DeviceId is not { } deviceId || _devices.Find(deviceId) is not { } device)
+            {
+                continue;
+            }
+
+            foreach (var series in topic.Series)
+            {
+                _series.Remove((series.Topic, series.Metric));
+                device.Series.Remove(series);
+            }
+
+            topic.Series.Clear();
+            topic.DeviceId = null;
+            topic.Version = _versions.Next();
+            if (device.StatusTopic == topicName)
+            {
+                device.StatusTopic = null;
+            }
+
+            device.Version = _versions.Next();
+            DropIfOrphaned(device);
         }
     }
 

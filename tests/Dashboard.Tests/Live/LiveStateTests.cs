@@ -93,6 +93,33 @@ public sealed class LiveStateTests
     }
 
     [Fact]
+    public void A_device_whose_discovery_configs_are_all_removed_is_gone_and_its_topics_are_read_afresh()
+    {
+        using var live = new LiveFixture(null,
+            new HomeAssistantDiscovery(Options.Create(new DevicesOptions()), NullLogger<HomeAssistantDiscovery>.Instance), new TasmotaConvention());
+        // Tasmota's legacy discovery (SetOption19 1), then discovery switched off: it empties every config it had sent.
+        string[] configs = ["homeassistant/sensor/B1C2D3_AM2301_Temperature/config", "homeassistant/sensor/B1C2D3_AM2301_Humidity/config"];
+        live.Publish(configs[0], """{"name":"Cellar Plug AM2301 Temperature","stat_t":"tele/cellarplug/SENSOR","val_tpl":"{{value_json['AM2301']['Temperature']}}","unit_of_meas":"°C","avty_t":"tele/cellarplug/LWT","pl_avail":"Online","pl_not_avail":"Offline","dev":{"ids":["B1C2D3"],"name":"Cellar Plug"}}""", retain: true);
+        live.Publish(configs[1], """{"name":"Cellar Plug AM2301 Humidity","stat_t":"tele/cellarplug/SENSOR","val_tpl":"{{value_json['AM2301']['Humidity']}}","unit_of_meas":"%","avty_t":"tele/cellarplug/LWT","pl_avail":"Online","pl_not_avail":"Offline","dev":{"ids":["B1C2D3"]}}""", retain: true);
+        live.Publish("tele/cellarplug/LWT", "Online", "DVES_B1C2D3", retain: true);
+        live.Publish("tele/cellarplug/SENSOR", """{"Time":"2026-12-05T10:00:00","AM2301":{"Temperature":18.5,"Humidity":61.0},"TempUnit":"C"}""", "DVES_B1C2D3");
+        Assert.Equal((DeviceStatus.Online, 2), (live.Device("Cellar Plug").Status, live.Device("Cellar Plug").Metrics.Count));
+
+        foreach (var config in configs)
+        {
+            live.Publish(config, "", retain: true);
+        }
+
+        Assert.Null(live.State.Device("Cellar Plug"));
+        live.Publish("tele/cellarplug/SENSOR", """{"Time":"2026-12-05T10:05:00","AM2301":{"Temperature":18.7,"Humidity":60.5},"TempUnit":"C"}""", "DVES_B1C2D3");
+        live.Publish("tele/cellarplug/LWT", "Offline", retain: true);
+        var plug = live.Device("cellarplug"); // Tasmota's own convention: the device is its Topic
+        Assert.Equal(DeviceStatus.Offline, plug.Status);
+        Assert.Contains(plug.Metrics, m => m.Value == 18.7);
+        Assert.Single(live.State.Devices());
+    }
+
+    [Fact]
     public void The_tutorials_retained_status_script_leaves_the_status_it_published_when_its_exit_resets_the_connection()
     {
         using var live = new LiveFixture();

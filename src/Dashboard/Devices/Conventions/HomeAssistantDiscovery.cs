@@ -80,8 +80,8 @@ public sealed partial class HomeAssistantDiscovery : IDeviceConvention
         var fallbackId = valid ? levels[1] : topic;
         if (payload.IsEmpty)
         {
-            var removed = Remove(topic);
-            return ConventionReading.NotTelemetry(removed is [var first, ..] ? DeviceId(first) : fallbackId) with { Controls = new(topic, []) };
+            var removedId = _configs.TryGetValue(topic, out var removing) && removing is [var first, ..] ? DeviceId(first) : fallbackId;
+            return ConventionReading.NotTelemetry(removedId) with { Controls = new(topic, []), ReleasedTopics = Released(Remove(topic)) };
         }
 
         if (!valid || payload.Length > MaxPayloadBytes || HomeAssistantConfig.Parse(levels[0], levels[^1], fallbackId, payload) is not { } entities)
@@ -101,21 +101,41 @@ public sealed partial class HomeAssistantDiscovery : IDeviceConvention
             return ConventionReading.NotTelemetry(fallbackId);
         }
 
-        Remove(topic);
+        var before = Remove(topic);
         Add(topic, entities);
         if (entities is not [var declared, ..])
         {
-            return ConventionReading.NotTelemetry(fallbackId) with { Controls = new(topic, []) };
+            return ConventionReading.NotTelemetry(fallbackId) with { Controls = new(topic, []), ReleasedTopics = Released(before) };
         }
 
         var deviceId = DeviceId(declared);
         return ConventionReading.NotTelemetry(deviceId) with
         {
+            ReleasedTopics = Released(before),
             Controls = new(topic, [.. entities.Where(e => e.Control is not null).Select(e => (DeviceId(e), e.Control!))]),
             ClaimedTopics = [.. entities.Where(e => DeviceId(e) == deviceId)
                 .SelectMany(e => e.Availability.Select(a => a.Topic).Append(e.StateTopic))
                 .OfType<string>().Distinct(StringComparer.Ordinal)],
         };
+    }
+
+    /// <summary>The state and availability topics of <paramref name="removed"/> that no config declares any more; null when none.</summary>
+    private List<string>? Released(HomeAssistantEntity[] removed)
+    {
+        List<string>? released = null;
+        foreach (var entity in removed)
+        {
+            foreach (var declared in entity.Availability.Select(a => a.Topic).Append(entity.StateTopic))
+            {
+                if (declared is not null && !_stateTopics.ContainsKey(declared) && !_availabilityTopics.ContainsKey(declared)
+                    && released?.Contains(declared) != true)
+                {
+                    (released ??= []).Add(declared);
+                }
+            }
+        }
+
+        return released;
     }
 
     private string DeviceId(HomeAssistantEntity entity)
@@ -200,7 +220,7 @@ public sealed partial class HomeAssistantDiscovery : IDeviceConvention
                 continue;
             }
 
-            if (entity.Template.Kind == TemplateKind.JsonPath && !jsonRead)
+            if (entity.Template.ReadsJson && !jsonRead)
             {
                 json = HomeAssistantConfig.ParseJson(payload);
                 jsonRead = true;
@@ -215,7 +235,7 @@ public sealed partial class HomeAssistantDiscovery : IDeviceConvention
                     state = word;
                 }
             }
-            else if (entity.Template.Kind == TemplateKind.JsonPath)
+            else if (entity.Template.ReadsJson)
             {
                 if (json is { } root && entity.Template.Number(root) is { } number)
                 {
@@ -234,12 +254,13 @@ public sealed partial class HomeAssistantDiscovery : IDeviceConvention
             }
         }
 
-        // A payload the simple forms cannot read (a unit after the number, a template we do not run) is read as the
-        // generic rules read it: one value is the entity's, several keep the names the generic parser gives them.
+        // A payload the forms above cannot read (a unit after the number, a template we do not run) is read as the generic
+        // rules read it: several values keep the names the generic parser gives them, and so does one that a template
+        // would have changed (a number the entity's name and unit would misstate); one untouched value is the entity's.
         if (generic is not null)
         {
             var parsed = PayloadParser.Parse(topic, payload, arrived).Values;
-            if (parsed.Count == 1 && genericCount == 1)
+            if (parsed.Count == 1 && genericCount == 1 && generic.Template.Kind is TemplateKind.None or TemplateKind.Value)
             {
                 values.Add(new(generic.Metric, parsed[0].Value, generic.Unit ?? parsed[0].Unit));
             }

@@ -4,15 +4,21 @@ using System.Text.Json;
 namespace Dashboard.Devices.Conventions;
 
 /// <summary>
-/// The simple <c>value_template</c> forms a discovery config uses, read once when the config arrives:
-/// <c>{{ value }}</c>, <c>{{ value_json.x.y }}</c>, <c>{{ value_json['x'][0] }}</c>, each optionally followed by
-/// <c>| float</c>, <c>| int</c>, <c>| round(n)</c>. Anything else is <see cref="TemplateKind.Complex"/>: it is not run,
-/// and the payload is read as the generic rules read it.
+/// The <c>value_template</c> forms discovery configs use for a number, read once when the config arrives: <c>{{ value }}</c>,
+/// <c>{{ value_json.x.y }}</c>, <c>{{ value_json['x'][0] }}</c>, the filters <c>| float</c>, <c>| int</c> (each with an
+/// optional default) and <c>| round(n)</c>, and arithmetic on them with numbers (<c>+ - * /</c>, parentheses), as Jinja
+/// reads it: a filter binds to what is just before it (<c>value_json.w | float * 3.6</c> multiplies the filtered field).
+/// Anything else is <see cref="TemplateKind.Complex"/>: it is not run, and the payload is read as the generic rules read it.
 /// </summary>
-internal sealed record HomeAssistantTemplate(TemplateKind Kind, string[] Path, TemplateFilter[] Filters)
+internal sealed record HomeAssistantTemplate(TemplateKind Kind, string[] Path)
 {
-    public static readonly HomeAssistantTemplate None = new(TemplateKind.None, [], []);
-    public static readonly HomeAssistantTemplate Complex = new(TemplateKind.Complex, [], []);
+    public static readonly HomeAssistantTemplate None = new(TemplateKind.None, []);
+    public static readonly HomeAssistantTemplate Complex = new(TemplateKind.Complex, []);
+
+    private TemplateNode? _root;
+
+    /// <summary>True when the template reads the payload as JSON (<c>value_json</c>); otherwise the payload is the value.</summary>
+    public bool ReadsJson { get; private init; }
 
     public static HomeAssistantTemplate Parse(string? template)
     {
@@ -27,40 +33,47 @@ internal sealed record HomeAssistantTemplate(TemplateKind Kind, string[] Path, T
             return Complex;
         }
 
-        var inner = text[2..^2];
-        if (inner.Contains("{{", StringComparison.Ordinal) || inner.Contains("}}", StringComparison.Ordinal) || (inner.ContainsAny('"', '\'') && inner.Contains('|')))
+        var inner = text[2..^2].ToString();
+        if (inner.Contains("{{", StringComparison.Ordinal) || inner.Contains("}}", StringComparison.Ordinal)
+            || TemplateParser.Parse(inner) is not { } root)
         {
-            return Complex; // a quoted '|' or a second expression: not a simple form
+            return Complex;
         }
 
-        var parts = inner.ToString().Split('|', StringSplitOptions.TrimEntries);
-        var filters = new TemplateFilter[parts.Length - 1];
-        for (var i = 1; i < parts.Length; i++)
+        var reads = root.Reads();
+        var (kind, path) = root.Unfiltered() switch
         {
-            if (TemplateFilter.Parse(parts[i]) is not { } filter)
-            {
-                return Complex;
-            }
-
-            filters[i - 1] = filter;
-        }
-
-        var expression = parts[0];
-        if (expression == "value")
-        {
-            return new(TemplateKind.Value, [], filters);
-        }
-
-        return expression.StartsWith("value_json", StringComparison.Ordinal) && ParsePath(expression.AsSpan(10)) is { } path
-            ? new(TemplateKind.JsonPath, path, filters)
-            : Complex;
+            TemplateNode.Json json => (TemplateKind.JsonPath, json.Path),
+            TemplateNode.Value => (TemplateKind.Value, Array.Empty<string>()),
+            _ => (TemplateKind.Computed, []),
+        };
+        return new HomeAssistantTemplate(kind, path) { _root = root, ReadsJson = reads == TemplateNode.Input.Json };
     }
 
-    /// <summary>The element the path names in <paramref name="root"/>, if there is one.</summary>
-    public JsonElement? Select(JsonElement root)
+    /// <summary>The element <see cref="Path"/> names in <paramref name="root"/>, if there is one.</summary>
+    public JsonElement? Select(JsonElement root) => Select(root, Path);
+
+    /// <summary>The number the template gives for a JSON payload (a field: a JSON number, a numeric string, or a boolean as 1/0).</summary>
+    public double? Number(JsonElement root) => Finite(_root?.Evaluate(root, null));
+
+    /// <summary>The number the template gives for a payload that is itself the number; the number alone without a template.</summary>
+    public double? Filtered(double value) => _root is null ? Finite(value) : Finite(_root.Evaluate(default, value));
+
+    /// <summary>The text of the element the path names, as a template renders it (<c>true</c>, <c>21.5</c>, <c>ON</c>).</summary>
+    public string? Text(JsonElement root) => Path.Length == 0 ? null : Select(root) switch
+    {
+        { ValueKind: JsonValueKind.String } text => text.GetString(),
+        { ValueKind: JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False } other => other.GetRawText(),
+        _ => null,
+    };
+
+    public static bool TryParseNumber(string? text, out double value) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+
+    internal static JsonElement? Select(JsonElement root, string[] path)
     {
         var element = root;
-        foreach (var step in Path)
+        foreach (var step in path)
         {
             if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(step, out var child))
             {
@@ -80,99 +93,7 @@ internal sealed record HomeAssistantTemplate(TemplateKind Kind, string[] Path, T
         return element;
     }
 
-    /// <summary>The number the path names (a JSON number, a numeric string, or a boolean as 1/0), with the filters applied.</summary>
-    public double? Number(JsonElement root)
-    {
-        double value;
-        switch (Select(root))
-        {
-            case { ValueKind: JsonValueKind.Number } number when number.TryGetDouble(out value):
-                break;
-            case { ValueKind: JsonValueKind.String } text when TryParseNumber(text.GetString(), out value):
-                break;
-            case { ValueKind: JsonValueKind.True }:
-                value = 1;
-                break;
-            case { ValueKind: JsonValueKind.False }:
-                value = 0;
-                break;
-            default:
-                return null;
-        }
-
-        return Filtered(value);
-    }
-
-    /// <summary>The value with the filters applied, or null when it is not finite.</summary>
-    public double? Filtered(double value)
-    {
-        foreach (var filter in Filters)
-        {
-            value = filter.Apply(value);
-        }
-
-        return double.IsFinite(value) ? value : null;
-    }
-
-    /// <summary>The text of the element the path names, as a template renders it (<c>true</c>, <c>21.5</c>, <c>ON</c>).</summary>
-    public string? Text(JsonElement root) => Select(root) switch
-    {
-        { ValueKind: JsonValueKind.String } text => text.GetString(),
-        { ValueKind: JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False } other => other.GetRawText(),
-        _ => null,
-    };
-
-    public static bool TryParseNumber(string? text, out double value) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
-
-    // .x, ['x'], ["x"], [0], in any sequence; nothing else.
-    private static string[]? ParsePath(ReadOnlySpan<char> rest)
-    {
-        var path = new List<string>();
-        while (!rest.IsEmpty)
-        {
-            if (rest[0] == '.')
-            {
-                var length = 1;
-                while (length < rest.Length && (char.IsAsciiLetterOrDigit(rest[length]) || rest[length] == '_'))
-                {
-                    length++;
-                }
-
-                if (length == 1)
-                {
-                    return null;
-                }
-
-                path.Add(rest[1..length].ToString());
-                rest = rest[length..];
-            }
-            else if (rest[0] == '[' && rest.IndexOf(']') is var close and > 1)
-            {
-                var key = rest[1..close];
-                if (key.Length >= 2 && key[0] is '\'' or '"' && key[^1] == key[0])
-                {
-                    path.Add(key[1..^1].ToString());
-                }
-                else if (int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
-                {
-                    path.Add(key.ToString());
-                }
-                else
-                {
-                    return null;
-                }
-
-                rest = rest[(close + 1)..];
-            }
-            else
-            {
-                return null;
-            }
-        }
-
-        return path.Count > 0 ? [.. path] : null;
-    }
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
 }
 
 internal enum TemplateKind
@@ -180,40 +101,113 @@ internal enum TemplateKind
     /// <summary>No template: the payload is the value.</summary>
     None,
 
-    /// <summary><c>{{ value }}</c>: the payload is the value.</summary>
+    /// <summary><c>{{ value }}</c>, maybe filtered: the payload is the value.</summary>
     Value,
 
-    /// <summary><c>{{ value_json.x }}</c>: a field of the JSON payload.</summary>
+    /// <summary><c>{{ value_json.x }}</c>, maybe filtered: a field of the JSON payload.</summary>
     JsonPath,
+
+    /// <summary>Arithmetic on the value or on fields (<c>{{ value_json.w | float * 3.6 }}</c>): a number, never a state word.</summary>
+    Computed,
 
     /// <summary>Anything else: not run.</summary>
     Complex,
 }
 
-/// <summary>One filter of a simple template: <c>float</c> and <c>int</c> (with an optional default), <c>round(n)</c>.</summary>
-internal readonly record struct TemplateFilter(string Name, int Digits)
+/// <summary>A parsed template expression, evaluated per message; null where Home Assistant's template would fail.</summary>
+internal abstract record TemplateNode
 {
-    public static TemplateFilter? Parse(string text)
+    [Flags]
+    public enum Input
     {
-        var open = text.IndexOf('(');
-        var name = open < 0 ? text : text[..open].TrimEnd();
-        var argument = open < 0 ? "" : text.EndsWith(')') ? text[(open + 1)..^1].Trim() : null;
-        return (name, argument) switch
+        None = 0,
+        Value = 1,
+        Json = 2,
+    }
+
+    public abstract double? Evaluate(JsonElement json, double? value);
+
+    /// <summary>What the expression reads; a template reading both is refused by the parser.</summary>
+    public abstract Input Reads();
+
+    /// <summary>The node under any filters.</summary>
+    public TemplateNode Unfiltered() => this is Filtered filtered ? filtered.Operand.Unfiltered() : this;
+
+    public sealed record Constant(double Number) : TemplateNode
+    {
+        public override double? Evaluate(JsonElement json, double? value) => Number;
+
+        public override Input Reads() => Input.None;
+    }
+
+    public sealed record Value : TemplateNode
+    {
+        public override double? Evaluate(JsonElement json, double? value) => value;
+
+        public override Input Reads() => Input.Value;
+    }
+
+    public sealed record Json(string[] Path) : TemplateNode
+    {
+        public override double? Evaluate(JsonElement json, double? value)
         {
-            (_, null) => null,
-            ("float" or "int", "") => new TemplateFilter(name, 0),
-            ("float" or "int", _) when HomeAssistantTemplate.TryParseNumber(argument, out _) => new TemplateFilter(name, 0),
-            ("round", "") => new TemplateFilter(name, 0),
-            ("round", _) when int.TryParse(argument, NumberStyles.None, CultureInfo.InvariantCulture, out var digits) && digits <= 15 =>
-                new TemplateFilter(name, digits),
-            _ => null,
+            if (json.ValueKind == JsonValueKind.Undefined)
+            {
+                return null;
+            }
+
+            return HomeAssistantTemplate.Select(json, Path) switch
+            {
+                { ValueKind: JsonValueKind.Number } number when number.TryGetDouble(out var n) => n,
+                { ValueKind: JsonValueKind.String } text when HomeAssistantTemplate.TryParseNumber(text.GetString(), out var n) => n,
+                { ValueKind: JsonValueKind.True } => 1,
+                { ValueKind: JsonValueKind.False } => 0,
+                _ => null,
+            };
+        }
+
+        public override Input Reads() => Input.Json;
+    }
+
+    public sealed record Negated(TemplateNode Operand) : TemplateNode
+    {
+        public override double? Evaluate(JsonElement json, double? value) => -Operand.Evaluate(json, value);
+
+        public override Input Reads() => Operand.Reads();
+    }
+
+    public sealed record Binary(char Operator, TemplateNode Left, TemplateNode Right) : TemplateNode
+    {
+        public override double? Evaluate(JsonElement json, double? value) =>
+            (Left.Evaluate(json, value), Right.Evaluate(json, value), Operator) switch
+            {
+                (null, _, _) or (_, null, _) => null,
+                (_, 0, '/') => null, // Jinja raises: Home Assistant shows the entity unavailable
+                ({ } l, { } r, '+') => l + r,
+                ({ } l, { } r, '-') => l - r,
+                ({ } l, { } r, '*') => l * r,
+                ({ } l, { } r, _) => l / r,
+            };
+
+        public override Input Reads() => (Left.Reads(), Right.Reads()) switch
+        {
+            (Input.None, var right) => right,
+            (var left, _) => left,
         };
     }
 
-    public double Apply(double value) => Name switch
+    /// <summary><c>float</c>, <c>int</c> (truncating; the default when the operand is not a number) and <c>round(n)</c>.</summary>
+    public sealed record Filtered(string Name, double? Default, int Digits, TemplateNode Operand) : TemplateNode
     {
-        "int" => Math.Truncate(value),
-        "round" => Math.Round(value, Digits, MidpointRounding.AwayFromZero), // Jinja's "common" rounding
-        _ => value,
-    };
+        public override double? Evaluate(JsonElement json, double? value) => (Operand.Evaluate(json, value), Name) switch
+        {
+            (null, "round") => null,
+            (null, _) => Default,
+            ({ } v, "int") => Math.Truncate(v),
+            ({ } v, "round") => Math.Round(v, Digits, MidpointRounding.AwayFromZero), // Jinja's "common" rounding
+            ({ } v, _) => v,
+        };
+
+        public override Input Reads() => Operand.Reads();
+    }
 }

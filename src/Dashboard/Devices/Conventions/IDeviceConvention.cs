@@ -33,6 +33,13 @@ public sealed record ConventionReading(string DeviceId, PresenceReport? Presence
     /// </summary>
     public IReadOnlyList<string>? ClaimedTopics { get; init; }
 
+    /// <summary>
+    /// Topics no config declares any more (a removed or changed discovery config's state and availability topics): what
+    /// was read from them goes with them, and their device too when nothing else is left of it. The next publish there is
+    /// read afresh, by whichever rule then claims it.
+    /// </summary>
+    public IReadOnlyList<string>? ReleasedTopics { get; init; }
+
     /// <summary>A message the convention asks the dashboard to publish in answer (a Sparkplug rebirth request); ingestion sends it.</summary>
     public ConventionRequest? Request { get; init; }
 

@@ -167,6 +167,17 @@ public sealed class HomeAssistantDiscoveryConventionTests
     }
 
     [Fact]
+    public void Removing_a_config_releases_the_topics_no_other_config_declares()
+    {
+        Read("homeassistant/sensor/B1C2D3_Temperature/config", """{"name":"Temperature","stat_t":"tele/cellarplug/SENSOR","val_tpl":"{{value_json['AM2301']['Temperature']}}","avty_t":"tele/cellarplug/LWT","dev":{"ids":["B1C2D3"],"name":"Cellar Plug"}}""");
+        Read("homeassistant/sensor/B1C2D3_Humidity/config", """{"name":"Humidity","stat_t":"tele/cellarplug/SENSOR","val_tpl":"{{value_json['AM2301']['Humidity']}}","avty_t":"tele/cellarplug/LWT","dev":{"ids":["B1C2D3"]}}""");
+
+        Assert.Null(Read("homeassistant/sensor/B1C2D3_Temperature/config", "")!.ReleasedTopics); // Humidity still declares both
+        Assert.Equal(["tele/cellarplug/LWT", "tele/cellarplug/SENSOR"], Read("homeassistant/sensor/B1C2D3_Humidity/config", "")!.ReleasedTopics!.Order());
+        Assert.Null(Read("tele/cellarplug/SENSOR", """{"AM2301":{"Temperature":18.5}}"""));
+    }
+
+    [Fact]
     public void A_new_config_on_the_same_topic_replaces_the_old_one()
     {
         Read("homeassistant/sensor/garden/config", """{"name":"Temperature","stat_t":"garden/old","unit_of_meas":"°C"}""");
@@ -174,6 +185,7 @@ public sealed class HomeAssistantDiscoveryConventionTests
 
         Assert.Null(Read("garden/old", "20"));
         AssertReadings(Read("garden/new", "68"), "garden", [new("Temperature", 68, "°F")]);
+        Assert.Equal(["garden/new"], Read("homeassistant/sensor/garden/config", """{"name":"Temperature","stat_t":"garden/newer"}""")!.ReleasedTopics);
         Assert.Equal(1, _discovery.Entities);
     }
 
@@ -228,13 +240,35 @@ public sealed class HomeAssistantDiscoveryConventionTests
     [InlineData("{{ value }}", "-4", -4)]
     [InlineData(null, "23.5", 23.5)]
     [InlineData(null, "23.5 °C", 23.5)] // not a plain number: read as the generic rules read it
-    [InlineData("{{ (value_json.power / 1000) | round(2) }}", """{"power": 1500}""", 1500)] // not run: the payload's one number
-    public void Simple_value_templates_are_followed_and_others_fall_back_to_the_generic_reading(string? template, string payload, double expected)
+    [InlineData("{{ value_json['press'] | round(1) }}", """{"temp": 18.4, "press": 1013.27}""", 1013.3)]
+    [InlineData("{{ value_json['press'] | float }}", """{"press": "1013.27"}""", 1013.27)]
+    [InlineData("{{ (value_json.power / 1000) | round(2) }}", """{"power": 1512}""", 1.51)]
+    [InlineData("{{ value_json.wind_ms | float * 3.6 }}", """{"wind_ms": 5.0}""", 18)] // the filter binds first, as in Jinja
+    [InlineData("{{ (value_json.t * 1.8 + 32) | round(1) }}", """{"t": 20.25}""", 68.5)]
+    [InlineData("{{ value | float / 1000 }}", "1500", 1.5)]
+    [InlineData("{{ -value_json.x | float(0) }}", """{"y": 1}""", 0)]
+    [InlineData("{{ 100 - value | int }}", "42.9", 58)]
+    public void Value_templates_with_filters_and_arithmetic_are_followed(string? template, string payload, double expected)
     {
         var config = template is null ? """{"name":"Value","stat_t":"dev/state"}""" : $$"""{"name":"Value","stat_t":"dev/state","val_tpl":"{{template.Replace("\"", "\\\"")}}"}""";
         Read("homeassistant/sensor/dev/config", config);
 
-        Assert.Equal(expected, Assert.Single(Readings(Read("dev/state", payload)).Values).Value);
+        var value = Assert.Single(Readings(Read("dev/state", payload)).Values);
+        Assert.Equal(("Value", expected), (value.Metric, Math.Round(value.Value, 9)));
+    }
+
+    [Theory]
+    [InlineData("{{ value_json.x if value_json.x > 0 else 0 }}")]
+    [InlineData("{{ value_json.x | float * value }}")] // the payload and its JSON at once
+    [InlineData("{{ value_json.x | multiply(3.6) }}")]
+    [InlineData("{{ value_json.x // 2 }}")]
+    [InlineData("{{ 42 }}")]
+    public void Templates_not_run_leave_the_payload_to_the_generic_rules_under_its_own_names(string template)
+    {
+        Read("homeassistant/sensor/dev/config", $$"""{"name":"Wind","unit_of_meas":"km/h","stat_t":"dev/state","val_tpl":"{{template}}"}""");
+
+        var value = Assert.Single(Readings(Read("dev/state", """{"x": 5}""")).Values);
+        Assert.Equal(("x", 5.0, null), (value.Metric, value.Value, value.Unit)); // not "Wind = 5 km/h": the template would have changed it
     }
 
     [Fact]
