@@ -29,6 +29,14 @@ internal sealed partial class BrokerHost
             return; // MQTTnet refuses it: "identifier rejected" (MQTT 3.1, or 3.1.1 without clean session)
         }
 
+        if (connection.InvalidWillTopic is { } willTopic)
+        {
+            // [MQTT-3.3.2-2]: the will would be a PUBLISH to a topic with wildcards (3.1.1 clients are closed on, with no code for it).
+            Refuse(e, connection, MqttConnectReasonCode.TopicNameInvalid, "Topic Name invalid: a Last Will topic may hold no wildcard",
+                $"its Last Will topic '{willTopic}' is not a topic name");
+            return;
+        }
+
         // Refused before the will is taken in: a client that may not connect leaves no will behind.
         var address = BrokerBans.IpOf(connection.RemoteEndPoint);
         if (bans.Match(connection.ClientId, e.UserName, address) is { } ban)

@@ -74,6 +74,9 @@ internal sealed class ClientConnection(string transport, EndPoint? remoteEndPoin
     public MqttApplicationMessage? Will { get; set; }
     public uint WillDelaySeconds { get; set; }
 
+    /// <summary>An MQTT 5 CONNECT's Last Will topic that no PUBLISH could have (a wildcard, an empty topic): refused with 0x90.</summary>
+    public string? InvalidWillTopic { get; set; }
+
     /// <summary>Where the Last Will goes, kept after the will itself has been sent or discarded.</summary>
     public string? WillTopicAtConnect { get; set; }
 

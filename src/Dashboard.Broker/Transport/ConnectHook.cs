@@ -122,7 +122,15 @@ internal sealed class ConnectHook(IOptions<BrokerOptions> options) : IMqttPacket
         {
             if (!MqttTopic.IsValidTopicName(connect.WillTopic))
             {
-                throw new MQTTnet.Exceptions.MqttProtocolViolationException($"Will topic '{connect.WillTopic}' is not a valid topic name.");
+                if (version != MqttProtocolVersion.V500)
+                {
+                    throw new MQTTnet.Exceptions.MqttProtocolViolationException($"Will topic '{connect.WillTopic}' is not a valid topic name.");
+                }
+
+                // MQTT 5 has a reason code for it, given when the CONNECT is validated: 0x90, Topic Name invalid.
+                connection.InvalidWillTopic = connect.WillTopic ?? "";
+                connect.WillFlag = false;
+                return;
             }
 
             connection.Will = new MqttApplicationMessage

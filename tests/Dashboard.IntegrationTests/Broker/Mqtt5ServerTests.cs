@@ -16,6 +16,26 @@ public sealed class Mqtt5ServerTests(AppFixture fixture) : IClassFixture<AppFixt
 {
     private DashboardApp App => fixture.App;
 
+    [Theory]
+    [InlineData("devices/alice/+")]
+    [InlineData("devices/alice/#")]
+    public async Task A_last_will_topic_with_a_wildcard_is_refused_with_0x90_in_connack(string willTopic)
+    {
+        await using var raw = await RawMqttSocket.ConnectAsync(App.MqttPort);
+        await raw.SendAsync(new MqttConnectPacket
+        {
+            ClientId = "will-" + Guid.NewGuid().ToString("N")[..8],
+            KeepAlivePeriod = 60,
+            WillFlag = true,
+            WillTopic = willTopic,
+            WillMessage = "offline"u8.ToArray(),
+        }, MqttProtocolVersion.V500);
+
+        var connAck = Assert.IsType<MqttConnAckPacket>(RawMqttSocket.Decode(await raw.ReadPacketAsync(), MqttProtocolVersion.V500));
+        Assert.Equal(MqttConnectReasonCode.TopicNameInvalid, connAck.ReasonCode);
+        Assert.True(await raw.ClosedByBrokerWithinAsync(TestClient.Patience));
+    }
+
     [Fact]
     public async Task Connack_tells_the_topic_alias_maximum_and_the_receive_maximum()
     {
