@@ -170,6 +170,14 @@ internal sealed partial class DeviceTracker(LiveFeed feed, VersionCounter versio
         return owner;
     }
 
+    /// <summary>The device's status topic is no longer its own (cleared, or no longer declared): its presence is unknown.</summary>
+    public void ReleaseStatusTopic(DeviceEntry device, DateTimeOffset time)
+    {
+        var topic = device.StatusTopic;
+        device.StatusTopic = null;
+        SetStatus(device, DeviceStatus.Unknown, PresenceCause.StatusTopic, $"its status topic {topic} is no longer its own", time, restored: false);
+    }
+
     /// <summary>What the registry must store since it last asked.</summary>
     public RegistryChanges TakeChanges()
     {

@@ -143,7 +143,7 @@ public sealed partial class LiveState : IBrokerEventSink
 
         if (ingested.ReleasedTopics is { Count: > 0 } released)
         {
-            Release(released);
+            Release(released, e.Time);
         }
 
         var hasReadings = ingested.Payload is { Values.Count: > 0 };
@@ -220,11 +220,11 @@ public sealed partial class LiveState : IBrokerEventSink
     }
 
     /// <summary>
-    /// Topics no discovery config declares any more: the series read from them and the status they gave go from their
-    /// device (their history stays stored), and the device goes too if nothing else is left of it, as Home Assistant drops
-    /// a device with its last entity. Whatever publishes there next is read afresh (a Tasmota's own topics, by its convention).
+    /// Topics a convention no longer gives to their device (a discovery config emptied, a Zigbee2MQTT availability cleared
+    /// on a rename): the series read from them and the status they gave go from it (their history stays stored), and the
+    /// device goes too if nothing else is left of it, as Home Assistant drops a device with its last entity. Whatever publishes there next is read afresh (a Tasmota's own topics, by its convention).
     /// </summary>
-    private void Release(IReadOnlyList<string> released)
+    private void Release(IReadOnlyList<string> released, DateTimeOffset time)
     {
         foreach (var topicName in released)
         {
@@ -244,7 +244,7 @@ public sealed partial class LiveState : IBrokerEventSink
             topic.Version = _versions.Next();
             if (device.StatusTopic == topicName)
             {
-                device.StatusTopic = null;
+                _devices.ReleaseStatusTopic(device, time);
             }
 
             device.Version = _versions.Next();

@@ -120,6 +120,18 @@ public sealed class LiveStateTests
     }
 
     [Fact]
+    public void A_tasmota_relay_reported_by_state_and_by_its_change_is_one_reading_showing_the_latest()
+    {
+        using var live = new LiveFixture(null, new TasmotaConvention());
+        live.Publish("tele/plug1/STATE", """{"Time":"2026-12-05T10:00:00","Uptime":"0T01:00:00","POWER":"ON","Wifi":{"RSSI":76,"Signal":-62}}""");
+
+        live.Publish("stat/plug1/POWER", "OFF"); // switched off at the button: Tasmota says so at once, the STATE only later
+
+        var power = Assert.Single(live.Device("plug1").Metrics, m => m.Metric == "POWER");
+        Assert.Equal(0, power.Value);
+    }
+
+    [Fact]
     public void The_tutorials_retained_status_script_leaves_the_status_it_published_when_its_exit_resets_the_connection()
     {
         using var live = new LiveFixture();
@@ -172,6 +184,22 @@ public sealed class LiveStateTests
         Assert.Equal(DeviceStatus.Offline, live.Device("zigbee2mqtt/bridge").Status);
         Assert.Equal(DeviceStatus.Unknown, live.Device("zigbee2mqtt/living/lamp").Status);
         Assert.StartsWith("zigbee2mqtt/bridge is offline", live.Device("zigbee2mqtt/living/lamp").StatusSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_zigbee2mqtt_device_renamed_leaves_no_device_online_under_its_old_name()
+    {
+        using var live = new LiveFixture(null, new Zigbee2MqttConvention(Options.Create(new DevicesOptions())));
+        live.Publish("zigbee2mqtt/Hallway Light/availability", """{"state":"online"}""", retain: true);
+        live.Publish("zigbee2mqtt/Hallway Light", """{"state":"ON","brightness":200,"linkquality":96}""");
+
+        // What Zigbee2MQTT publishes on a rename (availability.ts: the old name's retained availability is cleared).
+        live.Publish("zigbee2mqtt/bridge/response/device/rename", """{"data":{"from":"Hallway Light","to":"Hall Light"},"status":"ok"}""");
+        live.Publish("zigbee2mqtt/Hallway Light/availability", "", retain: true);
+        live.Publish("zigbee2mqtt/Hall Light/availability", """{"state":"online"}""", retain: true);
+
+        Assert.Null(live.State.Device("zigbee2mqtt/Hallway Light"));
+        Assert.Equal(DeviceStatus.Online, live.Device("zigbee2mqtt/Hall Light").Status);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ namespace Dashboard.Devices.Conventions;
 /// <c>tele/…/LWT</c> Online/Offline is presence (Tasmota's retained will). <c>tele/…/SENSOR</c> is read for every sensor
 /// field (<c>AM2301 Temperature</c>), with units from <c>TempUnit</c>, <c>PressureUnit</c> and the documented field names;
 /// <c>tele/…/STATE</c> for relays (<c>POWER</c>, <c>POWER2</c> …), dimmer, Wi-Fi and uptime; <c>stat/…/POWER</c>n for a
-/// relay's change. <c>cmnd/…</c> is a command; other reports (<c>stat/…/RESULT</c>, which repeats <c>stat/…/POWER</c>,
+/// relay's change, in the same series as the STATE's. <c>cmnd/…</c> is a command; other reports (<c>stat/…/RESULT</c>, which repeats <c>stat/…/POWER</c>,
 /// <c>STATUS</c>n, <c>INFO</c>n …) are not telemetry. <c>Time</c> without a zone (the default) is local time, so the
 /// arrival time is used. Custom prefixes (<c>Prefix1</c>–<c>3</c>) are not recognised.
 /// </remarks>
@@ -44,7 +44,7 @@ public sealed class TasmotaConvention : IDeviceConvention
             (Telemetry, "LWT") => Presence(device, payload),
             (Telemetry, "SENSOR") => Sensor(device, payload, arrived),
             (Telemetry, "STATE") => State(device, payload),
-            (Status, _) when IsPower(report) => Power(device, report, payload),
+            (Status, _) when IsPower(report) => Power(device, report, payload) with { SeriesTopic = StateTopic(topic) },
             _ => ConventionReading.NotTelemetry(device),
         };
     }
@@ -84,6 +84,19 @@ public sealed class TasmotaConvention : IDeviceConvention
     }
 
     private static bool IsPrefix(string level) => level is Command or Status or Telemetry;
+
+    /// <summary>
+    /// The <c>tele/…/STATE</c> topic of the device a <c>stat/…</c> topic is from: a relay reported on both (its change at
+    /// once, its state every TelePeriod) is one series, keyed by the STATE topic, not two showing different values.
+    /// </summary>
+    private static string StateTopic(string statTopic)
+    {
+        var levels = statTopic.Split('/');
+        var at = IsPrefix(levels[^2]) ? levels.Length - 2 : Array.FindIndex(levels, 0, levels.Length - 1, IsPrefix);
+        levels[at] = Telemetry;
+        levels[^1] = "STATE";
+        return string.Join('/', levels);
+    }
 
     private static bool IsReportName(string level) => level.All(c => char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c) || c == '_');
 

@@ -51,6 +51,12 @@ public sealed class Zigbee2MqttConvention(IOptions<DevicesOptions> options) : ID
             if (last.SequenceEqual("availability"))
             {
                 var device = bridge.Prefix + before.ToString();
+                if (payload.IsEmpty)
+                {
+                    // Zigbee2MQTT clears a device's retained availability when it is renamed or removed: that name is gone.
+                    return ConventionReading.NotTelemetry(device) with { ReleasedTopics = [topic, device] };
+                }
+
                 return Availability(payload) is { } online ? ConventionReading.PresenceOf(device, online) : ConventionReading.NotTelemetry(device);
             }
 

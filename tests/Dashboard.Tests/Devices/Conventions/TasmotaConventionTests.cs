@@ -104,6 +104,10 @@ public sealed class TasmotaConventionTests
         Assert.Equal(("tasmota_switch", "ON"), (power!.DeviceId, power.Payload!.State));
         Assert.Equal([("POWER", 1, null)], Values(power));
         Assert.Equal([("POWER2", 0, null)], Values(Read("tasmota_switch/stat/POWER2", "OFF")));
+        // The relay's series is the one tele/…/STATE reports every TelePeriod, whatever the FullTopic.
+        Assert.Equal("tele/tasmota_switch/STATE", power.SeriesTopic);
+        Assert.Equal("tasmota_switch/tele/STATE", Read("tasmota_switch/stat/POWER2", "OFF")!.SeriesTopic);
+        Assert.Equal("home/tele/plug1/STATE", Read("home/stat/plug1/POWER", "OFF")!.SeriesTopic);
 
         foreach (var (topic, payload) in new[]
         {

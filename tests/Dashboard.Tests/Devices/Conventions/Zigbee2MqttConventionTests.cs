@@ -157,11 +157,19 @@ public sealed class Zigbee2MqttConventionTests
     [InlineData("zigbee2mqtt/living/lamp/set/state", "ON")]
     [InlineData("zigbee2mqtt/living/lamp/set/brightness", "128")]
     [InlineData("zigbee2mqtt/living/lamp/get", """{"state": ""}""")]
-    [InlineData("zigbee2mqtt/living/lamp/availability", "")]
     [InlineData("zigbee2mqtt/living/lamp/availability", "maybe")]
     public void Commands_to_a_device_and_unclear_availability_are_not_readings(string topic, string payload)
     {
         Assert.Equal(ConventionReading.NotTelemetry("zigbee2mqtt/living/lamp"), Read(Convention(), topic, payload));
+    }
+
+    [Fact]
+    public void An_availability_cleared_on_a_rename_or_removal_releases_the_old_names_topics()
+    {
+        var cleared = Read(Convention(), "zigbee2mqtt/living/lamp/availability", "");
+
+        Assert.Equal(("zigbee2mqtt/living/lamp", null), (cleared!.DeviceId, cleared.Presence));
+        Assert.Equal(["zigbee2mqtt/living/lamp/availability", "zigbee2mqtt/living/lamp"], cleared.ReleasedTopics);
     }
 
     [Fact]
