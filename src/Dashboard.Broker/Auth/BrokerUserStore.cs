@@ -122,6 +122,14 @@ public sealed class BrokerUserStore(IServiceScopeFactory scopes, IOptions<Broker
         return removed;
     }
 
+    /// <summary>What importing <paramref name="aclFile"/> would make the anonymous clients' ACL (before anything is imported).</summary>
+    public static IReadOnlyList<AclEntry> AnonymousAclFromMosquitto(string aclFile)
+    {
+        var acl = MosquittoFiles.ReadAcl(aclFile);
+        var (entries, _) = BrokerUserValidator.ParseAcl([.. acl.Anonymous, .. acl.Patterns]);
+        return entries.Count > 0 ? entries : [new AclEntry("#", AclAccess.Deny)];
+    }
+
     /// <summary>
     /// Adds the users of Mosquitto's <c>password_file</c> with their hashes as they are, and with <c>acl_file</c> their ACLs
     /// and the anonymous clients' as Mosquitto applies them: a user's lines and every <c>pattern</c> line; whoever the file

@@ -49,6 +49,9 @@ public sealed class SettingsPageTests(Browser browser) : IClassFixture<Browser>
             await page.ClickAsync(".import-mosquitto");
             await page.SetInputFilesAsync(".mosquitto-passwords", passwd);
             await page.SetInputFilesAsync(".mosquitto-acl", acl);
+            // Said before anything is written: devices without a username lose what the file does not grant them.
+            await Assertions.Expect(page.Locator(".import-anonymous-preview")).ToContainTextAsync("denies anonymous clients every topic");
+            await Assertions.Expect(page.Locator(".import-run")).ToHaveTextAsync("Import and apply the ACL", new() { IgnoreCase = true });
             await page.ClickAsync(".import-run");
             await Assertions.Expect(page.Locator(".import-result")).ToContainTextAsync("Imported 1: boiler.");
             await Assertions.Expect(page.Locator(".import-anonymous")).ToContainTextAsync("Anonymous clients are now denied every topic");
