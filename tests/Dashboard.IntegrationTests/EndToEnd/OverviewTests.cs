@@ -17,4 +17,21 @@ public sealed class OverviewTests(Browser browser) : IClassFixture<Browser>
 
         await Assertions.Expect(clients).ToHaveTextAsync("1");
     }
+
+    [Fact]
+    public async Task The_theme_chosen_is_kept_by_the_browser_across_a_reload()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        var page = await browser.OpenAsync(app);
+        const string Background = "() => getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim()";
+        var light = await page.EvaluateAsync<string>(Background);
+
+        await page.ClickAsync("button[aria-label='Toggle dark mode']");
+        await page.WaitForFunctionAsync($"light => ({Background})() !== light", light);
+        var dark = await page.EvaluateAsync<string>(Background);
+
+        await page.ReloadAsync();
+        await page.Locator("[data-circuit=connected]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+        await page.WaitForFunctionAsync($"dark => ({Background})() === dark", dark);
+    }
 }
