@@ -189,7 +189,8 @@ public sealed class TasmotaConvention : IDeviceConvention
         foreach (var leaf in leaves)
         {
             var number = leaf.Number ?? FirmwareText.SwitchValue(leaf.Text); // "Switch1":"ON"
-            if (number is not { } value || (leaf.Path.Length == 1 && leaf.Key is "Time" or "TempUnit" or "PressureUnit" or "SpeedUnit"))
+            if (number is not { } value || (leaf.Path.Length == 1 && leaf.Key is "Time" or "TempUnit" or "PressureUnit" or "SpeedUnit")
+                || (leaf.Path[0] == "ZbReceived" && leaf.Key is "Endpoint" or "Group")) // a Zigbee message's address, not a reading
             {
                 continue;
             }
@@ -207,7 +208,10 @@ public sealed class TasmotaConvention : IDeviceConvention
         var energy = path[0] == "ENERGY";
         return field switch
         {
-            "Temperature" or "DewPoint" => temperatureUnit,
+            "Temperature" or "DewPoint" => temperatureUnit ?? (path[0] == "ZbReceived" ? "°C" : null), // Zigbee's are °C; no TempUnit comes with them
+            "LinkQuality" when path[0] == "ZbReceived" => "lqi",
+            "Distance" when path[0] == "SR04" => "cm",
+            "Distance" when path[0].StartsWith("VL53L", StringComparison.Ordinal) => "mm",
             "Humidity" or "Moisture" => "%",
             "Pressure" or "SeaPressure" => pressureUnit,
             "Illuminance" => "lx",

@@ -59,6 +59,16 @@ public sealed class TasmotaConventionTests
     }
 
     [Fact]
+    public void Distance_sensors_and_zigbee_devices_take_their_documented_units()
+    {
+        // SR04 reports centimetres, the VL53L0X millimetres (tasmota.github.io/docs: HC-SR04, VL53L0X); Zigbee's are °C.
+        Assert.Equal([("SR04 Distance", 17.4, "cm")], Values(Read("tele/tank/SENSOR", """{"Time":"2021-01-10T12:00:00","SR04":{"Distance":17.4}}""")));
+        Assert.Equal([("VL53L0X Distance", 123, "mm")], Values(Read("tele/desk/SENSOR", """{"Time":"2021-01-10T12:00:00","VL53L0X":{"Distance":123}}""")));
+        Assert.Equal([("ZbReceived 0x8F20 Temperature", 21.5, "°C"), ("ZbReceived 0x8F20 Humidity", 45.1, "%"), ("ZbReceived 0x8F20 LinkQuality", 66, "lqi")],
+            Values(Read("tele/zbbridge/SENSOR", """{"ZbReceived":{"0x8F20":{"Device":"0x8F20","Temperature":21.5,"Humidity":45.1,"Endpoint":1,"LinkQuality":66}}}""")));
+    }
+
+    [Fact]
     public void A_power_meter_reports_watts_volts_amps_and_kilowatt_hours()
     {
         var reading = Read("tele/sonoffpow/SENSOR",
