@@ -21,7 +21,10 @@ public sealed class BrokerRetained
 
     internal BrokerRetained(BrokerServer broker, RetainedStore store) => (_broker, _store) = (broker, store);
 
-    /// <summary>Every retained message under a topic that does not start with <c>$</c>, by topic.</summary>
+    /// <summary>
+    /// Every retained message under a topic that does not start with <c>$</c>, and the states Mosquitto bridges retained
+    /// under <c>$SYS/broker/connection/…</c> (a removed bridge's would otherwise stay forever), by topic.
+    /// </summary>
     public async Task<IReadOnlyList<RetainedMessageInfo>> ListAsync()
     {
         if (!_broker.IsRunning)
@@ -30,7 +33,7 @@ public sealed class BrokerRetained
         }
 
         var messages = await _broker.Server.GetRetainedMessagesAsync();
-        return [.. messages.Where(m => !m.Topic.StartsWith('$')).OrderBy(m => m.Topic, StringComparer.Ordinal).Select(Describe)];
+        return [.. messages.Where(m => !m.Topic.StartsWith('$') || m.Topic.StartsWith(Auth.PublishRules.BridgeStatePrefix, StringComparison.Ordinal)).OrderBy(m => m.Topic, StringComparer.Ordinal).Select(Describe)];
     }
 
     /// <summary>The topics with a retained message that <paramref name="filter"/> (a topic filter, or a topic) matches.</summary>

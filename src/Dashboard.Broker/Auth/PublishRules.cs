@@ -55,9 +55,12 @@ internal sealed class PublishRules(IOptions<BrokerOptions> options, BrokerAuthor
         return false;
     }
 
+    /// <summary>Where Mosquitto bridges report their state: <c>$SYS/broker/connection/…</c>, retained by the bridges, not by the broker.</summary>
+    public const string BridgeStatePrefix = "$SYS/broker/connection/";
+
     private static bool IsOwnBridgeState(string topic, string clientId)
     {
-        const string Prefix = "$SYS/broker/connection/", Suffix = "/state";
+        const string Prefix = BridgeStatePrefix, Suffix = "/state";
         return clientId.Length > 0 && !clientId.Contains('/') && topic.Length == Prefix.Length + clientId.Length + Suffix.Length
             && topic.StartsWith(Prefix, StringComparison.Ordinal) && topic.EndsWith(Suffix, StringComparison.Ordinal)
             && topic.AsSpan(Prefix.Length, clientId.Length).SequenceEqual(clientId);

@@ -61,7 +61,8 @@ public sealed class RetainedAdmin(BrokerRetained retained, EventLogService log)
     /// <summary>Null when <paramref name="filter"/> is a topic or a topic filter a delete takes, else why not.</summary>
     public static string? FilterError(string? filter) =>
         string.IsNullOrEmpty(filter) ? "Give a topic, or a filter such as home/# (# for all)."
-        : filter.StartsWith('$') ? "The broker's own $ topics are not deleted."
+        : filter.StartsWith('$') && !filter.StartsWith("$SYS/broker/connection/", StringComparison.Ordinal) // bridges' states may go
+            ? "The broker's own $ topics are not deleted."
         : MqttTopic.IsValidFilter(filter) ? null
         : $"'{filter}' is not a valid topic or topic filter.";
 

@@ -82,6 +82,23 @@ public sealed class RetainedAdminTests
     }
 
     [Fact]
+    public async Task A_removed_bridges_retained_state_is_listed_and_can_be_deleted()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        await using (var bridge = await TestClient.ConnectAsync(app, "old-edge"))
+        {
+            await bridge.PublishAsync("$SYS/broker/connection/old-edge/state", "0", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+        }
+
+        using var http = app.CreateHttpClient();
+        var listed = await http.GetFromJsonAsync<JsonElement>("/api/retained?search=old-edge");
+        Assert.Equal("$SYS/broker/connection/old-edge/state", listed.GetProperty("items")[0].GetProperty("topic").GetString());
+
+        Assert.Equal(1, await DeletedAsync(http, "filter=$SYS/broker/connection/%23"));
+        Assert.Empty(await RetainedSeenAsync(app, "$SYS/broker/connection/#"));
+    }
+
+    [Fact]
     public async Task A_bad_delete_is_a_400_naming_the_field()
     {
         await using var app = await DashboardApp.StartAsync();
