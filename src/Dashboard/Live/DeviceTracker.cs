@@ -223,13 +223,13 @@ internal sealed partial class DeviceTracker(LiveFeed feed, VersionCounter versio
 
     private void SetStatus(DeviceEntry device, DeviceStatus status, PresenceCause cause, string detail, DateTimeOffset time, bool restored)
     {
-        var inferred = device.Cause is PresenceCause.Connected;
+        var inferred = IsInferred(device.Cause);
         device.StatusSource = detail;
         device.Cause = cause;
         if (device.Status == status)
         {
-            // Only a device whose presence was inferred from its client's connection: a status topic repeating itself
-            // (heartbeats, reconnects) scans nothing.
+            // Only a device whose presence was inferred from its client's connection (connected, or lost just before its
+            // will arrives): a status topic repeating itself (heartbeats, reconnects) scans nothing.
             if (inferred && !restored && cause is PresenceCause.StatusTopic or PresenceCause.Will)
             {
                 ConfirmPending(device.Id, cause, detail);
@@ -259,18 +259,22 @@ internal sealed partial class DeviceTracker(LiveFeed feed, VersionCounter versio
     }
 
     /// <summary>
-    /// A change inferred from a connection, not yet written, that the device's own status topic confirms takes the topic
-    /// as its cause: one-shot publishers' connections are handled concurrently, so a reading's client may be seen
-    /// connected just before the status that an earlier client published.
+    /// A change inferred from a connection, not yet written, that the device's own status topic or its will confirms takes
+    /// that as its cause, as the badge does: one-shot publishers' connections are handled concurrently, so a reading's
+    /// client may be seen connected just before the status that an earlier client published; and a lost connection is
+    /// reported just before the will the broker then sends (a Sparkplug NDEATH).
     /// </summary>
     private void ConfirmPending(string deviceId, PresenceCause cause, string detail)
     {
         var index = _presence.FindLastIndex(p => p.DeviceId == deviceId);
-        if (index >= 0 && _presence[index].Cause is PresenceCause.Connected)
+        if (index >= 0 && IsInferred(_presence[index].Cause))
         {
             _presence[index] = _presence[index] with { Cause = cause, Detail = detail };
         }
     }
+
+    private static bool IsInferred(PresenceCause? cause) =>
+        cause is PresenceCause.Connected or PresenceCause.ConnectionLost or PresenceCause.KeepAliveTimeout or PresenceCause.TakenOver;
 
     private void Changed(DeviceEntry device) => _changed.Add(device);
 

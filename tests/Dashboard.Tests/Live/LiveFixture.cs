@@ -50,6 +50,15 @@ internal sealed class LiveFixture : IDisposable
     public void Disconnect(string clientId, bool graceful, string? willTopic = null) =>
         Connection(BrokerEventKind.ClientDisconnected, Client(clientId, graceful, willTopic));
 
+    /// <summary>The Last Will of <paramref name="clientId"/>, as the broker publishes it once the connection is lost.</summary>
+    public void PublishWill(string clientId, string topic, byte[] payload)
+    {
+        Tick();
+        var will = Client(clientId, graceful: false, topic) with { End = ConnectionEnd.ConnectionLost };
+        var brokerEvent = new BrokerEvent(BrokerEventKind.MessagePublished, Clock, clientId, topic, payload, MqttQualityOfServiceLevel.AtLeastOnce, false, will);
+        State.Handle(IngestedEvent.From(brokerEvent, _presence, _devices, conventions: _conventions));
+    }
+
     public DeviceSnapshot Device(string id) => State.Device(id) ?? throw new InvalidOperationException($"No device {id}; known: {string.Join(", ", State.Devices().Select(d => d.Id))}");
 
     public void Dispose() => Feed.Dispose();

@@ -219,6 +219,25 @@ public sealed class LiveStateTests
     }
 
     [Fact]
+    public void An_edge_nodes_will_after_its_lost_connection_is_the_cause_on_the_timeline_as_on_the_badge()
+    {
+        using var live = new LiveFixture(null, new SparkplugConvention(NullLogger<SparkplugConvention>.Instance));
+        var death = SparkplugPayloads.Payload(null, null, new SparkplugPayloads.Metric("bdSeq", null, SparkplugType.Int64, 3ul));
+        live.Connect("edge1", willTopic: "spBv1.0/plant/NDEATH/edge1");
+        live.Publish("spBv1.0/plant/NBIRTH/edge1", SparkplugPayloads.Payload(SparkplugPayloads.ExampleTime, 0,
+            new SparkplugPayloads.Metric("bdSeq", 1, SparkplugType.Int64, 3ul), new SparkplugPayloads.Metric("Supply Voltage", 2, SparkplugType.Float, 12.1f)), "edge1");
+        live.Clock = live.Clock.AddMinutes(5);
+
+        live.Disconnect("edge1", graceful: false, willTopic: "spBv1.0/plant/NDEATH/edge1");
+        live.PublishWill("edge1", "spBv1.0/plant/NDEATH/edge1", death); // the broker sends the NDEATH it was given
+
+        var edge = live.Device("plant/edge1");
+        Assert.Equal((DeviceStatus.Offline, PresenceCause.Will), (edge.Status, edge.Cause));
+        var timeline = live.State.TakeRegistryChanges().Presence.Where(p => p.DeviceId == "plant/edge1").ToList();
+        Assert.Equal((DeviceStatus.Offline, PresenceCause.Will), (timeline[^1].Status, timeline[^1].Cause));
+    }
+
+    [Fact]
     public void A_one_shot_publisher_that_disconnects_cleanly_does_not_override_a_status_topic()
     {
         using var live = new LiveFixture();
