@@ -26,7 +26,7 @@ internal sealed partial class DeviceTracker
             {
                 device.LastAddress = info.RemoteAddress;
                 Changed(device);
-                if (device.StatusTopic is null)
+                if (FollowsItsClient(device))
                 {
                     SetStatus(device, DeviceStatus.Online, PresenceCause.Connected, $"client {info.ClientId} connected", time, restored: false);
                 }
@@ -87,6 +87,11 @@ internal sealed partial class DeviceTracker
         };
         var graceful = cause == PresenceCause.Disconnected;
         var lived = !graceful && time - info.ConnectedAt >= OneShotConnection;
+        if (device.StatusTopic is null && device.Settings.ExpectedEvery is not null && !lived)
+        {
+            return; // it says when it is due: its readings and its silence decide, not a one-shot client's exit
+        }
+
         if (device.StatusTopic is null)
         {
             SetStatus(device, lived ? DeviceStatus.Offline : DeviceStatus.Unknown, cause,
@@ -117,12 +122,18 @@ internal sealed partial class DeviceTracker
         {
             client.Devices.Add(device.Id);
             device.LastAddress = client.Info.RemoteAddress;
-            if (device.StatusTopic is null && client.Connected)
+            if (FollowsItsClient(device) && client.Connected)
             {
                 SetStatus(device, DeviceStatus.Online, PresenceCause.Connected, $"client {clientId} is connected", clock.GetUtcNow(), restored: false);
             }
         }
     }
+
+    /// <summary>
+    /// A device whose presence its client's connection tells: one without a status topic, and without an "expected every"
+    /// interval, which makes its readings and its silence tell it instead (a sensor publishing with one-shot clients).
+    /// </summary>
+    private static bool FollowsItsClient(DeviceEntry device) => device.StatusTopic is null && device.Settings.ExpectedEvery is null;
 
     private static string EndText(ConnectionEnd end) => end switch
     {

@@ -155,6 +155,27 @@ public sealed class DeviceTrackerTests : IDisposable
     }
 
     [Fact]
+    public void A_device_expected_every_minute_that_publishes_with_one_shot_clients_follows_its_readings_not_their_connections()
+    {
+        var tracker = Tracker();
+        void OneShot(string client, DateTimeOffset at) // mosquitto_pub: connect, publish, disconnect, a new client id each time
+        {
+            tracker.OnClientConnected(Client(client) with { ConnectedAt = at }, at);
+            tracker.OnReadings("garden/soil", client, at, restored: false);
+            tracker.OnClientDisconnected(Gone(client, ConnectionEnd.Disconnected, at), at);
+        }
+
+        OneShot("mosq-1", Time);
+        tracker.Configure("garden/soil", DeviceSettings.None with { ExpectedEvery = TimeSpan.FromMinutes(1) });
+        tracker.CheckSilence(Time.AddSeconds(61));
+        Assert.Equal(DeviceStatus.Offline, tracker.Snapshot("garden/soil")!.Status);
+
+        OneShot("mosq-2", Time.AddSeconds(90));
+        var back = tracker.Snapshot("garden/soil")!;
+        Assert.Equal((DeviceStatus.Online, PresenceCause.Reading), (back.Status, back.Cause)); // not "unknown" as its client went
+    }
+
+    [Fact]
     public void A_restored_device_keeps_its_name_and_last_seen_with_its_presence_unknown_and_nothing_to_write()
     {
         var tracker = Tracker();
