@@ -119,6 +119,7 @@ public static class BrokerFeature
         services.AddSingleton<IMqttPacketHook, BrokerUserHook>();
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<ClientPacketSizeLimits>());
         services.AddSingleton<IMqttPacketHook, SubscriptionHook>(); // after SharedSubscriptions: it sees only MQTTnet's own filters
+        services.AddSingleton<IMqttPacketHook, SubAckOrder>(); // the SUBSCRIBE as MQTTnet gets it, its SUBACK as MQTTnet wrote it
         services.AddSingleton<IMqttPacketHook>(s => s.GetRequiredService<PublishTracker>()); // last: first to see a PUBLISH going out
         services.AddSingleton<MqttTransportHandler>();
         services.AddSingleton<PendingConnections>();

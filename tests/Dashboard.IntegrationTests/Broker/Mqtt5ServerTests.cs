@@ -17,6 +17,26 @@ public sealed class Mqtt5ServerTests(AppFixture fixture) : IClassFixture<AppFixt
     private DashboardApp App => fixture.App;
 
     [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task Suback_codes_come_in_the_order_of_the_subscribes_filters(MqttProtocolVersion version)
+    {
+        // [MQTT-3.9.3-1]. MQTTnet handles the highest QoS first and answered 2, 1, 1, 0 here.
+        await using var client = await TestClient.ConnectAsync(App, version: version);
+        var topic = $"order/{Guid.NewGuid():N}";
+        var result = await client.Client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter($"{topic}/a", MqttQualityOfServiceLevel.AtMostOnce)
+            .WithTopicFilter($"$share/g/{topic}/s", MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter($"{topic}/b", MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter($"{topic}/c", MqttQualityOfServiceLevel.ExactlyOnce)
+            .Build());
+
+        Assert.Equal(
+            [MqttClientSubscribeResultCode.GrantedQoS0, MqttClientSubscribeResultCode.GrantedQoS1, MqttClientSubscribeResultCode.GrantedQoS1, MqttClientSubscribeResultCode.GrantedQoS2],
+            result.Items.Select(i => i.ResultCode));
+    }
+
+    [Theory]
     [InlineData("devices/alice/+")]
     [InlineData("devices/alice/#")]
     public async Task A_last_will_topic_with_a_wildcard_is_refused_with_0x90_in_connack(string willTopic)
