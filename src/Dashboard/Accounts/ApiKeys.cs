@@ -16,8 +16,11 @@ public sealed record ApiKey(long Id, string Name, string Role, string Prefix, st
 public sealed record CreatedApiKey(ApiKey Key, string Secret);
 
 /// <summary>API keys for scripts: created by an admin, sent as <c>X-Api-Key</c>, revoked by deleting them.</summary>
-public sealed class ApiKeys(DashboardDbContext db, TimeProvider clock)
+public sealed class ApiKeys(DashboardDbContext db, TimeProvider clock, ILogger<ApiKeys> logger)
 {
+    // One warning a minute at most: every request with a key would otherwise log one while the database cannot be written.
+    private static readonly Common.LogLimiter LastUsedLog = new(TimeSpan.FromMinutes(1));
+
     public const string Header = "X-Api-Key";
 
     /// <summary>
@@ -92,8 +95,20 @@ public sealed class ApiKeys(DashboardDbContext db, TimeProvider clock)
         var now = clock.GetUtcNow().UtcDateTime;
         if (entity.LastUsedAt is not { } last || now - last >= LastUsedResolution)
         {
-            await db.Set<ApiKeyEntity>().Where(k => k.Id == entity.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), cancellationToken);
-            entity.LastUsedAt = now;
+            try
+            {
+                await db.Set<ApiKeyEntity>().Where(k => k.Id == entity.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), cancellationToken);
+                entity.LastUsedAt = now;
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
+            {
+                // The key was found: a database that can be read but not written (full, read-only) must not turn every
+                // scripted read and every /metrics scrape into a 500. Only "last used" is missed.
+                if (LastUsedLog.ShouldLog())
+                {
+                    logger.LogWarning("Could not record when API key '{Name}' was last used: {Error}", entity.Name, ex.Message);
+                }
+            }
         }
 
         return ApiKey.From(entity);

@@ -66,15 +66,37 @@ public sealed class ChannelSecrets(IReadOnlyDictionary<string, string> values)
 
     public IEnumerable<string> Set => Values.Where(v => v.Value.Length > 0).Select(v => v.Key).Order(StringComparer.Ordinal);
 
-    /// <summary><paramref name="text"/> with every secret's value replaced: error texts (a URL with a bot token in it) are shown and logged.</summary>
+    /// <summary>
+    /// <paramref name="text"/> with every secret replaced: error texts (a URL with a bot token in it, a server echoing the
+    /// request's headers) are shown and logged. A webhook's secret headers (<c>Authorization: Bearer …</c>) are also
+    /// scrubbed header by header: each value, and each long word of it, as a server may echo them in other words.
+    /// </summary>
     public string Scrub(string text)
     {
-        foreach (var value in Values.Values.Where(v => v.Length >= 4))
+        foreach (var piece in Pieces().Where(p => p.Length >= 4).Distinct(StringComparer.Ordinal).OrderByDescending(p => p.Length))
         {
-            text = text.Replace(value, "•••", StringComparison.Ordinal);
+            text = text.Replace(piece, "•••", StringComparison.Ordinal);
         }
 
         return text;
+    }
+
+    private IEnumerable<string> Pieces()
+    {
+        foreach (var value in Values.Values)
+        {
+            yield return value;
+            foreach (var line in value.Split('\n', StringSplitOptions.TrimEntries))
+            {
+                var header = line.IndexOf(':') is > 0 and var colon ? line[(colon + 1)..].Trim() : "";
+                yield return line;
+                yield return header;
+                foreach (var word in header.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w.Length >= 8))
+                {
+                    yield return word;
+                }
+            }
+        }
     }
 
     public override string ToString() => $"({Values.Count} secrets)";

@@ -95,4 +95,16 @@ public sealed class ChannelValidatorTests
         Assert.DoesNotContain("ABCDEF", secrets.ToString());
         Assert.DoesNotContain("ABCDEF", new NotificationChannel(1, "t", ChannelKind.Telegram, true, new(), secrets, DateTimeOffset.UnixEpoch).ToString());
     }
+
+    [Fact]
+    public void A_webhooks_secret_headers_are_scrubbed_from_a_server_that_echoes_them_in_its_own_words()
+    {
+        var secrets = new ChannelSecrets(new Dictionary<string, string> { ["headers"] = "Authorization: Bearer WEBHOOKSECRET\nX-Token: tok-1234" });
+
+        var scrubbed = secrets.Scrub("400 Bad Request: {\"auth\":\"Bearer WEBHOOKSECRET\",\"token\":\"tok-1234\",\"raw\":\"WEBHOOKSECRET\"}");
+
+        Assert.DoesNotContain("WEBHOOKSECRET", scrubbed);
+        Assert.DoesNotContain("tok-1234", scrubbed);
+        Assert.StartsWith("400 Bad Request", scrubbed);
+    }
 }
