@@ -58,6 +58,12 @@ public sealed partial class PostgreSqlServer
         // initdb writes a whole cluster: slow on a busy machine.
         var (initdb, initdbArguments) = AsServerUser(Binary("initdb"), ["-D", DataFolder, "-U", User, "-A", "trust", "-E", "UTF8", "--no-sync"]);
         await ServerProcess.RunAsync(initdb, initdbArguments, TimeSpan.FromMinutes(2));
+        await StartAsync();
+    }
+
+    /// <summary>Starts the server on its data folder (again, after <see cref="StopAsync"/>) and waits until it answers.</summary>
+    public async Task StartAsync()
+    {
         // TCP only (-k ""): a Unix socket's path must fit in 107 bytes, which a deep temp folder does not.
         var (file, arguments) = AsServerUser(Binary("postgres"),
             ["-p", Port.ToString(), "-k", "", "-c", "listen_addresses=127.0.0.1", .. Settings.SelectMany(s => new[] { "-c", s }), "-D", DataFolder]);
@@ -84,6 +90,22 @@ public sealed partial class PostgreSqlServer
 
     public async Task DisposeAsync()
     {
+        await StopAsync();
+        try
+        {
+            if (Folder.Length > 0)
+            {
+                Directory.Delete(Folder, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Stops the server (PostgreSQL's fast shutdown), keeping its data folder: <see cref="StartAsync"/> starts it again.</summary>
+    public async Task StopAsync()
+    {
         if (_server is { HasExited: false })
         {
             // SIGINT is PostgreSQL's fast shutdown; the server is the process we started (setpriv execs, keeping the PID).
@@ -100,17 +122,7 @@ public sealed partial class PostgreSqlServer
         if (_server is not null)
         {
             await _server.DisposeAsync(); // SIGKILL if it is still there
-        }
-
-        try
-        {
-            if (Folder.Length > 0)
-            {
-                Directory.Delete(Folder, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
+            _server = null;
         }
     }
 

@@ -9,8 +9,10 @@ namespace Dashboard.History;
 /// <summary>
 /// Drains the recorder's buffer into the database: a batch is written once it holds <see cref="HistoryOptions.MaxBatch"/>
 /// readings or its first reading has waited <see cref="HistoryOptions.FlushInterval"/>, whichever comes first, in one
-/// transaction. A crash therefore loses at most what was still in memory; a batch the database refuses is dropped,
-/// counted and logged, and the writer carries on with a fresh connection.
+/// transaction. A crash therefore loses at most what was still in memory. A batch the database refuses (a PostgreSQL
+/// restart, a locked or full disk) is tried again with a fresh connection, waiting longer each time, for up to
+/// <see cref="RetryFor"/>; meanwhile new readings wait in the recorder's buffer (<see cref="HistoryOptions.BufferCapacity"/>,
+/// beyond which they are dropped and counted). Only a batch still refused after that is dropped, counted and logged.
 /// </summary>
 internal sealed class HistoryWriter(
     HistoryRecorder recorder,
@@ -19,6 +21,8 @@ internal sealed class HistoryWriter(
     HistoryStats stats,
     ILogger<HistoryWriter> logger) : BackgroundService
 {
+    private static readonly TimeSpan RetryFor = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(10);
     private readonly HistoryOptions _options = options.Value;
     private readonly LogLimiter _errorLog = new(TimeSpan.FromSeconds(10));
     private IHistoryStore? _store;
@@ -46,7 +50,7 @@ internal sealed class HistoryWriter(
                     count = Drain(reader, batch, count);
                 }
 
-                Flush(batch.AsSpan(0, count));
+                await FlushAsync(batch, count, stoppingToken);
                 count = 0;
             }
         }
@@ -81,11 +85,53 @@ internal sealed class HistoryWriter(
         return count;
     }
 
+    /// <summary>Writes the batch, trying again while the database refuses it (up to <see cref="RetryFor"/>, or until the app stops).</summary>
+    private async Task FlushAsync(PendingReading[] batch, int count, CancellationToken stoppingToken)
+    {
+        var giveUp = Stopwatch.GetTimestamp() + (long)(RetryFor.TotalSeconds * Stopwatch.Frequency);
+        var wait = TimeSpan.FromMilliseconds(500);
+        while (!TryWrite(batch.AsSpan(0, count), out var error))
+        {
+            if (Stopwatch.GetTimestamp() > giveUp || stoppingToken.IsCancellationRequested)
+            {
+                Lost(batch.AsSpan(0, count), error);
+                return;
+            }
+
+            if (_errorLog.ShouldLog())
+            {
+                logger.LogWarning("History cannot write to the database ({Error}); {Count} readings wait and are tried again, new ones are held in memory (History:BufferCapacity)",
+                    error.Message, count);
+            }
+
+            try
+            {
+                await Task.Delay(wait, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: one last try below, then what is still refused is lost.
+            }
+
+            wait = wait * 2 < LongestWait ? wait * 2 : LongestWait;
+        }
+    }
+
+    /// <summary>One attempt; on the way out (the finally above) a refused batch is lost at once.</summary>
     private void Flush(Span<PendingReading> batch)
     {
+        if (!TryWrite(batch, out var error))
+        {
+            Lost(batch, error);
+        }
+    }
+
+    private bool TryWrite(Span<PendingReading> batch, out Exception error)
+    {
+        error = null!;
         if (batch.IsEmpty)
         {
-            return;
+            return true;
         }
 
         try
@@ -95,24 +141,24 @@ internal sealed class HistoryWriter(
                 : HistoryStore.Open(database.ConnectionString);
             var (stored, duplicates) = _store.Write(batch);
             stats.OnBatch(stored, duplicates);
+            batch.Clear(); // the slots pin no series or units between batches
+            return true;
         }
         catch (Exception ex)
         {
-            // Whatever the database says (locked past the busy timeout, disk full, file removed), the writer
-            // must not take the app down: this batch is lost, the next one gets a fresh connection.
-            var failed = stats.OnFailed(batch.Length);
-            if (_errorLog.ShouldLog())
-            {
-                logger.LogError(ex, "History could not write a batch of {Count} readings; {Failed} readings lost so far", batch.Length, failed);
-            }
-
+            // Whatever the database says (locked past the busy timeout, disk full, file removed), the writer must not take
+            // the app down: the next attempt gets a fresh connection.
+            error = ex;
             _store?.Dispose();
             _store = null;
+            return false;
         }
-        finally
-        {
-            // Drop the references to series and units held by the slots, so the array pins nothing between batches.
-            batch.Clear();
-        }
+    }
+
+    private void Lost(Span<PendingReading> batch, Exception error)
+    {
+        var failed = stats.OnFailed(batch.Length);
+        logger.LogError(error, "History could not write a batch of {Count} readings and gave up; {Failed} readings lost so far", batch.Length, failed);
+        batch.Clear();
     }
 }
