@@ -140,7 +140,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
             ? new PostgreSqlDbContext(new DbContextOptionsBuilder<PostgreSqlDbContext>().UseNpgsql(connectionString).Options)
             : new DashboardDbContext(new DbContextOptionsBuilder<DashboardDbContext>().UseSqlite(connectionString + ";Pooling=False").Options))
         {
-            var (created, error) = await new ApiKeys(db, TimeProvider.System).CreateAsync("bench", DashboardRoles.Admin, "bench", cancellationToken);
+            var (created, error) = await new ApiKeys(db, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ApiKeys>.Instance).CreateAsync("bench", DashboardRoles.Admin, "bench", cancellationToken);
             broker.ApiKey = created?.Secret ?? throw new InvalidOperationException(error);
         }
 

@@ -29,6 +29,15 @@ internal sealed partial class BrokerHost
             return; // MQTTnet refuses it: "identifier rejected" (MQTT 3.1, or 3.1.1 without clean session)
         }
 
+        if (!string.IsNullOrEmpty(e.AuthenticationMethod))
+        {
+            // MQTT 5 enhanced authentication (SCRAM, Kerberos …) is not offered: accepting the CONNECT would tell the client
+            // its method succeeded [MQTT-4.12.0-1]. Username and password are the way in.
+            Refuse(e, connection, MqttConnectReasonCode.BadAuthenticationMethod,
+                $"Bad authentication method: {e.AuthenticationMethod} is not supported; use a username and password", $"authentication method {e.AuthenticationMethod}");
+            return;
+        }
+
         if (connection.InvalidWillTopic is { } willTopic)
         {
             // [MQTT-3.3.2-2]: the will would be a PUBLISH to a topic with wildcards (3.1.1 clients are closed on, with no code for it).

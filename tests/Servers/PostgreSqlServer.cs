@@ -124,6 +124,9 @@ public sealed partial class PostgreSqlServer
             await _server.DisposeAsync(); // SIGKILL if it is still there
             _server = null;
         }
+
+        // Pooled connections to it are dead now: whoever opens one next (after StartAsync) must get a new one.
+        NpgsqlConnection.ClearAllPools();
     }
 
     /// <summary>The newest PostgreSQL installed from Debian's packages.</summary>

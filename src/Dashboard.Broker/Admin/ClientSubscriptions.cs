@@ -33,6 +33,23 @@ internal sealed class ClientSubscriptions : IMqttPacketHook
 
     public MqttPacket Sending(ClientConnection connection, MqttPacket packet)
     {
+        if (packet is MqttPublishPacket { Retain: true, SubscriptionIdentifiers: null or { Count: 0 } } retained
+            && connection.ProtocolVersion == MQTTnet.Formatter.MqttProtocolVersion.V500 && !connection.Subscriptions.IsEmpty)
+        {
+            // MQTTnet sends the retained messages a SUBSCRIBE matches without its Subscription Identifier, which MQTT 5
+            // wants on every message a subscription delivers [MQTT-3.3.4-3]: clients route by it (MQTT.js).
+            List<uint>? identifiers = null;
+            foreach (var (filter, subscription) in connection.Subscriptions)
+            {
+                if (subscription.Identifier > 0 && MqttTopic.Matches(filter, retained.Topic))
+                {
+                    (identifiers ??= []).Add(subscription.Identifier);
+                }
+            }
+
+            retained.SubscriptionIdentifiers = identifiers;
+        }
+
         if (packet is MqttSubAckPacket subAck && connection.HookState.TryRemove((this, subAck.PacketIdentifier), out var state))
         {
             var request = (SubscribeRequest)state;

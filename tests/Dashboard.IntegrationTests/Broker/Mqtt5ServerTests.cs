@@ -36,6 +36,23 @@ public sealed class Mqtt5ServerTests(AppFixture fixture) : IClassFixture<AppFixt
             result.Items.Select(i => i.ResultCode));
     }
 
+    [Fact]
+    public async Task An_enhanced_authentication_method_is_refused_with_0x8c_not_accepted_as_if_it_had_succeeded()
+    {
+        await using var raw = await RawMqttSocket.ConnectAsync(App.MqttPort);
+        await raw.SendAsync(new MqttConnectPacket
+        {
+            ClientId = "scram-" + Guid.NewGuid().ToString("N")[..8],
+            KeepAlivePeriod = 60,
+            AuthenticationMethod = "SCRAM-SHA-1",
+            AuthenticationData = "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL"u8.ToArray(),
+        }, MqttProtocolVersion.V500);
+
+        var connAck = Assert.IsType<MqttConnAckPacket>(RawMqttSocket.Decode(await raw.ReadPacketAsync(), MqttProtocolVersion.V500));
+        Assert.Equal(MqttConnectReasonCode.BadAuthenticationMethod, connAck.ReasonCode); // [MQTT-4.12.0-1]
+        Assert.True(await raw.ClosedByBrokerWithinAsync(TestClient.Patience));
+    }
+
     [Theory]
     [InlineData("devices/alice/+")]
     [InlineData("devices/alice/#")]

@@ -35,6 +35,25 @@ public sealed class SubscriptionOptionsTests
     }
 
     [Fact]
+    public async Task A_retained_message_sent_at_subscribe_carries_the_subscriptions_identifier()
+    {
+        await using var app = await DashboardApp.StartAsync();
+        var topic = $"r5/{Guid.NewGuid():N}";
+        await using (var publisher = await TestClient.ConnectAsync(app))
+        {
+            await publisher.PublishAsync($"{topic}/a", "kept", MqttQualityOfServiceLevel.AtLeastOnce, retain: true);
+        }
+
+        await using var subscriber = await TestClient.ConnectAsync(app, version: MqttProtocolVersion.V500);
+        await subscriber.Client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter($"{topic}/#", MqttQualityOfServiceLevel.AtLeastOnce).WithSubscriptionIdentifier(7).Build());
+
+        var retained = await subscriber.NextAsync();
+        Assert.Equal(("kept", true), (retained.Text(), retained.Retain));
+        Assert.Equal([7u], retained.SubscriptionIdentifiers ?? []); // [MQTT-3.3.4-3], as for a live message
+    }
+
+    [Fact]
     public async Task No_local_keeps_a_clients_own_publishes_from_coming_back_to_it()
     {
         await using var app = await DashboardApp.StartAsync();
