@@ -34,20 +34,9 @@ internal sealed class ClientSubscriptions : IMqttPacketHook
     public MqttPacket Sending(ClientConnection connection, MqttPacket packet)
     {
         if (packet is MqttPublishPacket { Retain: true, SubscriptionIdentifiers: null or { Count: 0 } } retained
-            && connection.ProtocolVersion == MQTTnet.Formatter.MqttProtocolVersion.V500 && !connection.Subscriptions.IsEmpty)
+            && connection.ProtocolVersion == MQTTnet.Formatter.MqttProtocolVersion.V500)
         {
-            // MQTTnet sends the retained messages a SUBSCRIBE matches without its Subscription Identifier, which MQTT 5
-            // wants on every message a subscription delivers [MQTT-3.3.4-3]: clients route by it (MQTT.js).
-            List<uint>? identifiers = null;
-            foreach (var (filter, subscription) in connection.Subscriptions)
-            {
-                if (subscription.Identifier > 0 && MqttTopic.Matches(filter, retained.Topic))
-                {
-                    (identifiers ??= []).Add(subscription.Identifier);
-                }
-            }
-
-            retained.SubscriptionIdentifiers = identifiers;
+            retained.SubscriptionIdentifiers = IdentifiersFor(connection, retained.Topic);
         }
 
         if (packet is MqttSubAckPacket subAck && connection.HookState.TryRemove((this, subAck.PacketIdentifier), out var state))
@@ -66,6 +55,41 @@ internal sealed class ClientSubscriptions : IMqttPacketHook
         }
 
         return packet;
+    }
+
+    /// <summary>
+    /// MQTTnet sends the retained messages a SUBSCRIBE matches without its Subscription Identifier, which MQTT 5 wants on
+    /// every message a subscription delivers [MQTT-3.3.4-3] (clients route by it: MQTT.js). They may go out before the
+    /// SUBACK, so the SUBSCRIBEs still waiting for theirs count as well as the subscriptions already granted.
+    /// </summary>
+    private List<uint>? IdentifiersFor(ClientConnection connection, string topic)
+    {
+        List<uint>? identifiers = null;
+        void Add(uint identifier)
+        {
+            if (identifier > 0 && identifiers?.Contains(identifier) != true)
+            {
+                (identifiers ??= []).Add(identifier);
+            }
+        }
+
+        foreach (var (filter, subscription) in connection.Subscriptions)
+        {
+            if (MqttTopic.Matches(filter, topic))
+            {
+                Add(subscription.Identifier);
+            }
+        }
+
+        foreach (var (key, state) in connection.HookState)
+        {
+            if (key is (ClientSubscriptions, _) && state is SubscribeRequest request && request.Filters.Any(f => MqttTopic.Matches(f.Topic, topic)))
+            {
+                Add(request.Identifier);
+            }
+        }
+
+        return identifiers;
     }
 
     private sealed record SubscribeRequest(MqttTopicFilter[] Filters, uint Identifier);
