@@ -19,6 +19,8 @@ using Dashboard.RetainedMessages;
 using Dashboard.ScaleOut;
 using Dashboard.Storage;
 
+AppRun.ExitOnInvalidConfiguration(); // a setting out of range: one line naming it and exit code 1, not a stack trace
+
 // appsettings.json and wwwroot from the current directory, or from the app's folder when started elsewhere.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppFolder.ContentRoot() });
 
