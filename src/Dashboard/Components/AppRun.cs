@@ -37,14 +37,24 @@ internal static class AppRun
     /// A setting the features read while the app is put together (before <see cref="RunOrExplain"/>) ends the process the
     /// same way: one line naming it, exit code 1, not an unhandled exception's stack trace and 134.
     /// </summary>
-    public static void ExitOnInvalidConfiguration() => AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+    public static void ExitOnInvalidConfiguration()
     {
-        if (e.ExceptionObject is Exception ex && IsInvalidConfiguration(ex))
+        if (Interlocked.Exchange(ref _exitsOnInvalidConfiguration, 1) == 1)
         {
-            Console.Error.WriteLine(Explain(ex));
-            Environment.Exit(1);
+            return; // once per process: the tests start the app many times in one
         }
-    };
+
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            if (e.ExceptionObject is Exception ex && IsInvalidConfiguration(ex))
+            {
+                Console.Error.WriteLine(Explain(ex));
+                Environment.Exit(1);
+            }
+        };
+    }
+
+    private static int _exitsOnInvalidConfiguration;
 
     private static bool IsInvalidConfiguration(Exception ex) => ex is Microsoft.Extensions.Options.OptionsValidationException
         || (ex is InvalidOperationException && ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal));

@@ -87,13 +87,13 @@ internal sealed partial class DeviceTracker
         };
         var graceful = cause == PresenceCause.Disconnected;
         var lived = !graceful && time - info.ConnectedAt >= OneShotConnection;
-        if (device.StatusTopic is null && device.Settings.ExpectedEvery is not null && !lived)
-        {
-            return; // it says when it is due: its readings and its silence decide, not a one-shot client's exit
-        }
-
         if (device.StatusTopic is null)
         {
+            if (device.Settings.ExpectedEvery is not null && !lived)
+            {
+                return; // it says when it is due: its readings and its silence decide, not a one-shot client's exit
+            }
+
             SetStatus(device, lived ? DeviceStatus.Offline : DeviceStatus.Unknown, cause,
                 lived ? detail : detail + "; no status topic says whether the device is offline", time, restored: false);
         }

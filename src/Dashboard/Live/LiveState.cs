@@ -204,14 +204,7 @@ public sealed partial class LiveState : IBrokerEventSink
             }
 
             var owner = _devices.TakeStatusTopic(previous, deviceId, topicName, time);
-            foreach (var series in topic.Series)
-            {
-                // Read by the generic rules, its metrics have the wrong names: the entity's come with the next state.
-                _series.Remove((series.Topic, series.Metric));
-                previous.Series.Remove(series);
-            }
-
-            topic.Series.Clear();
+            DropSeries(topic, previous); // read by the generic rules, its metrics have the wrong names: the entity's come with the next state
             topic.DeviceId = deviceId;
             topic.Version = _versions.Next();
             owner.Version = _versions.Next();
@@ -222,7 +215,8 @@ public sealed partial class LiveState : IBrokerEventSink
     /// <summary>
     /// Topics a convention no longer gives to their device (a discovery config emptied, a Zigbee2MQTT availability cleared
     /// on a rename): the series read from them and the status they gave go from it (their history stays stored), and the
-    /// device goes too if nothing else is left of it, as Home Assistant drops a device with its last entity. Whatever publishes there next is read afresh (a Tasmota's own topics, by its convention).
+    /// device goes too if nothing else is left of it, as Home Assistant drops a device with its last entity. Whatever
+    /// publishes there next is read afresh (a Tasmota's own topics, by its convention).
     /// </summary>
     private void Release(IReadOnlyList<string> released, DateTimeOffset time)
     {
@@ -233,13 +227,7 @@ public sealed partial class LiveState : IBrokerEventSink
                 continue;
             }
 
-            foreach (var series in topic.Series)
-            {
-                _series.Remove((series.Topic, series.Metric));
-                device.Series.Remove(series);
-            }
-
-            topic.Series.Clear();
+            DropSeries(topic, device);
             topic.DeviceId = null;
             topic.Version = _versions.Next();
             if (device.StatusTopic == topicName)
@@ -250,6 +238,18 @@ public sealed partial class LiveState : IBrokerEventSink
             device.Version = _versions.Next();
             DropIfOrphaned(device);
         }
+    }
+
+    /// <summary>The series read from <paramref name="topic"/> leave live state and <paramref name="device"/> (history keeps them).</summary>
+    private void DropSeries(TopicEntry topic, DeviceEntry device)
+    {
+        foreach (var series in topic.Series)
+        {
+            _series.Remove((series.Topic, series.Metric));
+            device.Series.Remove(series);
+        }
+
+        topic.Series.Clear();
     }
 
     private SeriesEntry? SeriesFor(TopicEntry topic, string seriesTopic, string metric)

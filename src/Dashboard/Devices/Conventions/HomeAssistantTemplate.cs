@@ -127,7 +127,7 @@ internal abstract record TemplateNode
 
     public abstract double? Evaluate(JsonElement json, double? value);
 
-    /// <summary>What the expression reads; a template reading both is refused by the parser.</summary>
+    /// <summary>What the expression reads, all of it (a template reading both, or neither, is refused by the parser).</summary>
     public abstract Input Reads();
 
     /// <summary>The node under any filters.</summary>
@@ -189,11 +189,7 @@ internal abstract record TemplateNode
                 ({ } l, { } r, _) => l / r,
             };
 
-        public override Input Reads() => (Left.Reads(), Right.Reads()) switch
-        {
-            (Input.None, var right) => right,
-            (var left, _) => left,
-        };
+        public override Input Reads() => Left.Reads() | Right.Reads();
     }
 
     /// <summary><c>float</c>, <c>int</c> (truncating; the default when the operand is not a number) and <c>round(n)</c>.</summary>

@@ -31,15 +31,7 @@ internal sealed class TemplateParser
     }
 
     // The payload or its JSON, not both and not neither (a constant is no reading).
-    private static bool Consistent(TemplateNode node) => Inputs(node) is TemplateNode.Input.Value or TemplateNode.Input.Json;
-
-    private static TemplateNode.Input Inputs(TemplateNode node) => node switch
-    {
-        TemplateNode.Binary binary => Inputs(binary.Left) | Inputs(binary.Right),
-        TemplateNode.Negated negated => Inputs(negated.Operand),
-        TemplateNode.Filtered filtered => Inputs(filtered.Operand),
-        _ => node.Reads(),
-    };
+    private static bool Consistent(TemplateNode node) => node.Reads() is TemplateNode.Input.Value or TemplateNode.Input.Json;
 
     private TemplateNode Sum()
     {
