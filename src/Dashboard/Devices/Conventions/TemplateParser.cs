@@ -15,8 +15,19 @@ internal sealed class TemplateParser
 
     private TemplateParser(string text) => _text = text;
 
+    /// <summary>
+    /// Longer expressions are not read: real ones are a line, and the parser and the evaluation recurse once per
+    /// parenthesis, sign or operator, so a config of nested brackets published by anyone must not reach the stack's end.
+    /// </summary>
+    private const int MaxLength = 512;
+
     public static TemplateNode? Parse(string text)
     {
+        if (text.Length > MaxLength)
+        {
+            return null;
+        }
+
         var parser = new TemplateParser(text);
         try
         {

@@ -257,6 +257,18 @@ public sealed class HomeAssistantDiscoveryConventionTests
         Assert.Equal(("Value", expected), (value.Metric, Math.Round(value.Value, 9)));
     }
 
+    [Fact]
+    public void A_config_whose_template_nests_brackets_beyond_any_real_one_is_not_run_and_nothing_breaks()
+    {
+        // Anyone who may publish under homeassistant/ could send this: the parser must not recurse to the stack's end.
+        foreach (var deep in new[] { new string('(', 100_000) + "value" + new string(')', 100_000), string.Concat(Enumerable.Repeat("-", 200_000)) + "value", "value" + string.Concat(Enumerable.Repeat("+1", 100_000)) })
+        {
+            Read("homeassistant/sensor/deep/config", """{"name":"Deep","stat_t":"deep/state","val_tpl":"{{ """ + deep + """ }}"}""");
+
+            Assert.Equal(5.0, Assert.Single(Readings(Read("deep/state", "5")).Values).Value); // read as the generic rules read it
+        }
+    }
+
     [Theory]
     [InlineData("{{ value_json.x if value_json.x > 0 else 0 }}")]
     [InlineData("{{ value_json.x | float * value }}")] // the payload and its JSON at once
